@@ -1,0 +1,1 @@
+"""Spec plumbing for Cloud Native Buildpacks: knows nothing about Python apps."""

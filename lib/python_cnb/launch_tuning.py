@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""exec.d program (Buildpack API >= 0.10): runs at container start, before the web process.
+
+Sets WEB_CONCURRENCY from the container's memory limit, as the reference builder does, unless the user set it.
+Writes TOML to file descriptor 3 as the launcher expects. Standalone: copied into a launch layer, stdlib only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Mapping, Optional
+
+MIB = 1024 * 1024
+
+# (upper bound in MiB, workers): <= 512 MiB: 2, <= 1 GiB: 4, <= 2 GiB: 6, <= 4 GiB: 8, more: 10.
+CONCURRENCY_TABLE = ((512, 2), (1024, 4), (2048, 6), (4096, 8))
+CONCURRENCY_MAX = 10
+
+
+def concurrency_for(limit_bytes: int) -> int:
+    mib = limit_bytes / MIB
+    for bound, workers in CONCURRENCY_TABLE:
+        if mib <= bound:
+            return workers
+    return CONCURRENCY_MAX
+
+
+def _read_int(path: Path) -> Optional[int]:
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    if text == "max" or not text.isdigit():
+        return None
+    return int(text)
+
+
+def _total_memory(meminfo: Path) -> Optional[int]:
+    try:
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def memory_limit(cgroup_root: Path = Path("/sys/fs/cgroup"), meminfo: Path = Path("/proc/meminfo")) -> Optional[int]:
+    """The container's memory limit in bytes: cgroup v2 memory.max, then cgroup v1 memory.limit_in_bytes.
+    With no limit (v2 'max', v1's huge sentinel) the machine's total memory is the limit."""
+    total = _total_memory(meminfo)
+    for candidate in (cgroup_root / "memory.max", cgroup_root / "memory" / "memory.limit_in_bytes"):
+        value = _read_int(candidate)
+        if value is not None:
+            return min(value, total) if total else value
+    return total
+
+
+def tuned_env(env: Mapping[str, str], limit: Optional[int]) -> dict[str, str]:
+    if env.get("WEB_CONCURRENCY", "").strip():
+        return {}
+    return {"WEB_CONCURRENCY": str(concurrency_for(limit) if limit else CONCURRENCY_TABLE[0][1])}
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def main() -> int:
+    values = tuned_env(os.environ, memory_limit())
+    try:
+        out = os.fdopen(3, "w")
+    except OSError:
+        out = sys.stdout  # run by hand, outside the launcher
+    with out:
+        for name, value in values.items():
+            out.write(f"{name} = {_toml_string(value)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""The interpreter builds the buildpack can install: built in (buildpack.toml [metadata]) or the user's own."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .cnb import toml_io
+from .errors import ManifestError
+from .redact import redact_url
+
+__all__ = ["PythonBuild", "load_manifest", "UPSTREAM_PREFIX"]
+
+UPSTREAM_PREFIX = "https://github.com/astral-sh/python-build-standalone/releases/download"
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+@dataclass(frozen=True)
+class PythonBuild:
+    version: str
+    arch: str
+    url: str
+    sha256: str
+
+
+def _entries(raw: object, source: str) -> list[PythonBuild]:
+    if not isinstance(raw, list) or not raw:
+        raise ManifestError(source=source, reason="it has no [[python]] entries")
+    builds = []
+    for index, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            raise ManifestError(source=source, reason=f"entry {index} is not a table")
+        missing = [k for k in ("version", "arch", "url", "sha256") if not isinstance(item.get(k), str)]
+        if missing:
+            raise ManifestError(source=source, reason=f"entry {index} lacks {', '.join(missing)}")
+        if not _VERSION.match(item["version"]):
+            raise ManifestError(source=source, reason=f"entry {index} has version {item['version']!r}, not X.Y.Z")
+        if not _SHA256.match(item["sha256"].lower()):
+            raise ManifestError(source=source, reason=f"entry {index} has a sha256 that is not 64 hex digits")
+        builds.append(PythonBuild(item["version"], item["arch"], item["url"], item["sha256"].lower()))
+    return builds
+
+
+def _read_user_manifest(location: str, app_dir: Path) -> tuple[dict[str, Any], str]:
+    shown = redact_url(location)
+    try:
+        if re.match(r"^(https?|file)://", location):
+            with urllib.request.urlopen(location, timeout=30) as response:  # noqa: S310 - user-chosen URL
+                text = response.read().decode("utf-8")
+        else:
+            path = Path(location)
+            text = (path if path.is_absolute() else app_dir / path).read_text(encoding="utf-8")
+        return toml_io.loads(text), f"BP_PYTHON_MANIFEST ({shown})"
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(source=f"BP_PYTHON_MANIFEST ({shown})", reason=f"it could not be read ({exc})") from None
+    except toml_io.TOMLDecodeError as exc:
+        raise ManifestError(source=f"BP_PYTHON_MANIFEST ({shown})", reason=f"it is not valid TOML ({exc})") from None
+
+
+def load_manifest(descriptor: Mapping[str, Any], env: Mapping[str, str], app_dir: Path) -> tuple[Sequence[PythonBuild], str]:
+    """(builds, where they came from). BP_PYTHON_MANIFEST replaces the built-in list; BP_PYTHON_MIRROR_URL
+    rewrites the upstream download prefix of whichever list is active."""
+    location = env.get("BP_PYTHON_MANIFEST", "").strip()
+    if location:
+        data, source = _read_user_manifest(location, app_dir)
+        builds = _entries(data.get("python"), source)
+    else:
+        metadata = descriptor.get("metadata")
+        builds = _entries(metadata.get("python") if isinstance(metadata, dict) else None, "buildpack.toml")
+        source = "the buildpack's built-in manifest"
+    mirror = env.get("BP_PYTHON_MIRROR_URL", "").strip().rstrip("/")
+    if mirror:
+        builds = [PythonBuild(b.version, b.arch, mirror + b.url[len(UPSTREAM_PREFIX):], b.sha256)
+                  if b.url.startswith(UPSTREAM_PREFIX + "/") else b for b in builds]
+    return builds, source

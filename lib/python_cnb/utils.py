@@ -1,0 +1,66 @@
+"""The only places the buildpack runs subprocesses and hashes files."""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+from .errors import CommandNotFound, FileReadError
+from .output import Output
+
+__all__ = ["display_command", "read_optional_text", "run_captured", "run_streamed", "sha256_file"]
+
+
+def display_command(cmd: Sequence[str]) -> str:
+    return " ".join(shlex.quote(part) for part in cmd)
+
+
+def run_streamed(out: Output, cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path,
+                 shown: Optional[str] = None) -> int:
+    """Run a user-relevant tool (pip, collectstatic, hooks): log the command, stream its output indented.
+    Returns the exit status."""
+    out.step(f"Running '{shown or display_command(cmd)}'")
+    try:
+        process = subprocess.Popen(  # noqa: S603 - argument list, never a shell string
+            list(cmd), env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, text=True, errors="replace", bufsize=1,
+        )
+    except OSError as exc:
+        raise CommandNotFound(command=shown or display_command(cmd), reason=exc.strerror or str(exc)) from None
+    assert process.stdout is not None
+    for line in process.stdout:
+        out.command_line(line)
+    return process.wait()
+
+
+def run_captured(cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run an internal probe and return its output (not logged)."""
+    try:
+        return subprocess.run(  # noqa: S603
+            list(cmd), env=dict(env), cwd=cwd, capture_output=True, text=True, check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except OSError as exc:
+        raise CommandNotFound(command=display_command(cmd), reason=exc.strerror or str(exc)) from None
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_optional_text(path: Path) -> Optional[str]:
+    """The file's text, None if it does not exist, FileReadError (naming the file) for anything else."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise FileReadError(path=path.name if path.parent == Path.cwd() else str(path), reason=reason) from None
