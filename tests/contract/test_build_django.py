@@ -1,0 +1,33 @@
+import pytest
+
+pytestmark = pytest.mark.contract
+
+
+def test_django_collectstatic_and_whitenoise(make_app):
+    app = make_app("django_app")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "[Generating Django static files]" in result.output
+    assert "Running 'python manage.py collectstatic --noinput'" in result.output
+    assert (app.app / "staticfiles" / "site.css").exists()
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Django"
+        assert "color: #123456" in server.get("/static/site.css")
+
+
+def test_disable_collectstatic(make_app):
+    app = make_app("django_app", DISABLE_COLLECTSTATIC="TRUE")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Skipping Django collectstatic since DISABLE_COLLECTSTATIC is set" in result.output
+    assert not (app.app / "staticfiles").exists()
+
+
+def test_collectstatic_failure_names_the_fix(make_app):
+    app = make_app("django_app", BREAK_COLLECTSTATIC="1")
+    result = app.build()
+    assert result.returncode == 1, result
+    assert "[Error: Unable to generate Django static files]" in result.output
+    assert "DISABLE_COLLECTSTATIC=TRUE" in result.output
+    assert "Traceback (most recent call last)" in result.output  # Django's own, streamed
+    assert "python_cnb" not in result.output

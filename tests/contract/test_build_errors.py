@@ -1,0 +1,108 @@
+"""Each user error: exit status 1, one [Error: ...] block naming the file or variable and the fix, no traceback,
+and no layer metadata a later build would trust."""
+
+import pytest
+
+pytestmark = pytest.mark.contract
+
+
+def _assert_clean_failure(result, title):
+    assert result.returncode == 1, result
+    assert f"[Error: {title}]" in result.output, result
+    assert result.output.count("[Error:") == 1, result
+    assert "Traceback" not in result.output, result
+
+
+@pytest.mark.parametrize(
+    ("filename", "contents", "title", "fragment"),
+    [
+        pytest.param("runtime.txt", "python-3.6.15", "Python version is no longer supported",
+                     "runtime.txt asks for Python 3.6.15, which has reached its upstream end of life", id="eol-3.6"),
+        pytest.param("runtime.txt", "python-2.7", "Python version is no longer supported",
+                     "Supported versions: 3.11 to 3.15.", id="eol-2.7"),
+        pytest.param(".python-version", "3.10", "Python version is no longer supported",
+                     ".python-version asks for Python 3.10", id="eol-3.10"),
+        pytest.param("runtime.txt", "python-3.12.99", "Requested Python version is not available",
+                     "Known releases: 3.11.7, 3.12.1.", id="unknown-patch"),
+        pytest.param("runtime.txt", "pypy3.10-7.3", "Invalid Python version",
+                     "The Python version in runtime.txt is not valid: 'pypy3.10-7.3'", id="malformed"),
+    ],
+)
+def test_bad_python_versions(make_app, filename, contents, title, fragment):
+    app = make_app("app_py")
+    (app.app / filename).write_text(contents + "\n")
+    result = app.build()
+    _assert_clean_failure(result, title)
+    assert fragment in result.output
+    assert not list(app.layers.glob("*.toml"))
+
+
+def test_no_web_process(make_app):
+    app = make_app("app_run")
+    result = app.build()
+    _assert_clean_failure(result, "Unable to determine how to run the app")
+    assert "ERROR: don't know how to run your application" in result.output
+    assert "APP_RUN" in result.output and "wsgi.py" in result.output and "app.py" in result.output
+
+
+def test_missing_gunicorn_config(make_app):
+    app = make_app("flask_wsgi", GUNICORN_CONFIG="nope.conf.py")
+    result = app.build()
+    _assert_clean_failure(result, "Gunicorn config file not found")
+    assert "GUNICORN_CONFIG is set to 'nope.conf.py'" in result.output
+
+
+def test_forbidden_env(make_app):
+    result = make_app("app_py", PYTHONHOME="/invalid").build()
+    _assert_clean_failure(result, "Unsafe environment variables found")
+    assert "PYTHONHOME" in result.output
+
+
+def test_poisoned_pythonpath_does_not_break_the_buildpack(make_app):
+    app = make_app("app_py", PYTHONPATH="/invalid")
+    result = app.build()
+    assert result.returncode == 0, result
+
+
+def test_pip_failure_leaves_no_trusted_venv(make_app):
+    app = make_app("flask_wsgi")
+    (app.app / "requirements.txt").write_text("this-package-does-not-exist-python-cnb==1.0\n")
+    result = app.build()
+    _assert_clean_failure(result, "Command failed")
+    assert "The command 'pip install -r requirements.txt' failed with exit status 1." in result.output
+    assert "PIP_INDEX_URL" in result.output
+    assert not (app.layers / "venv.toml").exists()
+    assert (app.layers / "python.toml").exists()
+
+
+def test_checksum_mismatch(make_app, manifest_path, tmp_path):
+    bad = tmp_path / "bad-manifest.toml"
+    bad.write_text(manifest_path.read_text().replace('sha256 = "', 'sha256 = "0', 1).replace('0' * 0, "", 0))
+    text = manifest_path.read_text()
+    first_sha = text.split('sha256 = "')[1][:64]
+    bad.write_text(text.replace(first_sha, "0" * 64))
+    bad.chmod(0o644)
+    app = make_app("app_py", BP_PYTHON_MANIFEST=str(bad))
+    (app.app / "runtime.txt").write_text("python-3.11.7")
+    result = app.build()
+    _assert_clean_failure(result, "Python download failed its checksum")
+    assert "but the manifest pins " + "0" * 64 in result.output
+    assert not (app.layers / "python.toml").exists()
+
+
+def test_pip_index_url_credentials_stay_secret(make_app):
+    # The index is real (the public one, reached the same way as without credentials); the point is that
+    # the user name and password never show up in the log, layer metadata or launch env.
+    secret_url = "https://builduser:s3cr3t-token@pypi.org/simple"
+    app = make_app("flask_wsgi", PIP_INDEX_URL=secret_url, PIP_UPGRADE="TRUE")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "PIP_UPGRADE is set: upgrading pip, setuptools and wheel first" in result.output
+    assert "s3cr3t-token" not in result.output and "builduser" not in result.output
+    for path in app.layers.rglob("*"):
+        if path.is_file() and path.suffix in (".toml", "") and "site-packages" not in path.parts:
+            try:
+                text = path.read_text()
+            except UnicodeDecodeError:
+                continue
+            assert "s3cr3t-token" not in text, path

@@ -1,0 +1,94 @@
+"""Flask with wsgi.py: a cold build, a served request, a no-change rebuild and a changed-requirement rebuild."""
+
+import pytest
+
+pytestmark = pytest.mark.contract
+
+
+def test_flask_build_serve_and_rebuilds(make_app):
+    app = make_app("flask_wsgi")
+    first = app.build()
+    assert first.returncode == 0, first
+    assert "No Python version requested in runtime.txt or .python-version; using the buildpack's default" in first.output
+    assert "Installing Python 3.12.1" in first.output
+    assert "Running 'pip install -r requirements.txt'" in first.output
+    assert "The web process uses Gunicorn, which the app does not list: adding it" in first.output
+    assert "Web process: gunicorn wsgi (wsgi.py found)" in first.output
+    assert "Traceback" not in first.output
+
+    assert app.layer_toml("python")["types"] == {"launch": True, "build": True, "cache": True}
+    assert app.layer_toml("pip-cache")["types"] == {"launch": False, "build": False, "cache": True}
+    assert app.layer_toml("venv")["types"] == {"launch": True, "build": True, "cache": True}
+    assert app.layer_toml("web")["types"] == {"launch": True, "build": False, "cache": False}
+    web = app.launch_toml()["processes"][0]
+    assert web["type"] == "web" and web["default"] is True and web["working-dir"] == str(app.app)
+    assert app.layers.joinpath("pip-cache").is_dir()
+
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Flask"
+        assert server.get("/env/FORWARDED_ALLOW_IPS") == "*"
+        assert server.get("/env/PYTHONUNBUFFERED") == "1"
+        assert server.get("/env/WEB_CONCURRENCY").isdigit()
+        assert "Serving application with gunicorn (wsgi)" in server.log
+        assert "Listening at: http://0.0.0.0:8080" in server.log
+        assert '"GET / HTTP/1.1" 200' in server.log  # access log on stdout
+
+    app.restore_for_next_build()
+    second = app.build()
+    assert second.returncode == 0, second
+    assert "Using cached Python 3.12.1" in second.output
+    assert "Using cached pip download/wheel cache" in second.output
+    assert "Using cached virtual environment: nothing that affects it has changed; skipping pip" in second.output
+    assert "Running 'pip" not in second.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Flask"
+
+    app.restore_for_next_build()
+    (app.app / "requirements.txt").write_text("flask\nsix\n")
+    third = app.build()
+    assert third.returncode == 0, third
+    assert "Using cached Python 3.12.1" in third.output
+    assert "Discarding cached virtual environment since:\n - The requirements files" in third.output
+    assert "Running 'pip install -r requirements.txt'" in third.output
+    assert "Successfully installed" in third.output and "six" in third.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Flask"
+
+
+def test_python_version_from_runtime_txt_and_python_version_file(make_app):
+    app = make_app("app_run", APP_RUN="python server.py")
+    (app.app / "runtime.txt").write_text("python-3.11\n")
+    (app.app / ".python-version").write_text("3.12\n")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Using Python 3.11.7 (requested 3.11 in runtime.txt)" in result.output
+
+    app.restore_for_next_build()
+    (app.app / "runtime.txt").unlink()
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Using Python 3.12.1 (requested 3.12 in .python-version)" in result.output
+    assert "Discarding cached Python 3.11.7 since:\n - The Python version has changed from 3.11.7 to 3.12.1" in result.output
+    assert "Discarding cached virtual environment since:" in result.output
+    with app.serve() as server:
+        assert server.get("/sys") in ("<unset>",)
+        assert server.get("/") == "Hello from APP_RUN"
+
+
+def test_build_without_python3_in_the_build_image_bootstraps(make_app, tmp_path):
+    from contract.test_detect import no_python_path
+
+    app = make_app("app_py")
+    (app.app / "runtime.txt").write_text("python-3.11")
+    app.build_path = str(no_python_path(tmp_path))
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "No python3 in the build image: bootstrapping Python 3.12.1 to run the buildpack" in result.output
+    assert "Using Python 3.11.7 (requested 3.11 in runtime.txt)" in result.output
+    app.restore_for_next_build()
+    again = app.build()
+    assert again.returncode == 0, again
+    assert "bootstrapping" not in again.output, "the restored interpreter layer runs the buildpack"
+    assert "Using cached Python 3.11.7" in again.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from app.py"

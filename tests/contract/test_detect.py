@@ -1,0 +1,47 @@
+import shutil
+import subprocess
+
+import pytest
+
+# What a build image without python3 still has (coreutils, tar, gzip, curl, awk).
+NO_PYTHON_TOOLS = ("sh", "dirname", "basename", "mktemp", "cp", "awk", "sort", "tail", "cut", "sha256sum", "tar",
+                   "gzip", "curl", "uname", "cat", "rm", "mkdir", "ls", "env", "printf")
+
+
+def no_python_path(tmp_path):
+    tools = tmp_path / "no-python-bin"
+    tools.mkdir(exist_ok=True)
+    tools.chmod(0o755)
+    for name in NO_PYTHON_TOOLS:
+        found = shutil.which(name, path="/usr/bin:/bin")
+        if found and not (tools / name).exists():
+            (tools / name).symlink_to(found)
+    return tools
+
+pytestmark = pytest.mark.contract
+
+
+def test_detect_passes_silently_on_a_python_app(make_app):
+    result = make_app("flask_wsgi").detect()
+    assert result.returncode == 0, result
+    assert result.output == ""
+
+
+def test_detect_fails_with_one_sentence_naming_the_files(make_app):
+    result = make_app("not_python").detect()
+    assert result.returncode == 100, result
+    assert "No Python project files found (looked for: requirements.txt, " in result.output
+    assert result.output.count("\n") == 1
+
+
+def test_detect_without_python3_uses_shell_checks(make_app, tmp_path):
+    app = make_app("not_python")
+    tools = no_python_path(tmp_path)
+    for fixture_file, expected in ((None, 100), ("wsgi.py", 0)):
+        if fixture_file:
+            (app.app / fixture_file).write_text("")
+        proc = subprocess.run([str(app.buildpack_dir / "bin" / "detect"), str(app.platform), "plan"],
+                              cwd=app.app, env={"PATH": str(tools)}, capture_output=True, text=True)
+        assert proc.returncode == expected, proc.stdout + proc.stderr
+        if expected == 100:
+            assert "No Python project files found (looked for: requirements.txt, setup.py" in proc.stdout

@@ -1,0 +1,103 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from python_cnb import detect
+from python_cnb.cnb import toml_io
+from python_cnb.errors import BuildpackError, _RENDERERS, render_error
+from python_cnb.project import InstallMode, find_manage_py, install_mode, requirements_digest
+from python_cnb.tool_versions import gunicorn_requirement
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_install_mode(tmp_path):
+    assert install_mode(tmp_path) is InstallMode.NOTHING
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    assert install_mode(tmp_path) is InstallMode.NOTHING
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert install_mode(tmp_path) is InstallMode.EDITABLE
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    assert install_mode(tmp_path) is InstallMode.REQUIREMENTS
+
+
+def test_requirements_digest_follows_includes_and_local_projects(tmp_path):
+    (tmp_path / "requirements.txt").write_text("-r base.txt\n-e .\n")
+    (tmp_path / "base.txt").write_text("flask==3.0\n")
+    (tmp_path / "setup.py").write_text("setup(install_requires=['a'])\n")
+    (tmp_path / "app.py").write_text("print(1)\n")
+    first = requirements_digest(tmp_path, InstallMode.REQUIREMENTS)
+    (tmp_path / "app.py").write_text("print(2)\n")
+    assert requirements_digest(tmp_path, InstallMode.REQUIREMENTS) == first, "app code must not invalidate"
+    (tmp_path / "base.txt").write_text("flask==3.1\n")
+    second = requirements_digest(tmp_path, InstallMode.REQUIREMENTS)
+    assert second != first
+    (tmp_path / "setup.py").write_text("setup(install_requires=['a', 'b'])\n")
+    assert requirements_digest(tmp_path, InstallMode.REQUIREMENTS) != second
+
+
+def test_find_manage_py_prefers_shallow(tmp_path):
+    assert find_manage_py(tmp_path) is None
+    deep = tmp_path / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    (deep / "manage.py").write_text("")
+    assert find_manage_py(tmp_path) == deep / "manage.py"
+    (tmp_path / "z").mkdir()
+    (tmp_path / "z" / "manage.py").write_text("")
+    assert find_manage_py(tmp_path) == tmp_path / "z" / "manage.py"
+    (tmp_path / "manage.py").write_text("")
+    assert find_manage_py(tmp_path) == tmp_path / "manage.py"
+    too_deep = tmp_path / "q" / "w" / "e" / "r"
+    too_deep.mkdir(parents=True)
+
+
+def test_shell_detect_lists_the_same_files():
+    shell = (REPO / "lib" / "bootstrap.sh").read_text()
+    for name in detect.PYTHON_SIGNALS:
+        assert re.search(rf"(\s){re.escape(name)}(\s|;)", shell), name
+
+
+def test_versions_agree():
+    buildpack = toml_io.read(REPO / "buildpack.toml")
+    project = toml_io.read(REPO / "pyproject.toml")
+    from python_cnb import __version__
+    assert buildpack["buildpack"]["version"] == project["project"]["version"] == __version__
+    assert buildpack["api"] == "0.10"
+    assert {(t["os"], t["arch"]) for t in buildpack["targets"]} == {("linux", "amd64"), ("linux", "arm64")}
+
+
+def test_builtin_manifest_is_well_formed():
+    from python_cnb.manifest import load_manifest
+    builds, _ = load_manifest(toml_io.read(REPO / "buildpack.toml"), {}, REPO)
+    assert {b.arch for b in builds} == {"amd64", "arm64"}
+    assert all(b.url.startswith("https://github.com/astral-sh/python-build-standalone/") for b in builds)
+    mirrored, _ = load_manifest(toml_io.read(REPO / "buildpack.toml"), {"BP_PYTHON_MIRROR_URL": "https://m.example/pbs/"},
+                                REPO)
+    assert all(b.url.startswith("https://m.example/pbs/20") for b in mirrored)
+
+
+def test_gunicorn_pin():
+    assert re.match(r"^gunicorn==\d+\.\d+\.\d+$", gunicorn_requirement(REPO))
+
+
+def test_every_error_class_renders_without_falling_into_internal():
+    import python_cnb.errors as errors
+    classes = [c for c in vars(errors).values()
+               if isinstance(c, type) and issubclass(c, BuildpackError) and c is not BuildpackError]
+    assert set(classes) == set(_RENDERERS)
+    for cls in classes:
+        fields = {name: ("x" if name != "exit_code" and name != "line_number" else 1)
+                  for name in getattr(cls, "__dataclass_fields__", {})}
+        if "names" in fields:
+            fields["names"] = ["PYTHONHOME"]
+        if "known" in fields:
+            fields["known"] = ["3.13.1"]
+        title, body = render_error(cls(**fields))
+        assert title and body and title != "Internal buildpack error"
+
+
+def test_unexpected_errors_say_they_are_bugs():
+    title, body = render_error(ValueError("boom"))
+    assert title == "Internal buildpack error"
+    assert "This is a bug in the buildpack" in body and "ValueError: boom" in body
