@@ -10,10 +10,9 @@ from typing import Callable, Dict, Iterator
 
 import pytest
 
-from support.cnb_harness import REPO, CnbApp
+from support.cnb_harness import CACHE_DIR, REPO, CnbApp
 from support import python_archive
 
-CACHE_DIR = Path(os.environ.get("PYTHON_CNB_CACHE", "/var/cache/python-cnb"))
 TEST_PYTHONS = ("3.11.7", "3.12.1")
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 

@@ -29,6 +29,8 @@ BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 # The variables the lifecycle lets through from its own environment (lc:env/build.go).
 PASSTHROUGH = ("HOSTNAME", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy")
 TEST_USER = "cnbtest"
+# Slow products (interpreter archives, wheels, images) are cached here across runs.
+CACHE_DIR = Path(os.environ.get("PYTHON_CNB_CACHE", "/var/cache/python-cnb"))
 
 
 def _test_user() -> Optional[pwd.struct_passwd]:

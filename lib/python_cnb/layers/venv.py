@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, List, Mapping, Optional
 
 from ..cnb.layer import Layer, LayerTypes
+from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..errors import CommandFailed
 from ..output import Output
 from ..redact import redact
@@ -118,8 +119,11 @@ def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayer
 
 
 def finish_venv(layers_dir: Path, metadata: VenvLayerMetadata) -> None:
-    """Called only after every install step succeeded."""
-    Layer(layers_dir, LAYER_NAME).write(LAYER_TYPES, asdict(metadata))
+    """Called only after every install step succeeded. bin/ reaches PATH by itself (for later buildpacks and at
+    launch); VIRTUAL_ENV tells tools which environment is active."""
+    layer = Layer(layers_dir, LAYER_NAME)
+    LayerEnv().add(Scope.ALL, Behavior.OVERRIDE, "VIRTUAL_ENV", str(layer.path)).write(layer.path)
+    layer.write(LAYER_TYPES, asdict(metadata))
 
 
 def installed_distributions(venv_dir: Path) -> set[str]:

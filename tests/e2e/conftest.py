@@ -1,0 +1,193 @@
+"""Fixtures for the end-to-end suite: the real pack, lifecycle and Docker (set up by tools/e2e/setup.sh)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import pytest
+
+from support.cnb_harness import FIXTURES, REPO
+
+E2E_TOOLS = REPO / "tools" / "e2e"
+BUILDER = "python-cnb/e2e-builder:test"
+BUILDER_NOPYTHON = "python-cnb/e2e-builder-nopython:test"
+
+
+@dataclass
+class Result:
+    returncode: int
+    output: str
+
+    def __str__(self) -> str:
+        return f"exit {self.returncode}\n{self.output}"
+
+    __repr__ = __str__
+
+
+def _run(cmd: List[str], timeout: float = 900, env: Optional[Dict[str, str]] = None) -> Result:
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, env=env)
+    return Result(proc.returncode, proc.stdout)
+
+
+@pytest.fixture(scope="session")
+def e2e_env() -> Dict[str, str]:
+    """The variables tools/e2e/setup.sh exports (it is idempotent and fast when everything is cached)."""
+    if not os.environ.get("PYTHON_CNB_PACK"):
+        out = subprocess.run([str(E2E_TOOLS / "setup.sh")], check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("export "):
+                name, _, value = line[len("export "):].partition("=")
+                os.environ[name] = os.path.expandvars(shlex.split(value)[0] if value else "")
+    return {k: v for k, v in os.environ.items() if k.startswith("PYTHON_CNB_")}
+
+
+def _builder(name: str, buildpack_dir: Path, nopython: bool) -> str:
+    cmd = [str(E2E_TOOLS / "builder.sh")] + (["--nopython"] if nopython else []) + [str(buildpack_dir), name]
+    result = _run(cmd)
+    assert result.returncode == 0, result
+    return name
+
+
+@pytest.fixture(scope="session")
+def builder(e2e_env: Dict[str, str], buildpack_dir: Path) -> str:
+    return _builder(BUILDER, buildpack_dir, nopython=False)
+
+
+@pytest.fixture(scope="session")
+def builder_nopython(e2e_env: Dict[str, str], buildpack_dir: Path) -> str:
+    return _builder(BUILDER_NOPYTHON, buildpack_dir, nopython=True)
+
+
+@pytest.fixture(scope="session")
+def manifest_url(archive_server: Dict[str, object]) -> str:
+    """The test interpreters' manifest, served next to the archives so the build container can fetch it."""
+    archive_dir = Path(str(next(iter(archive_server["archives"].values()))[0])).parent  # type: ignore[union-attr]
+    lines = []
+    for version, (path, sha256) in archive_server["archives"].items():  # type: ignore[union-attr]
+        lines += ["[[python]]", f'version = "{version}"', 'arch = "amd64"',
+                  f'url = "{archive_server["url"]}/{Path(path).name}"', f'sha256 = "{sha256}"', ""]
+    name = f"e2e-manifest-{os.getpid()}.toml"
+    (archive_dir / name).write_text("\n".join(lines))
+    return f'{archive_server["url"]}/{name}'
+
+
+class Pack:
+    def __init__(self, pack: str, builder: str, manifest_url: str, tmp_path: Path) -> None:
+        self.pack = pack
+        self.builder = builder
+        self.manifest_url = manifest_url
+        self.tmp_path = tmp_path
+        self.images: List[str] = []
+
+    def image_name(self, label: str) -> str:
+        name = f"python-cnb-e2e/{label}-{uuid.uuid4().hex[:8]}"
+        self.images.append(name)
+        return name
+
+    def app(self, fixture: str) -> Path:
+        target = self.tmp_path / fixture
+        if not target.exists():
+            subprocess.run(["cp", "-a", str(FIXTURES / fixture), str(target)], check=True)
+        return target
+
+    def build(self, image: str, app_dir: Path, env: Optional[Dict[str, str]] = None,
+              builder: Optional[str] = None, extra: Optional[List[str]] = None) -> Result:
+        build_env = {"BP_PYTHON_MANIFEST": self.manifest_url, **(env or {})}
+        cmd = [self.pack, "build", image, "--builder", builder or self.builder, "--path", str(app_dir),
+               "--pull-policy", "never", "--trust-builder", "--network", "host", "--timestamps=false"]
+        for key, value in build_env.items():
+            cmd += ["--env", f"{key}={value}"]
+        return _run(cmd + (extra or []), env={**os.environ, "NO_COLOR": "1"})
+
+    def cleanup(self) -> None:
+        for image in self.images:
+            subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
+            unique = image.rsplit("-", 1)[-1]
+            volumes = subprocess.run(["docker", "volume", "ls", "-q"], capture_output=True, text=True).stdout
+            stale = [v for v in volumes.split() if unique in v]
+            if stale:
+                subprocess.run(["docker", "volume", "rm", "-f", *stale], capture_output=True)
+
+
+@pytest.fixture
+def pack(e2e_env: Dict[str, str], builder: str, manifest_url: str, tmp_path: Path) -> Iterator[Pack]:
+    tmp_path.chmod(0o755)
+    helper = Pack(e2e_env["PYTHON_CNB_PACK"], builder, manifest_url, tmp_path)
+    try:
+        yield helper
+    finally:
+        helper.cleanup()
+
+
+@dataclass
+class Container:
+    name: str
+
+    @property
+    def log(self) -> str:
+        return subprocess.run(["docker", "logs", self.name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True).stdout
+
+    def running(self) -> bool:
+        out = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", self.name], capture_output=True,
+                             text=True).stdout.strip()
+        return out == "true"
+
+    def get(self, path: str = "/", headers: Optional[Dict[str, str]] = None, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        last: Exception = RuntimeError("no attempt")
+        while time.monotonic() < deadline:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:8080{path}", headers=headers or {})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return response.read().decode()
+            except (urllib.error.URLError, ConnectionError, OSError) as exc:
+                last = exc
+                if not self.running():
+                    raise AssertionError(f"container exited:\n{self.log}") from None
+                time.sleep(0.3)
+        raise AssertionError(f"no answer on 127.0.0.1:8080{path}: {last}\n{self.log}")
+
+    def workers(self, expected: int, timeout: float = 30.0) -> int:
+        deadline = time.monotonic() + timeout
+        while True:
+            count = self.log.count("Booting worker with pid")
+            if count >= expected or time.monotonic() > deadline:
+                return count
+            time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def docker_run(image: str, env: Optional[Dict[str, str]] = None, args: Optional[List[str]] = None,
+               options: Optional[List[str]] = None) -> Iterator[Container]:
+    name = f"python-cnb-e2e-{uuid.uuid4().hex[:10]}"
+    cmd = ["docker", "run", "-d", "--network", "host", "--name", name]
+    for key, value in (env or {}).items():
+        cmd += ["-e", f"{key}={value}"]
+    cmd += (options or []) + [image] + (args or [])
+    started = _run(cmd, timeout=120)
+    assert started.returncode == 0, started
+    container = Container(name)
+    try:
+        yield container
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+        # host networking: wait until the port is free for the next test
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:8080/", timeout=1)
+                time.sleep(0.2)
+            except (urllib.error.URLError, ConnectionError, OSError):
+                break

@@ -1,0 +1,106 @@
+"""Flask through pack and the lifecycle: image, launcher, rebuild reuse, a later buildpack's view."""
+
+import json
+import subprocess
+
+import pytest
+
+from .conftest import docker_run
+
+pytestmark = pytest.mark.e2e
+
+
+def _inspect(image):
+    return json.loads(subprocess.run(["docker", "inspect", image], capture_output=True, text=True, check=True).stdout)[0]
+
+
+def test_flask_image_rebuilds_and_runtime_knobs(pack):
+    app = pack.app("flask_wsgi")
+    image = pack.image_name("flask")
+    first = pack.build(image, app)
+    assert first.returncode == 0, first
+    assert "Installing Python 3.12.1" in first.output
+    assert "Running 'pip install -r requirements.txt'" in first.output
+    assert "Traceback" not in first.output
+    assert "Successfully built image" in first.output
+
+    config = _inspect(image)["Config"]
+    assert config["User"] not in ("", "0", "root", "0:0"), config["User"]
+    assert config["Entrypoint"] == ["/cnb/process/web"]
+    metadata = json.loads(config["Labels"]["io.buildpacks.build.metadata"])
+    web = [p for p in metadata["processes"] if p["type"] == "web"]
+    assert web and web[0]["command"][0].endswith("/web/bin/python-buildpack-run")
+
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from Flask"
+        assert "Listening at: http://0.0.0.0:8080" in container.log
+        assert container.get("/env/FORWARDED_ALLOW_IPS") == "*"
+        assert container.get("/scheme", headers={"X-Forwarded-Proto": "https"}) == "https"
+        uid = subprocess.run(["docker", "exec", container.name, "id", "-u"], capture_output=True, text=True)
+        assert uid.stdout.strip() not in ("", "0"), uid
+
+    with docker_run(image, env={"FORWARDED_ALLOW_IPS": "127.0.0.2"}) as container:
+        assert container.get("/scheme", headers={"X-Forwarded-Proto": "https"}) == "http"
+
+    with docker_run(image, options=["--memory", "512m"]) as container:
+        container.get("/")
+        assert container.get("/env/WEB_CONCURRENCY") == "2"
+        assert container.workers(2) == 2
+    with docker_run(image, options=["--memory", "2g"]) as container:
+        container.get("/")
+        assert container.get("/env/WEB_CONCURRENCY") == "6"
+        assert container.workers(6) == 6
+    with docker_run(image, env={"WEB_CONCURRENCY": "3"}, options=["--memory", "2g"]) as container:
+        container.get("/")
+        assert container.workers(3) == 3
+        assert container.get("/env/WEB_CONCURRENCY") == "3"
+    with docker_run(image, env={"APP_RUN": "python -c 'import http.server as h; "
+                                           "h.test(h.SimpleHTTPRequestHandler, port=8080, bind=\"127.0.0.1\")'"}) \
+            as container:
+        assert "wsgi.py" in container.get("/")  # a directory listing of /workspace, not Flask
+        assert "Running application from (python -c" in container.log
+
+    second = pack.build(image, app)
+    assert second.returncode == 0, second
+    assert "Using cached Python 3.12.1" in second.output
+    assert "Using cached virtual environment: nothing that affects it has changed; skipping pip" in second.output
+    assert "Running 'pip" not in second.output
+    assert "Reusing layer 'python-cnb/python:python'" in second.output
+    assert "Reusing layer 'python-cnb/python:venv'" in second.output
+    assert "Restoring data for \"python-cnb/python:pip-cache\"" in second.output or \
+        "Restoring data for 'python-cnb/python:pip-cache'" in second.output or "pip-cache" in second.output
+
+    (app / "requirements.txt").write_text("flask\nsix\n")
+    third = pack.build(image, app)
+    assert third.returncode == 0, third
+    assert "Using cached Python 3.12.1" in third.output
+    assert "Reusing layer 'python-cnb/python:python'" in third.output
+    assert "Discarding cached virtual environment since:\n - The requirements files" in third.output
+    assert "Adding layer 'python-cnb/python:venv'" in third.output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from Flask"
+
+
+def test_later_buildpack_sees_python_pip_and_packages(pack, buildpack_dir):
+    from support.cnb_harness import REPO
+
+    app = pack.app("flask_wsgi")
+    image = pack.image_name("later-bp")
+    testing_bp = REPO / "tests" / "fixtures" / "testing_buildpack"
+    result = pack.build(image, app, extra=["--buildpack", str(buildpack_dir), "--buildpack", str(testing_bp),
+                                           "--trust-extra-buildpacks"])
+    assert result.returncode == 0, result
+    assert "later-buildpack: python is /layers/python-cnb_python/venv/bin/python" in result.output
+    assert "later-buildpack: flask flask" in result.output
+    assert "later-buildpack: pip list: Flask" in result.output
+    assert "later-buildpack: VIRTUAL_ENV=/layers/python-cnb_python/venv" in result.output
+
+
+def test_build_image_without_python3(pack, builder_nopython):
+    app = pack.app("app_py")
+    image = pack.image_name("nopython")
+    result = pack.build(image, app, builder=builder_nopython)
+    assert result.returncode == 0, result
+    assert "No python3 in the build image: bootstrapping Python 3.12.1 to run the buildpack" in result.output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from app.py"

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Build the CNB base images from a Debian bookworm minbase rootfs (debootstrap + docker import):
+#   python-cnb/build:bookworm           build image, python3 + curl, user cnb 1001:1000
+#   python-cnb/build-nopython:bookworm  same without python3 (bootstrap path)
+#   python-cnb/run:bookworm             run image, CPython's shared libs, user cnb 1002:1000
+# All carry the HOST's CA bundle (this network intercepts TLS to PyPI).
+# Caches: $CACHE/rootfs/<name>-<key>.tar (keyed by suite/mirror/packages/ROOTFS_REV) and
+# an image label io.python-cnb.cache-key (rootfs key + CA bundle sha256 + this script's sha256).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+ROOTFS_REV=1   # bump when changing how rootfs tarballs are made
+SUITE=bookworm
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+CNB_GID=1000 BUILD_UID=1001 RUN_UID=1002
+
+BUILD_PKGS=ca-certificates,curl,python3
+NOPYTHON_PKGS=ca-certificates,curl
+RUN_PKGS=ca-certificates,libssl3,libsqlite3-0,libffi8,liblzma5,libbz2-1.0,zlib1g,libncursesw6,libreadline8,libuuid1
+
+[ -s "$CA_BUNDLE" ] || die "host CA bundle $CA_BUNDLE missing"
+docker info >/dev/null 2>&1 || die "docker daemon not reachable: run tools/e2e/docker.sh first"
+command -v debootstrap >/dev/null || apt_install debootstrap
+CA_SHA="$(sha < "$CA_BUNDLE")"
+SCRIPT_SHA="$(sha < "${BASH_SOURCE[0]}")"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$CACHE/rootfs" "$CACHE/debs"
+
+# rootfs NAME PKGS: print the path of a cached minbase rootfs tarball with PKGS installed
+rootfs() {
+  local name="$1" pkgs="$2" key out dir
+  key="$(echo "rev=$ROOTFS_REV $SUITE $MIRROR $pkgs" | sha | cut -c1-16)"
+  out="$CACHE/rootfs/$name-$key.tar"
+  if [ ! -f "$out" ]; then
+    log "debootstrap $SUITE minbase for $name (+ $pkgs)"
+    dir="$WORK/rootfs-$name"
+    debootstrap --variant=minbase --include="$pkgs" --cache-dir="$CACHE/debs" "$SUITE" "$dir" "$MIRROR" \
+      > "$WORK/debootstrap-$name.log" 2>&1 || { tail -30 "$WORK/debootstrap-$name.log" >&2; die "debootstrap failed"; }
+    rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb \
+      "$dir"/var/log/* "$dir"/etc/hostname "$dir"/etc/resolv.conf
+    rm -f "$CACHE/rootfs/$name-"*.tar   # drop tarballs of older keys
+    tar -C "$dir" --numeric-owner -cf "$out.tmp" .
+    mv "$out.tmp" "$out"
+    rm -rf "$dir"
+  fi
+  echo "$out"
+}
+
+# image NAME ROOTFS_TAR UID [docker import --change ...]
+image() {
+  local name="$1" tar="$2" uid="$3" key dir old; shift 3
+  key="$(echo "$(basename "$tar") ca=$CA_SHA script=$SCRIPT_SHA" | sha | cut -c1-16)"
+  if [ "$(docker image inspect -f "{{index .Config.Labels \"$CACHE_KEY_LABEL\"}}" "$name" 2>/dev/null)" = "$key" ]; then
+    log "$name: up to date (key $key)"; return
+  fi
+  log "$name: importing (key $key)"
+  dir="$WORK/img"
+  rm -rf "$dir" && mkdir -p "$dir"
+  tar -C "$dir" --numeric-owner -xf "$tar"
+  # non-root user cnb (uid $uid, group cnb $CNB_GID) with a writable HOME
+  echo "cnb:x:$CNB_GID:" >> "$dir/etc/group"
+  echo "cnb:!::" >> "$dir/etc/gshadow"
+  echo "cnb:x:$uid:$CNB_GID:cnb:/home/cnb:/bin/bash" >> "$dir/etc/passwd"
+  echo "cnb:!:19000:0:99999:7:::" >> "$dir/etc/shadow"
+  install -d -o "$uid" -g "$CNB_GID" -m 0755 "$dir/home/cnb"
+  install -m 0644 "$CA_BUNDLE" "$dir/etc/ssl/certs/ca-certificates.crt"
+  old="$(docker image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)"
+  tar -C "$dir" --numeric-owner -c . | docker import \
+    --change "ENV PATH=$PATH_ENV" \
+    --change "LABEL io.buildpacks.base.distro.name=debian" \
+    --change "LABEL io.buildpacks.base.distro.version=12" \
+    --change "LABEL $CACHE_KEY_LABEL=$key" \
+    "$@" - "$name" >/dev/null
+  rm -rf "$dir"
+  if [ -n "$old" ]; then docker rmi "$old" >/dev/null 2>&1 || true; fi   # fails harmlessly while a builder uses it
+  log "$name: done"
+}
+
+build_changes=(--change "ENV CNB_USER_ID=$BUILD_UID" --change "ENV CNB_GROUP_ID=$CNB_GID"
+               --change "USER $BUILD_UID:$CNB_GID" --change "WORKDIR /home/cnb")
+image "$BUILD_IMAGE"          "$(rootfs build "$BUILD_PKGS")"       "$BUILD_UID" "${build_changes[@]}"
+image "$BUILD_NOPYTHON_IMAGE" "$(rootfs nopython "$NOPYTHON_PKGS")" "$BUILD_UID" "${build_changes[@]}"
+image "$RUN_IMAGE"            "$(rootfs run "$RUN_PKGS")"           "$RUN_UID" \
+  --change "USER $RUN_UID:$CNB_GID" --change "WORKDIR /home/cnb"
