@@ -14,7 +14,7 @@ from typing import Dict, Mapping
 from .errors import CollectstaticFailed, CommandFailed
 from .output import Output
 from .project import InstallMode, find_manage_py
-from .utils import run_streamed
+from .utils import compile_bytecode, run_streamed
 from .layers.venv import installed_distributions
 
 __all__ = ["AssemblePlan", "is_truthy", "pip_env", "run_default_assemble"]
@@ -52,14 +52,14 @@ def pip_env(env: Mapping[str, str], venv_dir: Path, pip_cache_dir: Path) -> Dict
     result["PIP_CACHE_DIR"] = str(pip_cache_dir)
     result["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     result["PIP_NO_INPUT"] = "1"
+    result["PIP_PROGRESS_BAR"] = "off"  # progress bars are noise in a build log
     result["PYTHONUNBUFFERED"] = "1"
     return result
 
 
 def _pip(out: Output, plan: AssemblePlan, env: Mapping[str, str], args: list[str], hint: str = "") -> None:
     venv = Path(plan.venv_dir)
-    # --progress-bar off: progress bars are noise in a build log.
-    cmd = [str(venv / "bin" / "python"), "-m", "pip", *args[:1], "--progress-bar", "off", *args[1:]]
+    cmd = [str(venv / "bin" / "python"), "-m", "pip", *args]
     status = run_streamed(out, cmd, env=env, cwd=Path(plan.app_dir), shown="pip " + " ".join(args))
     if status != 0:
         raise CommandFailed(command="pip " + " ".join(args), exit_code=status, hint=hint)
@@ -79,17 +79,20 @@ def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output
             out.step("PIP_UPGRADE is set: upgrading pip, setuptools and wheel first")
             _pip(out, plan, run_env, ["install", "--upgrade", "pip", "setuptools", "wheel"], PIP_HINT)
         mode = InstallMode[plan.install_mode]
+        # --no-compile: the venv is compiled once below, with hash-based .pyc files (see compile_bytecode).
         if mode is InstallMode.REQUIREMENTS:
-            _pip(out, plan, run_env, ["install", "-r", "requirements.txt"], PIP_HINT)
+            _pip(out, plan, run_env, ["install", "--no-compile", "-r", "requirements.txt"], PIP_HINT)
         elif mode is InstallMode.EDITABLE:
             out.step("No requirements.txt, but the app is installable: installing it in editable mode "
                      "(the modern 'python setup.py develop')")
-            _pip(out, plan, run_env, ["install", "-e", "."], PIP_HINT)
+            _pip(out, plan, run_env, ["install", "--no-compile", "-e", "."], PIP_HINT)
         else:
             out.step("No requirements.txt, setup.py or installable pyproject.toml: no dependencies to install")
         if plan.gunicorn_requirement and "gunicorn" not in installed_distributions(venv):
             out.step("The web process uses Gunicorn, which the app does not list: adding it")
-            _pip(out, plan, run_env, ["install", plan.gunicorn_requirement], PIP_HINT)
+            _pip(out, plan, run_env, ["install", "--no-compile", plan.gunicorn_requirement], PIP_HINT)
+        for site_packages in sorted(venv.glob("lib/python3*/site-packages")):
+            compile_bytecode(venv / "bin" / "python", site_packages, run_env)
     _collectstatic(app_dir, venv, run_env, out)
 
 

@@ -96,7 +96,8 @@ class PythonBuildpack:
 
         self.out.header("Installing Python")
         bootstrap = ctx.env.get("PYTHON_BUILDPACK_BOOTSTRAP_ARCHIVE")
-        python_dir = install_python(layers_dir, self.out, build, ctx.target, Path(bootstrap) if bootstrap else None)
+        python_dir = install_python(layers_dir, self.out, build, ctx.target, Path(bootstrap) if bootstrap else None,
+                                    env={"PATH": env.get("PATH", "/usr/bin:/bin")})
 
         self.out.header("Installing dependencies")
         pip_cache_dir = prepare_pip_cache(layers_dir, self.out)

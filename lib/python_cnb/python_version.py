@@ -81,9 +81,16 @@ def parse_python_version_file(contents: str, source: str = ".python-version") ->
     return _parse(lines[0], source, lines[0])
 
 
-def supported_range(today: datetime.date) -> str:
-    minors = [f"{a}.{b}" for (a, b), eol in sorted(SUPPORTED_MINORS.items()) if eol >= today]
-    return f"{minors[0]} to {minors[-1]}" if minors else "none"
+def supported_range(today: datetime.date, available: Optional[Sequence[str]] = None) -> str:
+    """The minor versions users can get: supported upstream and, when given, present in the manifest."""
+    minors = [(a, b) for (a, b), eol in sorted(SUPPORTED_MINORS.items()) if eol >= today]
+    if available is not None:
+        present = {_key(v)[:2] for v in available}
+        minors = [m for m in minors if m in present]
+    if not minors:
+        return "none"
+    first, last = (f"{a}.{b}" for a, b in (minors[0], minors[-1]))
+    return first if first == last else f"{first} to {last}"
 
 
 def _key(version: str) -> Tuple[int, ...]:
@@ -96,17 +103,18 @@ def resolve(requested: Optional[RequestedVersion], available: Sequence[str], tod
     if requested is None:
         if not usable:
             raise PythonVersionUnknown(source="the interpreter manifest", value="(none)",
-                                       supported=supported_range(today), known=sorted(available, key=_key))
+                                       supported=supported_range(today, usable), known=sorted(available, key=_key))
         return usable[-1]
     minor = (requested.major, requested.minor)
     eol = SUPPORTED_MINORS.get(minor)
     if (eol is None and minor < min(SUPPORTED_MINORS)) or (eol is not None and eol < today):
-        raise PythonVersionEol(source=requested.source, value=str(requested), supported=supported_range(today))
+        raise PythonVersionEol(source=requested.source, value=str(requested),
+                               supported=supported_range(today, usable))
     candidates = [v for v in usable if _key(v)[:2] == minor
                   and (requested.patch is None or _key(v)[2] == requested.patch)]
     if eol is None or not candidates:
         raise PythonVersionUnknown(source=requested.source, value=str(requested),
-                                   supported=supported_range(today), known=usable)
+                                   supported=supported_range(today, usable), known=usable)
     return candidates[-1]
 
 

@@ -64,3 +64,16 @@ def read_optional_text(path: Path) -> Optional[str]:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise FileReadError(path=path.name if path.parent == Path.cwd() else str(path), reason=reason) from None
+
+
+# The lifecycle resets file mtimes when it stores and restores layers, which makes timestamp-based .pyc files
+# stale: Python would rewrite them on the next import, changing the layer's contents, so an unchanged layer
+# could no longer be reused as the same image layer (and at launch, where layers are read-only, every start
+# would recompile). Hash-based, unchecked .pyc files are never rewritten.
+def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str]) -> None:
+    """Best effort: a file that does not compile (a deliberately broken test module) is not an error."""
+    run_captured(
+        [str(python), "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode", "unchecked-hash",
+         "-x", r"/(test|tests|idle_test)/", str(directory)],
+        env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory,
+    )

@@ -1,5 +1,7 @@
 import pytest
 
+from support.cnb_harness import tree_digest
+
 pytestmark = pytest.mark.contract
 
 
@@ -13,6 +15,15 @@ def test_django_collectstatic_and_whitenoise(make_app):
     with app.serve() as server:
         assert server.get("/") == "Hello from Django"
         assert "color: #123456" in server.get("/static/site.css")
+
+    # A no-change rebuild runs collectstatic (it imports Django from the restored venv) without changing a byte
+    # of the interpreter or venv layers, so the exporter can reuse their image layers.
+    before = {name: tree_digest(app.layers / name) for name in ("python", "venv")}
+    app.restore_for_next_build(fresh_source="django_app")
+    again = app.build()
+    assert again.returncode == 0, again
+    assert "skipping pip" in again.output and "Running 'python manage.py collectstatic --noinput'" in again.output
+    assert {name: tree_digest(app.layers / name) for name in ("python", "venv")} == before
 
 
 def test_disable_collectstatic(make_app):

@@ -19,7 +19,7 @@ def _assert_clean_failure(result, title):
         pytest.param("runtime.txt", "python-3.6.15", "Python version is no longer supported",
                      "runtime.txt asks for Python 3.6.15, which has reached its upstream end of life", id="eol-3.6"),
         pytest.param("runtime.txt", "python-2.7", "Python version is no longer supported",
-                     "Supported versions: 3.11 to 3.15.", id="eol-2.7"),
+                     "Supported versions: 3.11 to 3.12.", id="eol-2.7"),
         pytest.param(".python-version", "3.10", "Python version is no longer supported",
                      ".python-version asks for Python 3.10", id="eol-3.10"),
         pytest.param("runtime.txt", "python-3.12.99", "Requested Python version is not available",
@@ -69,7 +69,7 @@ def test_pip_failure_leaves_no_trusted_venv(make_app):
     (app.app / "requirements.txt").write_text("this-package-does-not-exist-python-cnb==1.0\n")
     result = app.build()
     _assert_clean_failure(result, "Command failed")
-    assert "The command 'pip install -r requirements.txt' failed with exit status 1." in result.output
+    assert "The command 'pip install --no-compile -r requirements.txt' failed with exit status 1." in result.output
     assert "PIP_INDEX_URL" in result.output
     assert not (app.layers / "venv.toml").exists()
     assert (app.layers / "python.toml").exists()

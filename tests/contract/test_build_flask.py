@@ -11,7 +11,7 @@ def test_flask_build_serve_and_rebuilds(make_app):
     assert first.returncode == 0, first
     assert "No Python version requested in runtime.txt or .python-version; using the buildpack's default" in first.output
     assert "Installing Python 3.12.1" in first.output
-    assert "Running 'pip install -r requirements.txt'" in first.output
+    assert "Running 'pip install --no-compile -r requirements.txt'" in first.output
     assert "The web process uses Gunicorn, which the app does not list: adding it" in first.output
     assert "Web process: gunicorn wsgi (wsgi.py found)" in first.output
     assert "Traceback" not in first.output
@@ -49,7 +49,7 @@ def test_flask_build_serve_and_rebuilds(make_app):
     assert third.returncode == 0, third
     assert "Using cached Python 3.12.1" in third.output
     assert "Discarding cached virtual environment since:\n - The requirements files" in third.output
-    assert "Running 'pip install -r requirements.txt'" in third.output
+    assert "Running 'pip install --no-compile -r requirements.txt'" in third.output
     assert "Successfully installed" in third.output and "six" in third.output
     with app.serve() as server:
         assert server.get("/") == "Hello from Flask"

@@ -10,7 +10,7 @@ def test_setup_py_only_app(make_app):
     result = app.build()
     assert result.returncode == 0, result
     assert "installing it in editable mode" in result.output
-    assert "Running 'pip install -e .'" in result.output
+    assert "Running 'pip install --no-compile -e .'" in result.output
     assert "Web process: gunicorn helloapp (setup.py found)" in result.output
     with app.serve() as server:
         assert server.get("/") == "Hello from setup.py"

@@ -20,7 +20,7 @@ def test_s2i_assemble_and_run_hooks(make_app):
     result = app.build()
     assert result.returncode == 0, result
     before = result.output.index("Logic to include before")
-    pip = result.output.index("Running 'pip install -r requirements.txt'")
+    pip = result.output.index("Running 'pip install --no-compile -r requirements.txt'")
     after = result.output.index("Logic to include after")
     assert before < pip < after
     assert (app.app / "assembled.txt").read_text().startswith("Name: Flask")

@@ -18,6 +18,13 @@ def test_django_collectstatic_served_by_whitenoise(pack):
         assert container.get("/") == "Hello from Django"
         assert "color: #123456" in container.get("/static/site.css")
 
+    # collectstatic imports Django from the restored venv; hash-based .pyc files keep it byte-identical.
+    again = pack.build(image, pack.app("django_app"))
+    assert again.returncode == 0, again
+    assert "skipping pip" in again.output
+    for layer in ("python", "venv", "web"):
+        assert f"Reusing layer 'python-cnb/python:{layer}'" in again.output, again
+
 
 def test_disable_collectstatic(pack):
     image = pack.image_name("django-nostatic")

@@ -52,6 +52,34 @@ def _chown_tree(path: Path, user: Optional[pwd.struct_passwd]) -> None:
             os.lchown(os.path.join(root, name), user.pw_uid, user.pw_gid)
 
 
+# The lifecycle stores layers as tars with normalised mtimes (1980-01-01), so restored files carry that time.
+LAYER_MTIME = 315532801
+
+
+def _normalize_mtimes(directory: Path) -> None:
+    for root, dirs, files in os.walk(directory):
+        for name in dirs + files:
+            os.utime(os.path.join(root, name), (LAYER_MTIME, LAYER_MTIME), follow_symlinks=False)
+
+
+def tree_digest(directory: Path) -> str:
+    """sha256 over the paths, modes, link targets and contents of a layer (what its image layer holds)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            digest.update(str(path.relative_to(directory)).encode())
+            if path.is_symlink():
+                digest.update(os.readlink(path).encode())
+            else:
+                digest.update(oct(path.stat().st_mode).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @dataclass
 class Result:
     returncode: int
@@ -156,6 +184,7 @@ class CnbApp:
             layer_dir = self.layers / toml_path.stem
             if types.get("cache"):
                 toml_path.write_text(toml_io.dumps({"metadata": data.get("metadata", {})}))
+                _normalize_mtimes(layer_dir)
             elif types.get("launch"):
                 toml_path.write_text(toml_io.dumps({"metadata": data.get("metadata", {})}))
                 shutil.rmtree(layer_dir, ignore_errors=True)

@@ -72,7 +72,7 @@ def test_resolve(requested, expected):
 def test_resolve_eol(requested):
     with pytest.raises(PythonVersionEol) as info:
         resolve(req(requested), AVAILABLE, TODAY)
-    assert info.value.supported == "3.11 to 3.15"
+    assert info.value.supported == "3.11 to 3.14"
     assert info.value.source == "runtime.txt"
 
 
@@ -82,6 +82,8 @@ def test_eol_dates_apply_over_time():
         resolve(req("3.11"), AVAILABLE, later)
     assert resolve(None, AVAILABLE, later) == "3.14.7"
     assert supported_range(later) == "3.12 to 3.15"
+    assert supported_range(later, AVAILABLE) == "3.12 to 3.14"
+    assert supported_range(TODAY, ["3.13.1"]) == "3.13"
 
 
 @pytest.mark.parametrize("requested", ["3.12.99", "3.15", "3.16", "4.0"])

@@ -19,7 +19,7 @@ from ..errors import ArchiveInvalid, ChecksumMismatch, DownloadFailed
 from ..manifest import PythonBuild
 from ..output import Output
 from ..redact import redact_url
-from ..utils import sha256_file
+from ..utils import compile_bytecode, sha256_file
 
 __all__ = ["PythonLayerMetadata", "cache_invalidation_reasons", "install_python"]
 
@@ -66,7 +66,7 @@ def cache_invalidation_reasons(old: PythonLayerMetadata, new: PythonLayerMetadat
 
 
 def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Target,
-                   bootstrap_archive: Optional[Path]) -> Path:
+                   bootstrap_archive: Optional[Path], env: Mapping[str, str]) -> Path:
     layer = Layer(layers_dir, LAYER_NAME)
     new = PythonLayerMetadata(LAYER_FORMAT, build.version, build.sha256, target.arch,
                               target.distro_name, target.distro_version)
@@ -91,6 +91,9 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
     finally:
         if archive != bootstrap_archive:
             archive.unlink(missing_ok=True)
+    for stdlib in sorted(layer_dir.glob("lib/python3*")):
+        if stdlib.is_dir():
+            compile_bytecode(layer_dir / "bin" / "python3", stdlib, env)
     layer.write(types, asdict(new))
     return layer_dir
 
