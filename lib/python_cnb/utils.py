@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 import subprocess
+import time
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
@@ -23,6 +24,7 @@ def run_streamed(out: Output, cmd: Sequence[str], *, env: Mapping[str, str], cwd
     """Run a user-relevant tool (pip, collectstatic, hooks): log the command, stream its output indented.
     Returns the exit status."""
     out.step(f"Running '{shown or display_command(cmd)}'")
+    started = time.monotonic()
     try:
         process = subprocess.Popen(  # noqa: S603 - argument list, never a shell string
             list(cmd), env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -33,7 +35,10 @@ def run_streamed(out: Output, cmd: Sequence[str], *, env: Mapping[str, str], cwd
     assert process.stdout is not None
     for line in process.stdout:
         out.command_line(line)
-    return process.wait()
+    status = process.wait()
+    if status == 0:
+        out.step(f"Done ({time.monotonic() - started:.2f}s)")
+    return status
 
 
 def run_captured(cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,5 +1,7 @@
 """Flask with wsgi.py: a cold build, a served request, a no-change rebuild and a changed-requirement rebuild."""
 
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.contract
@@ -92,3 +94,30 @@ def test_build_without_python3_in_the_build_image_bootstraps(make_app, tmp_path)
     assert "Using cached Python 3.11.7" in again.output
     with app.serve() as server:
         assert server.get("/") == "Hello from app.py"
+
+
+OLDEST_PYTHON = "3.9.18"
+
+
+@pytest.mark.skipif(not Path(f"/root/.pyenv/versions/{OLDEST_PYTHON}").exists(),
+                    reason="needs pyenv's CPython 3.9 on this machine")
+def test_buildpack_code_runs_on_python_39(make_app, tmp_path):
+    """The buildpack's own code runs on the oldest python3 it supports in a build image."""
+    import tarfile
+
+    from support import python_archive
+    from support.cnb_harness import CACHE_DIR
+
+    archive, _ = python_archive.make_archive(OLDEST_PYTHON, CACHE_DIR / "python-archives")
+    with tarfile.open(archive) as tar:
+        tar.extractall(tmp_path / "py39", filter="fully_trusted") if hasattr(tarfile, "fully_trusted_filter") \
+            else tar.extractall(tmp_path / "py39")
+    for path in [tmp_path / "py39", *(tmp_path / "py39").rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o055 if path.is_dir() else path.stat().st_mode | 0o044)
+    app = make_app("app_py")
+    app.build_path = f"{tmp_path / 'py39' / 'python' / 'bin'}:/usr/bin:/bin"
+    assert app.detect().returncode == 0
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Web process: python app.py (app.py found)" in result.output

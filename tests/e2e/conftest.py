@@ -16,7 +16,8 @@ from typing import Dict, Iterator, List, Optional
 
 import pytest
 
-from support.cnb_harness import FIXTURES, REPO
+from support import package_index
+from support.cnb_harness import CACHE_DIR, FIXTURES, REPO
 
 E2E_TOOLS = REPO / "tools" / "e2e"
 BUILDER = "python-cnb/e2e-builder:test"
@@ -191,3 +192,49 @@ def docker_run(image: str, env: Optional[Dict[str, str]] = None, args: Optional[
                 time.sleep(0.2)
             except (urllib.error.URLError, ConnectionError, OSError):
                 break
+
+
+# ---- pytest-docker: the private package index runs as a compose service ---------------------------------------
+@pytest.fixture(scope="session")
+def docker_compose_command() -> str:
+    return "docker-compose"  # Debian 12 packages compose v1; tools/e2e/docker.sh installs it
+
+
+@pytest.fixture(scope="session")
+def docker_compose_file(e2e_env: Dict[str, str]) -> str:
+    root = package_index.build_index(CACHE_DIR / "package-index", ["flask", "gunicorn==27.0.1"], "3.12")
+    subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
+    os.environ["PYTHON_CNB_PACKAGE_INDEX"] = str(root)
+    os.environ["PYTHON_CNB_INDEX_PORT"] = str(package_index.free_port())
+    return str(Path(__file__).parent / "docker-compose.yml")
+
+
+@pytest.fixture(scope="session")
+def docker_compose_project_name() -> str:
+    return f"pythoncnb{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def docker_setup() -> List[str]:
+    return ["up -d"]
+
+
+@pytest.fixture(scope="session")
+def docker_cleanup() -> List[str]:
+    return ["down -v"]
+
+
+@pytest.fixture(scope="session")
+def private_index(docker_services) -> str:  # type: ignore[no-untyped-def]
+    """host:port of the package index, once it answers."""
+    host = f"127.0.0.1:{os.environ['PYTHON_CNB_INDEX_PORT']}"
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://{host}/simple/", timeout=2):
+                return True
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return False
+
+    docker_services.wait_until_responsive(check=answers, timeout=60.0, pause=0.3)
+    return host

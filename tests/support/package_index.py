@@ -1,17 +1,15 @@
-"""A PEP 503 'simple' package index on 127.0.0.1, made from wheels downloaded once into the test cache."""
+"""A PEP 503 'simple' package index made from wheels downloaded once into the test cache (the end-to-end
+suite serves it on 127.0.0.1 from a compose service, see tests/e2e/docker-compose.yml)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import re
+import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import Iterator, Sequence
-import contextlib
+from typing import Sequence
 
 
 def _project(filename: str) -> str:
@@ -45,22 +43,7 @@ def build_index(cache_dir: Path, requirements: Sequence[str], python_version: st
     return root
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    requests: list[str] = []
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        type(self).requests.append(self.path)
-
-
-@contextlib.contextmanager
-def serve(root: Path) -> Iterator[str]:
-    """Serve root on 127.0.0.1 (random port); yields the base URL."""
-    handler = functools.partial(_Handler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

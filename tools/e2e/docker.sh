@@ -6,6 +6,9 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+# pytest-docker drives compose; Debian 12 packages compose v1 as docker-compose.
+command -v docker-compose >/dev/null || apt_install docker-compose
+
 if docker info >/dev/null 2>&1; then
   log "docker daemon already running ($(docker version -f '{{.Server.Version}}, API {{.Server.APIVersion}}'))"
   exit 0

@@ -1,0 +1,96 @@
+"""Build-time benchmark (not a test): cold build, no-change rebuild and one-requirement-changed rebuild for a
+Flask and a Django app, through the real bin/build (see tests/support/cnb_harness.py), with real pip installs.
+
+For each build it reports the wall time, the time spent in the app's own commands (pip, collectstatic, hooks:
+every "Running '...'" step, measured by the buildpack and logged as "Done (N.NNs)") and the buildpack's own
+time, the difference. Goals: a no-change rebuild runs no installer, and the buildpack's own work stays under
+1 second. Run with `scripts/benchmark`; it exits non-zero when a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from support import python_archive  # noqa: E402
+from support.cnb_harness import CACHE_DIR, CnbApp  # noqa: E402
+
+PYTHON = "3.12.1"
+OWN_TIME_GOAL = 1.0
+SCENARIOS = {"flask": ("flask_wsgi", "six\n"), "django": ("django_app", "six\n")}
+
+
+def _serve(directory: Path) -> str:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _timed_build(app: CnbApp) -> dict:
+    started = time.monotonic()
+    result = app.build()
+    wall = time.monotonic() - started
+    if result.returncode != 0:
+        raise SystemExit(f"build failed:\n{result.output}")
+    commands = sum(float(m) for m in re.findall(r"^Done \((\d+\.\d+)s\)$", result.output, re.MULTILINE))
+    return {"wall": wall, "commands": commands, "own": wall - commands,
+            "pip_ran": "Running 'pip" in result.output}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("apps", nargs="*", default=list(SCENARIOS))
+    options = parser.parse_args()
+
+    archive, sha256 = python_archive.make_archive(PYTHON, CACHE_DIR / "python-archives")
+    base_url = _serve(archive.parent)
+    work = Path(tempfile.mkdtemp(prefix="python-cnb-bench-"))
+    work.chmod(0o755)
+    manifest = work / "manifest.toml"
+    manifest.write_text(f'[[python]]\nversion = "{PYTHON}"\narch = "amd64"\nurl = "{base_url}/{archive.name}"\n'
+                        f'sha256 = "{sha256}"\n')
+    manifest.chmod(0o644)
+    buildpack = REPO
+    env = {"BP_PYTHON_MANIFEST": str(manifest)}
+    if Path("/etc/ssl/certs/ca-certificates.crt").exists():
+        env["PIP_CERT"] = "/etc/ssl/certs/ca-certificates.crt"
+
+    failures = []
+    print(f"{'app':8} {'build':22} {'wall':>8} {'app cmds':>9} {'buildpack':>10}  pip ran")
+    for name in options.apps:
+        fixture, extra_requirement = SCENARIOS[name]
+        app = CnbApp.from_fixture(fixture, work / name, buildpack, env)
+        rows = [("cold", _timed_build(app))]
+        app.restore_for_next_build(fresh_source=fixture)
+        rows.append(("no change", _timed_build(app)))
+        app.restore_for_next_build(fresh_source=fixture)
+        with (app.app / "requirements.txt").open("a") as handle:
+            handle.write(extra_requirement)
+        rows.append(("one requirement added", _timed_build(app)))
+        for label, row in rows:
+            print(f"{name:8} {label:22} {row['wall']:7.2f}s {row['commands']:8.2f}s {row['own']:9.2f}s  "
+                  f"{'yes' if row['pip_ran'] else 'no'}")
+        no_change = rows[1][1]
+        if no_change["pip_ran"]:
+            failures.append(f"{name}: the no-change rebuild ran pip")
+        if no_change["own"] > OWN_TIME_GOAL:
+            failures.append(f"{name}: the buildpack's own work took {no_change['own']:.2f}s on a no-change rebuild")
+    for failure in failures:
+        print(f"GOAL MISSED: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
