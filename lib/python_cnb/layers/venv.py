@@ -87,11 +87,14 @@ def pip_settings_digest(env: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
-def bundled_pip_version(python_dir: Path) -> str:
+def bundled_pip_wheel(python_dir: Path) -> Optional[Path]:
     wheels = sorted(python_dir.glob("lib/python3*/ensurepip/_bundled/pip-*.whl"))
-    if not wheels:
-        return "unknown"
-    match = re.match(r"pip-([^-]+)-", wheels[-1].name)
+    return wheels[-1] if wheels else None
+
+
+def bundled_pip_version(python_dir: Path) -> str:
+    wheel = bundled_pip_wheel(python_dir)
+    match = re.match(r"pip-([^-]+)-", wheel.name) if wheel else None
     return match.group(1) if match else "unknown"
 
 
@@ -110,11 +113,19 @@ def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayer
         out.bullet_list(reasons or ["The app has a .s2i/bin/assemble hook, which may change it on every build"])
     venv_dir = layer.reset()
     out.step("Creating virtual environment")
-    cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", str(venv_dir)]
-    result = run_captured(cmd, env=env, cwd=layers_dir)
-    if result.returncode != 0:
-        out.step(result.stdout + result.stderr)
-        raise CommandFailed(command="python -m venv", exit_code=result.returncode)
+    python = str(python_dir / "bin" / "python3")
+    wheel = bundled_pip_wheel(python_dir)
+    # The interpreter's bundled pip, installed without compiling (the whole venv is compiled once, later):
+    # about a second faster than letting venv run ensurepip.
+    steps = [[python, "-m", "venv", "--without-pip", str(venv_dir)],
+             [str(venv_dir / "bin" / "python"), f"{wheel}/pip", "install", "--no-compile", "--no-index", "--no-deps",
+              "--disable-pip-version-check", "--quiet", str(wheel)]] if wheel else \
+        [[python, "-m", "venv", str(venv_dir)]]
+    for cmd in steps:
+        result = run_captured(cmd, env=env, cwd=layers_dir)
+        if result.returncode != 0:
+            out.step(result.stdout + result.stderr)
+            raise CommandFailed(command="python -m venv", exit_code=result.returncode)
     return venv_dir, False
 
 
