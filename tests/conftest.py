@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator
 
 import pytest
-
-from support.cnb_harness import CACHE_DIR, REPO, CnbApp
 from support import python_archive
+from support.cnb_harness import CACHE_DIR, REPO, CnbApp
 
 TEST_PYTHONS = ("3.11.7", "3.12.1")
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Dict, Mapping
 
 from .errors import CollectstaticFailed, CommandFailed
+from .layers.venv import installed_distributions
 from .output import Output
 from .project import InstallMode, find_manage_py
 from .utils import compile_bytecode, run_streamed
-from .layers.venv import installed_distributions
 
 __all__ = ["AssemblePlan", "is_truthy", "pip_env", "run_default_assemble"]
 

@@ -15,9 +15,15 @@ from .assemble import AssemblePlan, is_truthy, pip_env, run_default_assemble
 from .checks import forbidden_env_vars
 from .cnb.data import Launch
 from .cnb.runtime import BuildContext, DetectContext
-from .detect import is_python_project, PYTHON_SIGNALS
-from .errors import ForbiddenEnvVars, GunicornConfigMissing, HookFailed, NoInterpreterForArch, NoWebProcess, \
-    render_error
+from .detect import PYTHON_SIGNALS, is_python_project
+from .errors import (
+    ForbiddenEnvVars,
+    GunicornConfigMissing,
+    HookFailed,
+    NoInterpreterForArch,
+    NoWebProcess,
+    render_error,
+)
 from .layers.pip_cache import prepare_pip_cache
 from .layers.python import install_python
 from .layers.venv import VenvLayerMetadata, bundled_pip_version, finish_venv, pip_settings_digest, prepare_venv

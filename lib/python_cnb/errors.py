@@ -172,7 +172,8 @@ def _unknown(e: PythonVersionUnknown) -> Tuple[str, str]:
 
 
 def _manifest(e: ManifestError) -> Tuple[str, str]:
-    return ("Invalid Python interpreter manifest", f"The interpreter manifest from {e.source} cannot be used: {e.reason}.\n\n"
+    return ("Invalid Python interpreter manifest",
+            f"The interpreter manifest from {e.source} cannot be used: {e.reason}.\n\n"
             "A manifest is a TOML file of [[python]] tables, each with version, arch (amd64 or arm64),\n"
             "url and sha256. Fix the file, or unset BP_PYTHON_MANIFEST to use the built-in one.")
 
@@ -288,7 +289,7 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
 
 def render_error(exc: BaseException) -> Tuple[str, str]:
     """(title, body) for any exception; unexpected ones are reported as a bug, with the traceback."""
-    renderer = _RENDERERS.get(type(exc))
+    renderer = _RENDERERS.get(type(exc)) if isinstance(exc, BuildpackError) else None
     if renderer is not None:
         return renderer(exc)
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()

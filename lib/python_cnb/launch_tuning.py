@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, TextIO
 
 MIB = 1024 * 1024
 
@@ -70,6 +70,7 @@ def _toml_string(value: str) -> str:
 
 def main() -> int:
     values = tuned_env(os.environ, memory_limit())
+    out: TextIO
     try:
         out = os.fdopen(3, "w")
     except OSError:

@@ -62,7 +62,9 @@ def _read_user_manifest(location: str, app_dir: Path) -> tuple[dict[str, Any], s
         raise ManifestError(source=f"BP_PYTHON_MANIFEST ({shown})", reason=f"it is not valid TOML ({exc})") from None
 
 
-def load_manifest(descriptor: Mapping[str, Any], env: Mapping[str, str], app_dir: Path) -> tuple[Sequence[PythonBuild], str]:
+def load_manifest(
+    descriptor: Mapping[str, Any], env: Mapping[str, str], app_dir: Path
+) -> tuple[Sequence[PythonBuild], str]:
     """(builds, where they came from). BP_PYTHON_MANIFEST replaces the built-in list; BP_PYTHON_MIRROR_URL
     rewrites the upstream download prefix of whichever list is active."""
     location = env.get("BP_PYTHON_MANIFEST", "").strip()

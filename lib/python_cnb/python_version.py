@@ -119,5 +119,6 @@ def resolve(requested: Optional[RequestedVersion], available: Sequence[str], tod
 
 
 def _usable(version: str, today: datetime.date) -> bool:
-    eol = SUPPORTED_MINORS.get(_key(version)[:2])
+    major, minor = _key(version)[:2]
+    eol = SUPPORTED_MINORS.get((major, minor))
     return eol is not None and eol >= today

@@ -1,5 +1,4 @@
 import pytest
-
 from support.cnb_harness import tree_digest
 
 pytestmark = pytest.mark.contract

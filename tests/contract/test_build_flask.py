@@ -11,7 +11,8 @@ def test_flask_build_serve_and_rebuilds(make_app):
     app = make_app("flask_wsgi")
     first = app.build()
     assert first.returncode == 0, first
-    assert "No Python version requested in runtime.txt or .python-version; using the buildpack's default" in first.output
+    assert ("No Python version requested in runtime.txt or .python-version; using the buildpack's default"
+            in first.output)
     assert "Installing Python 3.12.1" in first.output
     assert "Running 'pip install --no-compile -r requirements.txt'" in first.output
     assert "The web process uses Gunicorn, which the app does not list: adding it" in first.output
@@ -70,7 +71,8 @@ def test_python_version_from_runtime_txt_and_python_version_file(make_app):
     result = app.build()
     assert result.returncode == 0, result
     assert "Using Python 3.12.1 (requested 3.12 in .python-version)" in result.output
-    assert "Discarding cached Python 3.11.7 since:\n - The Python version has changed from 3.11.7 to 3.12.1" in result.output
+    assert ("Discarding cached Python 3.11.7 since:\n - The Python version has changed from 3.11.7 to 3.12.1"
+            in result.output)
     assert "Discarding cached virtual environment since:" in result.output
     with app.serve() as server:
         assert server.get("/sys") in ("<unset>",)

@@ -15,24 +15,12 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 import pytest
-
 from support import package_index
-from support.cnb_harness import CACHE_DIR, FIXTURES, REPO
+from support.cnb_harness import CACHE_DIR, FIXTURES, REPO, Result, count_workers, http_get
 
 E2E_TOOLS = REPO / "tools" / "e2e"
 BUILDER = "python-cnb/e2e-builder:test"
 BUILDER_NOPYTHON = "python-cnb/e2e-builder-nopython:test"
-
-
-@dataclass
-class Result:
-    returncode: int
-    output: str
-
-    def __str__(self) -> str:
-        return f"exit {self.returncode}\n{self.output}"
-
-    __repr__ = __str__
 
 
 def _run(cmd: List[str], timeout: float = 900, env: Optional[Dict[str, str]] = None) -> Result:
@@ -145,28 +133,12 @@ class Container:
                              text=True).stdout.strip()
         return out == "true"
 
-    def get(self, path: str = "/", headers: Optional[Dict[str, str]] = None, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        last: Exception = RuntimeError("no attempt")
-        while time.monotonic() < deadline:
-            try:
-                request = urllib.request.Request(f"http://127.0.0.1:8080{path}", headers=headers or {})
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    return response.read().decode()
-            except (urllib.error.URLError, ConnectionError, OSError) as exc:
-                last = exc
-                if not self.running():
-                    raise AssertionError(f"container exited:\n{self.log}") from None
-                time.sleep(0.3)
-        raise AssertionError(f"no answer on 127.0.0.1:8080{path}: {last}\n{self.log}")
+    def get(self, path: str = "/", headers: Optional[Dict[str, str]] = None) -> str:
+        return http_get(f"http://127.0.0.1:8080{path}", alive=self.running, log=lambda: self.log, headers=headers,
+                        timeout=60.0)
 
-    def workers(self, expected: int, timeout: float = 30.0) -> int:
-        deadline = time.monotonic() + timeout
-        while True:
-            count = self.log.count("Booting worker with pid")
-            if count >= expected or time.monotonic() > deadline:
-                return count
-            time.sleep(0.3)
+    def workers(self, expected: int) -> int:
+        return count_workers(lambda: self.log, expected)
 
 
 @contextlib.contextmanager

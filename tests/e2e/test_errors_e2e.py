@@ -4,7 +4,6 @@ import subprocess
 
 import pytest
 
-
 from .conftest import docker_run
 
 pytestmark = pytest.mark.e2e

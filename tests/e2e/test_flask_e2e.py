@@ -11,7 +11,8 @@ pytestmark = pytest.mark.e2e
 
 
 def _inspect(image):
-    return json.loads(subprocess.run(["docker", "inspect", image], capture_output=True, text=True, check=True).stdout)[0]
+    out = subprocess.run(["docker", "inspect", image], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)[0]
 
 
 def test_flask_image_rebuilds_and_runtime_knobs(pack):

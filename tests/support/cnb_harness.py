@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lib"))
 from python_cnb.cnb import toml_io  # noqa: E402
@@ -237,7 +237,9 @@ class CnbApp:
         return {k: str(v) for k, v in toml_io.loads(output).items()}
 
     @contextlib.contextmanager
-    def serve(self, runtime_env: Optional[Dict[str, str]] = None, args: Optional[List[str]] = None) -> Iterator["Server"]:
+    def serve(
+        self, runtime_env: Optional[Dict[str, str]] = None, args: Optional[List[str]] = None
+    ) -> Iterator["Server"]:
         process = next(p for p in self.launch_toml()["processes"] if p["type"] == "web")
         env = self.launch_env(runtime_env or {})
         cmd = list(process["command"]) + (args if args is not None else list(process.get("args", [])))
@@ -263,6 +265,33 @@ class CnbApp:
                 proc.wait(timeout=5)
 
 
+def http_get(url: str, *, alive: Callable[[], bool], log: Callable[[], str],
+             headers: Optional[Dict[str, str]] = None, timeout: float = 40.0) -> str:
+    """GET url, retrying (bounded in time) while the server starts; fails early if it died."""
+    deadline = time.monotonic() + timeout
+    last: Exception = RuntimeError("no attempt")
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as response:
+                return response.read().decode()
+        except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            last = exc
+            if not alive():
+                raise AssertionError(f"the server exited:\n{log()}") from None
+            time.sleep(0.25)
+    raise AssertionError(f"no answer from {url}: {last}\n{log()}")
+
+
+def count_workers(log: Callable[[], str], expected: int, timeout: float = 30.0) -> int:
+    """The number of gunicorn workers booted, waiting (bounded) until `expected` have or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        count = log().count("Booting worker with pid")
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.2)
+
+
 @dataclass
 class Server:
     process: subprocess.Popen
@@ -272,26 +301,9 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def workers(self, expected: int, timeout: float = 20.0) -> int:
-        """The number of gunicorn workers booted, waiting (bounded) until `expected` have or time runs out."""
-        deadline = time.monotonic() + timeout
-        while True:
-            count = self.log.count("Booting worker with pid")
-            if count >= expected or time.monotonic() > deadline:
-                return count
-            time.sleep(0.2)
+    def workers(self, expected: int) -> int:
+        return count_workers(lambda: self.log, expected)
 
-    def get(self, path: str = "/", port: int = 8080, timeout: float = 40.0) -> str:
-        """GET http://127.0.0.1:port/path, retrying (bounded) while the server starts."""
-        deadline = time.monotonic() + timeout
-        last: Exception = RuntimeError("no attempt")
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited with {self.process.returncode}:\n{self.log}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-                    return response.read().decode()
-            except (urllib.error.URLError, ConnectionError, OSError) as exc:
-                last = exc
-                time.sleep(0.25)
-        raise AssertionError(f"no answer on 127.0.0.1:{port}{path}: {last}\n{self.log}")
+    def get(self, path: str = "/", port: int = 8080) -> str:
+        return http_get(f"http://127.0.0.1:{port}{path}", alive=lambda: self.process.poll() is None,
+                        log=lambda: self.log)

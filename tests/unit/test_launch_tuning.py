@@ -1,5 +1,4 @@
 import pytest
-
 from python_cnb import launch_tuning
 
 MIB = 1024 * 1024

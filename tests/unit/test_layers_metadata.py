@@ -3,7 +3,6 @@
 import dataclasses
 
 import pytest
-
 from python_cnb.layers import python as python_layer
 from python_cnb.layers import venv as venv_layer
 

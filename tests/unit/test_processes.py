@@ -1,5 +1,4 @@
 import pytest
-
 from python_cnb.errors import NoWebProcess
 from python_cnb.processes import AppFacts, Kind, choose_web_process, module_from_dist_name
 

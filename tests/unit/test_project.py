@@ -1,11 +1,9 @@
 import re
 from pathlib import Path
 
-import pytest
-
 from python_cnb import detect
 from python_cnb.cnb import toml_io
-from python_cnb.errors import BuildpackError, _RENDERERS, render_error
+from python_cnb.errors import _RENDERERS, BuildpackError, render_error
 from python_cnb.project import InstallMode, find_manage_py, install_mode, requirements_digest
 from python_cnb.tool_versions import gunicorn_requirement
 

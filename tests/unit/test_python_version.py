@@ -1,10 +1,13 @@
 import datetime
 
 import pytest
-
 from python_cnb.errors import PythonVersionEol, PythonVersionMalformed, PythonVersionUnknown
 from python_cnb.python_version import (
-    RequestedVersion, parse_python_version_file, parse_runtime_txt, resolve, supported_range,
+    RequestedVersion,
+    parse_python_version_file,
+    parse_runtime_txt,
+    resolve,
+    supported_range,
 )
 
 TODAY = datetime.date(2026, 11, 25)
@@ -28,7 +31,9 @@ def test_parse_runtime_txt(contents, expected):
     assert parsed.source == "runtime.txt"
 
 
-@pytest.mark.parametrize("contents", ["", "python", "python-3", "python-3.12.x", "pypy-7.3", "python-3.12\npython-3.13"])
+@pytest.mark.parametrize(
+    "contents", ["", "python", "python-3", "python-3.12.x", "pypy-7.3", "python-3.12\npython-3.13"]
+)
 def test_parse_runtime_txt_rejects(contents):
     with pytest.raises(PythonVersionMalformed) as info:
         parse_runtime_txt(contents)

@@ -1,5 +1,4 @@
 import pytest
-
 from python_cnb.redact import redact, redact_url, secrets_in_env
 
 

@@ -1,5 +1,4 @@
 import pytest
-
 from python_cnb.errors import S2iEnvironmentInvalid
 from python_cnb.s2i import DEFAULT_ASSEMBLE_PATH, parse_environment, rewrite_hook
 

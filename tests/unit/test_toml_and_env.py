@@ -1,8 +1,7 @@
+import pytest
 from python_cnb.cnb import toml_io
 from python_cnb.cnb.data import Launch, Process
 from python_cnb.cnb.layer_env import Behavior, LayerEnv, Scope, apply_env_dir
-
-import pytest
 
 
 def test_toml_round_trip():

@@ -140,9 +140,10 @@ def _extract(archive: Path, layer_dir: Path, shown_url: str) -> None:
                 relative = Path(*parts[1:]) if len(parts) > 1 else None
                 if relative is None:
                     continue
-                if member.name.startswith("/") or ".." in parts or not (member.isreg() or member.isdir() or member.issym()):
-                    if member.islnk() or member.ischr() or member.isblk() or member.isfifo():
-                        continue
+                if member.islnk() or member.ischr() or member.isblk() or member.isfifo():
+                    continue  # install_only archives have none; never worth trusting
+                unsafe = member.name.startswith("/") or ".." in parts
+                if unsafe or not (member.isreg() or member.isdir() or member.issym()):
                     raise ArchiveInvalid(url=shown_url, reason=f"unsafe entry {member.name!r}")
                 if member.issym() and _escapes(relative, member.linkname):
                     raise ArchiveInvalid(url=shown_url, reason=f"unsafe link {member.name!r}")
