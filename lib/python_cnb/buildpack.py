@@ -26,6 +26,7 @@ from .errors import (
 )
 from .layers.pip_cache import prepare_pip_cache
 from .layers.python import install_python
+from .layers.venv import LAYER_FORMAT as VENV_LAYER_FORMAT
 from .layers.venv import VenvLayerMetadata, bundled_pip_version, finish_venv, pip_settings_digest, prepare_venv
 from .layers.web import install_web_layer
 from .manifest import load_manifest
@@ -74,10 +75,10 @@ class PythonBuildpack:
         requested = self._requested_version(app_dir)
         builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, app_dir)
         for_arch = [b for b in builds if b.arch == ctx.target.arch]
+        if not for_arch:
+            raise NoInterpreterForArch(arch=ctx.target.arch, version=str(requested or "(any)"), source=manifest_source)
         version = resolve(requested, [b.version for b in for_arch], self.today)
-        build = next(b for b in for_arch if b.version == version) if for_arch else None
-        if build is None:
-            raise NoInterpreterForArch(arch=ctx.target.arch, version=version, source=manifest_source)
+        build = next(b for b in for_arch if b.version == version)
         install_mode = project.install_mode(app_dir)
         assemble_hook = find_hook(app_dir, "assemble")
         run_hook = find_hook(app_dir, "run")
@@ -109,7 +110,7 @@ class PythonBuildpack:
         pip_cache_dir = prepare_pip_cache(layers_dir, self.out)
         gunicorn_req = gunicorn_requirement(ctx.buildpack_dir) if choice.needs_gunicorn else ""
         metadata = VenvLayerMetadata(
-            layer_format=1,
+            layer_format=VENV_LAYER_FORMAT,
             python_version=build.version,
             python_sha256=build.sha256,
             pip_version=bundled_pip_version(python_dir),

@@ -106,3 +106,21 @@ def test_pip_index_url_credentials_stay_secret(make_app):
             except UnicodeDecodeError:
                 continue
             assert "s3cr3t-token" not in text, path
+
+
+def test_manifest_without_this_architecture(make_app, manifest_path, tmp_path):
+    arm_only = tmp_path / "arm-only.toml"
+    arm_only.write_text(manifest_path.read_text().replace('arch = "amd64"', 'arch = "arm64"'))
+    arm_only.chmod(0o644)
+    result = make_app("app_py", BP_PYTHON_MANIFEST=str(arm_only)).build()
+    _assert_clean_failure(result, "No Python build for this architecture")
+    assert "has no build for 'amd64'" in result.output
+
+
+def test_invalid_manifest(make_app, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[python]]\nversion = "3.12"\narch = "amd64"\nurl = "x"\nsha256 = "abc"\n')
+    bad.chmod(0o644)
+    result = make_app("app_py", BP_PYTHON_MANIFEST=str(bad)).build()
+    _assert_clean_failure(result, "Invalid Python interpreter manifest")
+    assert "entry 1 has version '3.12', not X.Y.Z" in result.output
