@@ -153,9 +153,14 @@ class PythonBuildpack:
 
     def _requested_version(self, app_dir: Path) -> Optional[RequestedVersion]:
         runtime_txt = read_optional_text(app_dir / "runtime.txt")
-        if runtime_txt is not None:
-            return parse_runtime_txt(runtime_txt)
         version_file = read_optional_text(app_dir / ".python-version")
+        if runtime_txt is not None:
+            requested = parse_runtime_txt(runtime_txt)
+            if version_file is not None:
+                self.out.warning("Two Python version files",
+                                 "Both runtime.txt and .python-version are present; runtime.txt wins "
+                                 f"(Python {requested}).\nDelete the one you do not use, so they cannot disagree.")
+            return requested
         if version_file is not None:
             return parse_python_version_file(version_file)
         return None

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
 
+from ._vendor.packaging.version import Version
 from .errors import PythonVersionEol, PythonVersionMalformed, PythonVersionUnknown
 
 __all__ = [
@@ -94,7 +95,7 @@ def supported_range(today: datetime.date, available: Optional[Sequence[str]] = N
 
 
 def _key(version: str) -> Tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+    return Version(version).release
 
 
 def resolve(requested: Optional[RequestedVersion], available: Sequence[str], today: datetime.date) -> str:

@@ -65,6 +65,7 @@ def test_python_version_from_runtime_txt_and_python_version_file(make_app):
     result = app.build()
     assert result.returncode == 0, result
     assert "Using Python 3.11.7 (requested 3.11 in runtime.txt)" in result.output
+    assert "[Warning: Two Python version files]\nBoth runtime.txt and .python-version are present" in result.output
 
     app.restore_for_next_build()
     (app.app / "runtime.txt").unlink()

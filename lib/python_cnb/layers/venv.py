@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, List, Mapping, Optional
 
+from .._vendor.packaging.utils import canonicalize_name
 from ..cnb.layer import Layer, LayerTypes
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..errors import CommandFailed
@@ -139,8 +140,7 @@ def finish_venv(layers_dir: Path, metadata: VenvLayerMetadata) -> None:
 
 def installed_distributions(venv_dir: Path) -> set[str]:
     """Normalised names of what is installed, read from *.dist-info dirs (no subprocess)."""
-    names = set()
+    names: set[str] = set()
     for info in venv_dir.glob("lib/python3*/site-packages/*.dist-info"):
-        name = info.name[: -len(".dist-info")].rsplit("-", 1)[0]
-        names.add(re.sub(r"[-_.]+", "-", name).lower())
+        names.add(canonicalize_name(info.name[: -len(".dist-info")].rsplit("-", 1)[0]))
     return names
