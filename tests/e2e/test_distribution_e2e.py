@@ -26,7 +26,7 @@ from .conftest import E2E_TOOLS, Pack, _run, docker_run
 
 pytestmark = pytest.mark.e2e
 
-OLDEST_LIFECYCLE = "0.17.7"  # the first lifecycle line whose Buildpack API list includes 0.10 is 0.17.x
+OLDEST_LIFECYCLE = "0.17.0"  # the first lifecycle whose Buildpack API list includes 0.10
 BUILDPACK = toml_io.read(REPO / "buildpack.toml")["buildpack"]
 LAYER_DIR = f"cnb/buildpacks/{BUILDPACK['id'].replace('/', '_')}/{BUILDPACK['version']}"
 SHA_LINE = re.compile(r"^([0-9a-f]{64})  (/\S+\.cnb)$", re.MULTILINE)
