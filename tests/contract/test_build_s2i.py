@@ -43,3 +43,31 @@ def test_invalid_s2i_environment_line(make_app):
     assert "[Error: Invalid line in .s2i/environment]" in result.output
     assert "Line 2 of .s2i/environment is not KEY=VALUE: 'this is not a variable'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_assemble_hook_that_replaces_the_build_stage(make_app):
+    app = make_app("app_py")
+    hook = app.app / ".s2i" / "bin" / "assemble"
+    hook.parent.mkdir(parents=True)
+    hook.write_text("#!/bin/sh\necho 'my own build stage'\npython -c 'import sys; print(sys.prefix)' > prefix.txt\n")
+    hook.chmod(0o755)
+    (app.app / "requirements.txt").write_text("six\n")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "my own build stage" in result.output
+    assert "Running 'pip" not in result.output, "the default stage must not run unless the hook sources it"
+    assert (app.app / "prefix.txt").read_text().strip() == str(app.layers / "venv")
+    with app.serve() as server:
+        assert server.get("/") == "Hello from app.py"
+
+
+def test_failing_assemble_hook(make_app):
+    app = make_app("app_py")
+    hook = app.app / ".s2i" / "bin" / "assemble"
+    hook.parent.mkdir(parents=True)
+    hook.write_text("#!/bin/sh\necho 'about to fail'\nexit 3\n")
+    hook.chmod(0o755)
+    result = app.build()
+    assert result.returncode == 1, result
+    assert "[Error: Build hook failed]\nYour .s2i/bin/assemble exited with status 3" in result.output
+    assert not (app.layers / "venv.toml").exists()
