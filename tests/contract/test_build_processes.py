@@ -54,6 +54,9 @@ def test_gunicorn_app_module(make_app):
     assert "Web process: gunicorn service.api:app (GUNICORN_APP_MODULE is set)" in result.output
     with app.serve() as server:
         assert server.get("/") == "Hello from service.api:app"
+    with app.serve(runtime_env={"PORT": "8081"}) as server:
+        assert server.get("/", port=8081) == "Hello from service.api:app"
+        assert "Listening at: http://0.0.0.0:8081" in server.log
 
 
 def test_gunicorn_config_and_web_concurrency(make_app):
