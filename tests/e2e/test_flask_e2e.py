@@ -66,8 +66,9 @@ def test_flask_image_rebuilds_and_runtime_knobs(pack):
     assert "Using cached Python 3.12.1" in second.output
     assert "Using cached virtual environment: nothing that affects it has changed; skipping pip" in second.output
     assert "Running 'pip" not in second.output
-    assert "Reusing layer 'python-cnb/python:python'" in second.output
-    assert "Reusing layer 'python-cnb/python:venv'" in second.output
+    for layer in ("python", "venv", "web"):
+        assert f"Reusing layer 'python-cnb/python:{layer}'" in second.output, second
+    assert "Adding layer 'python-cnb/python:" not in second.output
     assert 'Restoring data for "python-cnb/python:pip-cache" from cache' in second.output
 
     (app / "requirements.txt").write_text("flask\nsix\n")
@@ -75,6 +76,7 @@ def test_flask_image_rebuilds_and_runtime_knobs(pack):
     assert third.returncode == 0, third
     assert "Using cached Python 3.12.1" in third.output
     assert "Reusing layer 'python-cnb/python:python'" in third.output
+    assert "Reusing layer 'python-cnb/python:web'" in third.output
     assert "Discarding cached virtual environment since:\n - The requirements files" in third.output
     assert "Adding layer 'python-cnb/python:venv'" in third.output
     with docker_run(image) as container:
