@@ -4,7 +4,6 @@ way the lifecycle does (spec: Environment Variable Modification Rules)."""
 from __future__ import annotations
 
 import enum
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -99,7 +98,3 @@ def apply_env_dir(directory: Path, env: dict[str, str]) -> None:
             continue
         _apply_one(env, behavior, name, value, delim)
 
-
-def prepend_path(env: dict[str, str], name: str, directory: Path) -> None:
-    old = env.get(name, "")
-    env[name] = f"{directory}{os.pathsep}{old}" if old else str(directory)
