@@ -65,3 +65,53 @@ def test_private_index_with_credentials(pack, private_index, docker_services):
     with docker_run(image) as container:
         assert container.get("/") == "Hello from Flask"
         assert container.get("/env/PIP_INDEX_URL") == "<unset>"
+
+
+def _write(app, files):
+    for name, text in files.items():
+        path = app / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        if name.startswith(".s2i/bin/"):
+            path.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("files", "env", "title", "fragment"),
+    [
+        pytest.param({"runtime.txt": "python-3.12.99\n"}, {}, "Requested Python version is not available",
+                     "runtime.txt asks for Python '3.12.99', which this buildpack does not know.", id="unknown"),
+        pytest.param({".python-version": "pypy3.10\n"}, {}, "Invalid Python version",
+                     "The Python version in .python-version is not valid: 'pypy3.10'.", id="malformed"),
+        pytest.param({}, {"GUNICORN_CONFIG": "missing.conf.py"}, "Gunicorn config file not found",
+                     "GUNICORN_CONFIG is set to 'missing.conf.py', but there is no such file", id="gunicorn-config"),
+        pytest.param({}, {"PYTHONHOME": "/invalid"}, "Unsafe environment variables found",
+                     "These variables are set for the build: PYTHONHOME.", id="pythonhome"),
+        pytest.param({".s2i/environment": "OK=1\nnot a variable\n"}, {}, "Invalid line in .s2i/environment",
+                     "Line 2 of .s2i/environment is not KEY=VALUE: 'not a variable'.", id="s2i-environment"),
+        pytest.param({".s2i/bin/assemble": "#!/bin/sh\nexit 3\n"}, {}, "Build hook failed",
+                     "Your .s2i/bin/assemble exited with status 3", id="assemble-hook"),
+    ],
+)
+def test_user_errors(pack, files, env, title, fragment):
+    app = pack.app("app_py")
+    _write(app, files)
+    result = pack.build(pack.image_name("user-error"), app, env=env)
+    _failed_cleanly(result, title)
+    assert fragment in result.output, result
+
+
+def test_checksum_mismatch(pack, archive_server):
+    import urllib.request
+    from pathlib import Path
+
+    with urllib.request.urlopen(pack.manifest_url, timeout=10) as response:
+        text = response.read().decode()
+    archive_dir = Path(str(next(iter(archive_server["archives"].values()))[0])).parent
+    for _path, sha256 in archive_server["archives"].values():
+        text = text.replace(sha256, "0" * 64)
+    (archive_dir / "e2e-bad-manifest.toml").write_text(text)
+    result = pack.build(pack.image_name("bad-sha"), pack.app("app_py"),
+                        env={"BP_PYTHON_MANIFEST": f"{archive_server['url']}/e2e-bad-manifest.toml"})
+    _failed_cleanly(result, "Python download failed its checksum")
+    assert "but the manifest pins " + "0" * 64 in result.output
