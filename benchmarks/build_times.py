@@ -59,8 +59,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="python-cnb-bench-"))
     work.chmod(0o755)
     manifest = work / "manifest.toml"
-    manifest.write_text(f'[[python]]\nversion = "{PYTHON}"\narch = "amd64"\nurl = "{base_url}/{archive.name}"\n'
-                        f'sha256 = "{sha256}"\n')
+    manifest.write_text(python_archive.manifest_toml(base_url, {PYTHON: (archive, sha256)}))
     manifest.chmod(0o644)
     buildpack = REPO
     env = {"BP_PYTHON_MANIFEST": str(manifest)}

@@ -71,21 +71,17 @@ def archive_server() -> Iterator[Dict[str, object]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "archives": archives}
+        yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "archives": archives, "dir": archive_dir}
     finally:
         server.shutdown()
 
 
 @pytest.fixture(scope="session")
 def manifest_path(archive_server: Dict[str, object], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    lines = []
-    for version, (path, sha256) in archive_server["archives"].items():  # type: ignore[union-attr]
-        lines += ["[[python]]", f'version = "{version}"', 'arch = "amd64"',
-                  f'url = "{archive_server["url"]}/{Path(path).name}"', f'sha256 = "{sha256}"', ""]
     directory = tmp_path_factory.mktemp("manifest")
     _open_up(directory)
     manifest = directory / "python-manifest.toml"
-    manifest.write_text("\n".join(lines))
+    manifest.write_text(python_archive.manifest_toml(archive_server["url"], archive_server["archives"]))
     manifest.chmod(0o644)
     return manifest
 

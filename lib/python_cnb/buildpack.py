@@ -133,7 +133,7 @@ class PythonBuildpack:
         self.out.header("Configuring the web process")
         module = choice.gunicorn_module
         if choice.fallback is Kind.GUNICORN and module is None:
-            module = self._module_from_setup_py(app_dir, venv_dir, env)
+            module = self._module_from_setup_py(app_dir, plan, env)
             if module is None:
                 self.out.step("Could not read the project name from setup.py (python setup.py --name)")
                 choice = self._without_setup_py(choice, app_dir)
@@ -179,9 +179,10 @@ class PythonBuildpack:
         defaults.update({k: platform_env[k] for k in LAUNCH_KNOBS if platform_env.get(k, "").strip()})
         return defaults
 
-    def _module_from_setup_py(self, app_dir: Path, venv_dir: Path, env: Mapping[str, str]) -> Optional[str]:
+    def _module_from_setup_py(self, app_dir: Path, plan: AssemblePlan, env: Mapping[str, str]) -> Optional[str]:
+        venv_dir = Path(plan.venv_dir)
         result = run_captured([str(venv_dir / "bin" / "python"), "setup.py", "--name"],
-                              env=pip_env(env, venv_dir, venv_dir), cwd=app_dir)
+                              env=pip_env(env, venv_dir, Path(plan.pip_cache_dir)), cwd=app_dir)
         lines = [line for line in result.stdout.splitlines() if line.strip()]
         if result.returncode == 0 and lines:
             return module_from_dist_name(lines[-1])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 import pytest
-from support import package_index
+from support import package_index, python_archive
 from support.cnb_harness import CACHE_DIR, FIXTURES, REPO, Result, count_workers, http_get
 
 E2E_TOOLS = REPO / "tools" / "e2e"
@@ -61,13 +61,9 @@ def builder_nopython(e2e_env: Dict[str, str], buildpack_dir: Path) -> str:
 @pytest.fixture(scope="session")
 def manifest_url(archive_server: Dict[str, object]) -> str:
     """The test interpreters' manifest, served next to the archives so the build container can fetch it."""
-    archive_dir = Path(str(next(iter(archive_server["archives"].values()))[0])).parent  # type: ignore[union-attr]
-    lines = []
-    for version, (path, sha256) in archive_server["archives"].items():  # type: ignore[union-attr]
-        lines += ["[[python]]", f'version = "{version}"', 'arch = "amd64"',
-                  f'url = "{archive_server["url"]}/{Path(path).name}"', f'sha256 = "{sha256}"', ""]
+    archive_dir = Path(str(archive_server["dir"]))
     name = f"e2e-manifest-{os.getpid()}.toml"
-    (archive_dir / name).write_text("\n".join(lines))
+    (archive_dir / name).write_text(python_archive.manifest_toml(archive_server["url"], archive_server["archives"]))
     return f'{archive_server["url"]}/{name}'
 
 

@@ -107,7 +107,7 @@ def test_checksum_mismatch(pack, archive_server):
 
     with urllib.request.urlopen(pack.manifest_url, timeout=10) as response:
         text = response.read().decode()
-    archive_dir = Path(str(next(iter(archive_server["archives"].values()))[0])).parent
+    archive_dir = Path(str(archive_server["dir"]))
     for _path, sha256 in archive_server["archives"].values():
         text = text.replace(sha256, "0" * 64)
     (archive_dir / "e2e-bad-manifest.toml").write_text(text)

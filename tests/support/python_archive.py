@@ -682,3 +682,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def manifest_toml(base_url: str, archives: "dict[str, tuple[Path, str]]", arch: str = "amd64") -> str:
+    """A BP_PYTHON_MANIFEST document for archives served under base_url: {version: (archive path, sha256)}."""
+    blocks = [
+        f'[[python]]\nversion = "{version}"\narch = "{arch}"\nurl = "{base_url}/{Path(path).name}"\n'
+        f'sha256 = "{sha256}"\n'
+        for version, (path, sha256) in archives.items()
+    ]
+    return "\n".join(blocks)
