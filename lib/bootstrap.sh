@@ -9,10 +9,11 @@ bootstrap_fail() {
 }
 
 if [ "$phase" = detect ]; then
-  for name in requirements.txt requirements.in requirement.txt Requirements.txt setup.py setup.cfg \
-    pyproject.toml Pipfile Pipfile.lock poetry.lock uv.lock runtime.txt .python-version app.py wsgi.py \
-    manage.py .s2i; do
-    [ -e "$name" ] && exit 0
+  for name in requirements.txt uv.lock poetry.lock Pipfile Pipfile.lock setup.py setup.cfg pyproject.toml \
+    runtime.txt .python-version app.py wsgi.py asgi.py main.py manage.py .s2i requirement.txt \
+    Requirements.txt REQUIREMENTS.txt requirements.text requirements.txt.txt requirements.in \
+    pipfile Pipfile.txt pipfile.lock Poetry.lock poetry.lock.txt UV.lock uv.lock.txt; do
+    { [ -e "$name" ] || [ -L "$name" ]; } && exit 0
   done
   echo "No Python project files found (looked for: requirements.txt, setup.py, setup.cfg, pyproject.toml, Pipfile, runtime.txt, .python-version, app.py, wsgi.py, manage.py, .s2i and others)."
   exit 100

@@ -9,12 +9,17 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, Mapping
+from typing import Dict, List, Mapping
 
-from .errors import CollectstaticFailed, CommandFailed
+from ._vendor.packaging.requirements import InvalidRequirement, Requirement
+from ._vendor.packaging.utils import canonicalize_name
+from .errors import CollectstaticFailed, CommandFailed, LockfileOutOfDate
 from .layers.venv import installed_distributions
+from .managers import get_manager
+from .managers.base import InstallPaths
 from .output import Output
-from .project import InstallMode, find_manage_py
+from .package_manager import PackageManager
+from .project import find_manage_py
 from .utils import compile_bytecode, run_streamed
 
 __all__ = ["AssemblePlan", "is_truthy", "pip_env", "run_default_assemble"]
@@ -31,8 +36,10 @@ class AssemblePlan:
     app_dir: str
     venv_dir: str
     pip_cache_dir: str
-    install_mode: str  # InstallMode name
-    gunicorn_requirement: str  # "" when the web process does not need Gunicorn
+    package_manager: str  # PackageManager value
+    tool_bin: str  # a lockfile tool's bin/ directory ("" for pip)
+    tool_cache_dir: str  # that tool's cache layer ("" for pip)
+    extra_requirements: str  # what the web process needs and the app may not list ('gunicorn==27.0.1'), or ""
     install: bool  # False when the cached venv was reused
 
     def dump(self, path: Path) -> None:
@@ -75,25 +82,70 @@ def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output
     app_dir = Path(plan.app_dir)
     run_env = pip_env(env, venv, Path(plan.pip_cache_dir))
     if plan.install:
-        if is_truthy(env.get("PIP_UPGRADE", "")):
-            out.step("PIP_UPGRADE is set: upgrading pip, setuptools and wheel first")
-            _pip(out, plan, run_env, ["install", "--upgrade", "pip", "setuptools", "wheel"], PIP_HINT)
-        mode = InstallMode[plan.install_mode]
-        # --no-compile: the venv is compiled once below, with hash-based .pyc files (see compile_bytecode).
-        if mode is InstallMode.REQUIREMENTS:
-            _pip(out, plan, run_env, ["install", "--no-compile", "-r", "requirements.txt"], PIP_HINT)
-        elif mode is InstallMode.EDITABLE:
-            out.step("No requirements.txt, but the app is installable: installing it in editable mode "
-                     "(the modern 'python setup.py develop')")
-            _pip(out, plan, run_env, ["install", "--no-compile", "-e", "."], PIP_HINT)
+        manager = PackageManager(plan.package_manager)
+        if manager.is_pip:
+            _pip_install(plan, run_env, out, manager)
         else:
-            out.step("No requirements.txt, setup.py or installable pyproject.toml: no dependencies to install")
-        if plan.gunicorn_requirement and "gunicorn" not in installed_distributions(venv):
-            out.step("The web process uses Gunicorn, which the app does not list: adding it")
-            _pip(out, plan, run_env, ["install", "--no-compile", plan.gunicorn_requirement], PIP_HINT)
+            if is_truthy(env.get("PIP_UPGRADE", "")):
+                out.step(f"PIP_UPGRADE is set, but ignored: {manager.value} installs this app's dependencies, not pip")
+            _sync_lock(plan, run_env, out, manager)
+        _add_extra_requirements(plan, run_env, out)
         for site_packages in sorted(venv.glob("lib/python3*/site-packages")):
             compile_bytecode(venv / "bin" / "python", site_packages, run_env)
     _collectstatic(app_dir, venv, run_env, out)
+
+
+def _pip_install(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
+    if is_truthy(run_env.get("PIP_UPGRADE", "")):
+        out.step("PIP_UPGRADE is set: upgrading pip, setuptools and wheel first")
+        _pip(out, plan, run_env, ["install", "--upgrade", "pip", "setuptools", "wheel"], PIP_HINT)
+    # --no-compile: the venv is compiled once afterwards, with hash-based .pyc files (see compile_bytecode).
+    if manager is PackageManager.PIP:
+        _pip(out, plan, run_env, ["install", "--no-compile", "-r", "requirements.txt"], PIP_HINT)
+    elif manager is PackageManager.PIP_PROJECT:
+        _pip(out, plan, run_env, ["install", "--no-compile", "-e", "."], PIP_HINT)
+
+
+def _sync_lock(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
+    tool = get_manager(manager.value)
+    paths = InstallPaths(app_dir=Path(plan.app_dir), venv_dir=Path(plan.venv_dir), tool_bin=Path(plan.tool_bin),
+                         cache_dir=Path(plan.tool_cache_dir))
+    tool_env = tool.tool_env(run_env, paths)
+    for command in tool.commands(paths):
+        output: List[str] = []
+        status = run_streamed(out, command.argv, env=tool_env, cwd=paths.app_dir, shown=command.shown, capture=output)
+        if status == 0:
+            continue
+        if tool.lock_out_of_date("".join(output)):
+            raise LockfileOutOfDate(manager=tool.name, lock_file=tool.lock_file, command=command.shown,
+                                    fix=tool.lock_fix)
+        raise CommandFailed(command=command.shown, exit_code=status, hint=LOCK_HINT.format(lock=tool.lock_file))
+
+
+LOCK_HINT = ("Check that every package in {lock} exists on the package index the lockfile names (or the one\n"
+             "you configured), that the lockfile supports this Python version, and that packages which compile\n"
+             "code have the system libraries they need. The same command should work locally.")
+
+
+_SHOWN = {"gunicorn": "Gunicorn"}
+
+
+def _add_extra_requirements(plan: AssemblePlan, run_env: Mapping[str, str], out: Output) -> None:
+    """Gunicorn (and what else the web process needs) when the app's own requirements did not bring it."""
+    installed = installed_distributions(Path(plan.venv_dir))
+    missing = []
+    for pin in plan.extra_requirements.split():
+        try:
+            name = canonicalize_name(Requirement(pin).name)
+        except InvalidRequirement:
+            name = canonicalize_name(pin)
+        if name not in installed:
+            missing.append(pin)
+    if missing:
+        names = " and ".join(_SHOWN.get(Requirement(pin).name, Requirement(pin).name) for pin in missing)
+        out.step(f"The web process uses {names}, which the app does not list: adding "
+                 f"{'it' if len(missing) == 1 else 'them'}")
+        _pip(out, plan, run_env, ["install", "--no-compile", *missing], PIP_HINT)
 
 
 def _collectstatic(app_dir: Path, venv: Path, env: Mapping[str, str], out: Output) -> None:

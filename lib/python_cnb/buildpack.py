@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Dict, Mapping, Optional
 
 from . import project
+from .app_files import read_app_files
 from .assemble import AssemblePlan, is_truthy, pip_env, run_default_assemble
 from .checks import forbidden_env_vars
 from .cnb.data import Launch
@@ -24,18 +25,22 @@ from .errors import (
     NoWebProcess,
     render_error,
 )
-from .layers.pip_cache import prepare_pip_cache
+from .layers.pip_cache import prepare_cache, prepare_pip_cache
 from .layers.python import install_python
+from .layers.tools import LAYER_FORMAT as TOOL_LAYER_FORMAT
+from .layers.tools import ToolLayerMetadata, install_tool
 from .layers.venv import LAYER_FORMAT as VENV_LAYER_FORMAT
-from .layers.venv import VenvLayerMetadata, bundled_pip_version, finish_venv, pip_settings_digest, prepare_venv
+from .layers.venv import VenvLayerMetadata, bundled_pip_version, finish_venv, index_settings_digest, prepare_venv
 from .layers.web import install_web_layer
-from .manifest import load_manifest
+from .managers import get_manager
+from .manifest import PythonBuild, load_manifest
 from .output import Output
+from .package_manager import PackageManager, PackageManagerChoice, choose_package_manager
 from .processes import AppFacts, Kind, WebChoice, choose_web_process, module_from_dist_name
 from .python_version import DEFAULT_SOURCE, RequestedVersion, parse_python_version_file, parse_runtime_txt, resolve
 from .redact import SECRET_BEARING_VARS, secrets_in_env
 from .s2i import DEFAULT_ASSEMBLE_PATH, find_hook, parse_environment, rewrite_hook
-from .tool_versions import gunicorn_requirement
+from .tool_versions import gunicorn_requirement, read_pin
 from .utils import read_optional_text, run_captured, run_streamed
 
 __all__ = ["PythonBuildpack"]
@@ -51,7 +56,7 @@ class PythonBuildpack:
 
     # ---- detect -------------------------------------------------------------------------------------------
     def detect(self, ctx: DetectContext) -> bool:
-        if is_python_project(ctx.app_dir):
+        if is_python_project(read_app_files(ctx.app_dir)):
             return True
         self.out.step(f"No Python project files found (looked for: {', '.join(PYTHON_SIGNALS)}).")
         return False
@@ -72,6 +77,8 @@ class PythonBuildpack:
             raise ForbiddenEnvVars(names=forbidden)
 
         # Analyse first, so bad configuration fails before anything slow happens.
+        files = read_app_files(app_dir)
+        manager_choice = choose_package_manager(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""))
         requested = self._requested_version(app_dir)
         builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, app_dir)
         for_arch = [b for b in builds if b.arch == ctx.target.arch]
@@ -79,7 +86,6 @@ class PythonBuildpack:
             raise NoInterpreterForArch(arch=ctx.target.arch, version=str(requested or "(any)"), source=manifest_source)
         version = resolve(requested, [b.version for b in for_arch], self.today)
         build = next(b for b in for_arch if b.version == version)
-        install_mode = project.install_mode(app_dir)
         assemble_hook = find_hook(app_dir, "assemble")
         run_hook = find_hook(app_dir, "run")
         choice = choose_web_process(AppFacts(
@@ -107,28 +113,33 @@ class PythonBuildpack:
                                     env={"PATH": env.get("PATH", "/usr/bin:/bin")})
 
         self.out.header("Installing dependencies")
+        manager = manager_choice.manager
+        self.out.step(manager_choice.describe())
+        if manager_choice.ignored:
+            self.out.step(f"Ignoring {', '.join(manager_choice.ignored)} since {manager_choice.reason}")
         pip_cache_dir = prepare_pip_cache(layers_dir, self.out)
         gunicorn_req = gunicorn_requirement(ctx.buildpack_dir) if choice.needs_gunicorn else ""
-        metadata = VenvLayerMetadata(
-            layer_format=VENV_LAYER_FORMAT,
-            python_version=build.version,
-            python_sha256=build.sha256,
-            pip_version=bundled_pip_version(python_dir),
-            install_mode=install_mode.value,
-            requirements_sha256=project.requirements_digest(app_dir, install_mode),
-            pip_settings_sha256=pip_settings_digest(env),
-            pip_upgrade=is_truthy(env.get("PIP_UPGRADE", "")),
-            gunicorn=gunicorn_req,
-        )
-        venv_dir, reused = prepare_venv(layers_dir, self.out, python_dir, metadata,
-                                        reusable=assemble_hook is None, env=env)
-        plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv_dir), pip_cache_dir=str(pip_cache_dir),
-                            install_mode=install_mode.name, gunicorn_requirement=gunicorn_req, install=not reused)
+        metadata = self._venv_metadata(ctx.buildpack_dir, app_dir, build, python_dir, manager_choice, env,
+                                       gunicorn_req)
+        installer = "pip" if manager.is_pip else manager.value
+        venv = prepare_venv(layers_dir, self.out, python_dir, metadata, reusable=assemble_hook is None, env=env,
+                            installer=installer)
+        tool_bin = tool_cache = ""
+        if not manager.is_pip:
+            tool_requirement = read_pin(ctx.buildpack_dir, get_manager(manager.value).pin)
+            tool_bin = str(install_tool(
+                layers_dir, self.out, python_dir,
+                ToolLayerMetadata(TOOL_LAYER_FORMAT, tool_requirement, build.version, build.sha256),
+                needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir)))
+            tool_cache = str(prepare_cache(layers_dir, self.out, f"{manager.value}-cache", f"{manager.value} cache"))
+        plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
+                            package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
+                            extra_requirements=gunicorn_req, install=not venv.reused)
         if assemble_hook is not None:
             self._run_assemble_hook(assemble_hook, plan, env)
         else:
             run_default_assemble(plan, env, self.out)
-        finish_venv(layers_dir, metadata)
+        finish_venv(venv)
 
         self.out.header("Configuring the web process")
         module = choice.gunicorn_module
@@ -147,6 +158,28 @@ class PythonBuildpack:
         self.out.step(self._describe(choice, module, gunicorn_config))
 
     # ---- helpers (decisions stay in their modules; these gather inputs) --------------------------------
+    def _venv_metadata(self, buildpack_dir: Path, app_dir: Path, build: PythonBuild, python_dir: Path,
+                       choice: PackageManagerChoice, env: Mapping[str, str], extra: str) -> VenvLayerMetadata:
+        """Everything that decides the environment's contents: it is reused only while all of it is unchanged."""
+        manager = choice.manager
+        if manager.is_pip:
+            tool = f"pip {bundled_pip_version(python_dir)} (bundled with Python)"
+            inputs = {PackageManager.PIP: "requirements.txt", PackageManager.PIP_PROJECT: "setup.py, setup.cfg and "
+                      "pyproject.toml"}.get(manager, "none")
+            digest = project.dependency_inputs_digest(app_dir, manager)
+            settings = index_settings_digest(env)
+        else:
+            lock_tool = get_manager(manager.value)
+            tool = read_pin(buildpack_dir, lock_tool.pin).replace("==", " ")
+            inputs = " and ".join(lock_tool.reuse_files)
+            digest = project.dependency_inputs_digest(app_dir, manager, lock_tool.reuse_files)
+            settings = index_settings_digest(env, lock_tool.index_settings)
+        return VenvLayerMetadata(
+            layer_format=VENV_LAYER_FORMAT, python_version=build.version, python_sha256=build.sha256,
+            package_manager=manager.described, tool=tool, inputs=inputs, inputs_sha256=digest,
+            index_settings_sha256=settings, pip_upgrade=manager.is_pip and is_truthy(env.get("PIP_UPGRADE", "")),
+            extra_requirements=extra)
+
     def _s2i_environment(self, app_dir: Path) -> Dict[str, str]:
         text = read_optional_text(app_dir / ".s2i" / "environment")
         return parse_environment(text) if text is not None else {}

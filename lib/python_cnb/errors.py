@@ -130,6 +130,52 @@ class NoWebProcess(BuildpackError):
     pass
 
 
+@dataclass(eq=False)
+class TomlInvalid(BuildpackError):
+    path: str
+    reason: str  # tomllib's message, which gives the line and column
+
+
+@dataclass(eq=False)
+class NotAFile(BuildpackError):
+    path: str
+    kind: str  # 'directory', 'dangling symlink', 'special file'
+
+
+@dataclass(eq=False)
+class MisspelledFile(BuildpackError):
+    found: str
+    expected: str
+
+
+@dataclass(eq=False)
+class PackageManagerConflict(BuildpackError):
+    managers: Sequence[str]
+    files: Sequence[str]
+
+
+@dataclass(eq=False)
+class LockfileMissing(BuildpackError):
+    manager: str
+    lock_file: str
+    found: str  # the project file that is there without its lock ('' if none)
+    fix: str
+
+
+@dataclass(eq=False)
+class LockWithoutProject(BuildpackError):
+    lock_file: str
+    project_file: str
+
+
+@dataclass(eq=False)
+class LockfileOutOfDate(BuildpackError):
+    manager: str
+    lock_file: str
+    command: str
+    fix: str
+
+
 def _quote(value: str) -> str:
     """Show a user value safely: control and non-ASCII characters escaped, long values cut."""
     shown = value.encode("unicode_escape").decode("ascii")
@@ -265,6 +311,67 @@ def _no_web(e: NoWebProcess) -> Tuple[str, str]:
     return ("Unable to determine how to run the app", NO_WEB_PROCESS_BODY)
 
 
+def _toml_invalid(e: TomlInvalid) -> Tuple[str, str]:
+    return (f"Invalid TOML in {e.path}", f"{e.path} is not valid TOML: {e.reason}.\n\n"
+            f"Fix the file at that line and column (a TOML linter or 'python -c \"import tomllib; "
+            f"tomllib.load(open('{e.path}', 'rb'))\"' shows the same error), then build again.")
+
+
+def _not_a_file(e: NotAFile) -> Tuple[str, str]:
+    fix = ("Replace the symlink with the file itself: the build sees only the app directory, so a link to a file\n"
+           "outside it (for example ../shared/...) points at nothing here."
+           if e.kind == "dangling symlink" else f"Make {e.path} a regular file (or remove it).")
+    return (f"{e.path} is not a file",
+            f"{e.path} in the app is a {e.kind}, not a regular file, so it cannot be read.\n\n{fix}")
+
+
+def _misspelled(e: MisspelledFile) -> Tuple[str, str]:
+    extra = ("\nIf it is a pip-tools input, compile it ('pip-compile requirements.in') and add the resulting\n"
+             "requirements.txt to the app." if e.found == "requirements.in" else "")
+    return (f"Found {e.found} instead of {e.expected}",
+            f"The app has a file named {_quote(e.found)}, but the buildpack looks for {_quote(e.expected)}\n"
+            f"(exact name, case-sensitive), so the dependencies in it would not be installed.\n\n"
+            f"Rename {e.found} to {e.expected}.{extra}")
+
+
+def _conflict(e: PackageManagerConflict) -> Tuple[str, str]:
+    files = "\n".join(f" - {name}" for name in e.files)
+    return ("Multiple package manager files found",
+            f"The app has files of more than one package manager ({', '.join(e.managers)}):\n{files}\n\n"
+            "The buildpack cannot tell which one holds the real dependencies. Either:\n"
+            "1. delete the files of the package manager you do not use, or\n"
+            f"2. set BP_PYTHON_PACKAGE_MANAGER to the one to use ({' or '.join(e.managers)}), for example\n"
+            f"   pack build --env BP_PYTHON_PACKAGE_MANAGER={e.managers[0]} ...")
+
+
+def _lock_missing(e: LockfileMissing) -> Tuple[str, str]:
+    if e.manager == "pip":
+        return ("No requirements.txt found",
+                "BP_PYTHON_PACKAGE_MANAGER is pip, but the app has no requirements.txt and is not installable\n"
+                "itself (no setup.py, no pyproject.toml with [project] or [build-system]).\n\n"
+                "Add a requirements.txt (for example 'pip freeze > requirements.txt'), or unset\n"
+                "BP_PYTHON_PACKAGE_MANAGER so the buildpack picks the package manager from the app's files.")
+    found = (f"The app has {e.found} but no {e.lock_file}" if e.found
+             else f"BP_PYTHON_PACKAGE_MANAGER is {e.manager}, but the app has no {e.lock_file}")
+    return (f"No {e.lock_file} found",
+            f"{found}. The buildpack installs exactly what the lockfile pins, so it needs one.\n\n"
+            f"Run '{e.fix}' in the app and commit {e.lock_file}, then build again.")
+
+
+def _lock_without_project(e: LockWithoutProject) -> Tuple[str, str]:
+    return (f"{e.lock_file} without {e.project_file}",
+            f"The app has {e.lock_file} but no {e.project_file}. The lockfile is checked against {e.project_file},\n"
+            f"so both must be in the app.\n\nAdd {e.project_file} to the app (check .gitignore and .dockerignore), "
+            f"or delete {e.lock_file}.")
+
+
+def _lock_out_of_date(e: LockfileOutOfDate) -> Tuple[str, str]:
+    project = "Pipfile" if e.manager == "pipenv" else "pyproject.toml"
+    return (f"{e.lock_file} is out of date",
+            f"'{e.command}' failed because {e.lock_file} does not match {project} (see the output above).\n\n"
+            f"Run '{e.fix}' in the app, commit the updated {e.lock_file}, and build again.")
+
+
 _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     FileReadError: _file_read,
     PythonVersionMalformed: _malformed,
@@ -284,6 +391,13 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     GunicornConfigMissing: _gunicorn_config,
     InvalidEnvValue: _env_value,
     NoWebProcess: _no_web,
+    TomlInvalid: _toml_invalid,
+    NotAFile: _not_a_file,
+    MisspelledFile: _misspelled,
+    PackageManagerConflict: _conflict,
+    LockfileMissing: _lock_missing,
+    LockWithoutProject: _lock_without_project,
+    LockfileOutOfDate: _lock_out_of_date,
 }
 
 

@@ -1,46 +1,22 @@
-"""Facts about the app's files: what to install, what it references locally, where manage.py is."""
+"""Facts about the app's files that take more than a look at the root: what the requirements reference locally,
+the digest of what decides the environment, where manage.py is."""
 
 from __future__ import annotations
 
-import enum
+import codecs
 import hashlib
 import re
 from pathlib import Path
-from typing import Iterable, List, Optional, Set
+from typing import Iterable, List, Optional, Sequence, Set
 
-from .cnb import toml_io
+from .errors import FileReadError
+from .package_manager import PackageManager
 from .utils import read_optional_text
 
-__all__ = ["InstallMode", "find_manage_py", "install_mode", "requirements_digest"]
+__all__ = ["dependency_inputs_digest", "find_manage_py", "read_requirements_file"]
 
 _PROJECT_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".s2i", "staticfiles", "static"}
-
-
-class InstallMode(enum.Enum):
-    REQUIREMENTS = "pip install -r requirements.txt"
-    EDITABLE = "pip install -e ."
-    NOTHING = "nothing to install"
-
-
-def _installable_pyproject(app_dir: Path) -> bool:
-    text = read_optional_text(app_dir / "pyproject.toml")
-    if text is None:
-        return False
-    try:
-        data = toml_io.loads(text)
-    except toml_io.TOMLDecodeError:
-        return True  # let pip report what is wrong with it
-    return "project" in data or "build-system" in data
-
-
-def install_mode(app_dir: Path) -> InstallMode:
-    """requirements.txt first; else the app itself in editable mode (the modern `setup.py develop`)."""
-    if (app_dir / "requirements.txt").is_file():
-        return InstallMode.REQUIREMENTS
-    if (app_dir / "setup.py").is_file() or _installable_pyproject(app_dir):
-        return InstallMode.EDITABLE
-    return InstallMode.NOTHING
 
 
 _OPTION_FILE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s+|=)(?P<path>\S+)")
@@ -55,16 +31,45 @@ def _local_path(spec: str, base: Path) -> Optional[Path]:
     elif spec.startswith("file:"):
         spec = spec[len("file:"):]
     if spec.startswith((".", "/")):
-        return (base / spec).resolve() if not spec.startswith("/") else Path(spec)
+        return _resolve(base / spec, spec) if not spec.startswith("/") else Path(spec)
     return None
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def read_requirements_file(path: Path) -> Optional[str]:
+    """A requirements file's text as pip reads it: UTF-8, or UTF-16/32 with a byte order mark (what PowerShell's
+    `pip freeze > requirements.txt` writes). None when it does not exist."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FileReadError(path=str(path), reason=exc.strerror or str(exc)) from None
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileReadError(path=str(path), reason=f"it is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                            "save it as UTF-8") from None
+
+
+def _resolve(path: Path, shown: str) -> Path:
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop: RuntimeError before 3.13, OSError (ELOOP) after
+        raise FileReadError(path=shown, reason=f"it cannot be resolved ({exc}); a symlink probably points back at "
+                            "itself") from None
+
+
 def _walk(path: Path, digest: "hashlib._Hash", seen: Set[Path], app_dir: Path) -> None:
-    resolved = path.resolve()
+    resolved = _resolve(path, str(path.relative_to(app_dir)) if path.is_relative_to(app_dir) else str(path))
     if resolved in seen:
         return
     seen.add(resolved)
-    text = read_optional_text(path)
+    text = read_requirements_file(path)
     digest.update(f"file:{_rel(path, app_dir)}\n".encode())
     if text is None:
         digest.update(b"<missing>\n")
@@ -84,7 +89,7 @@ def _walk(path: Path, digest: "hashlib._Hash", seen: Set[Path], app_dir: Path) -
 
 def _rel(path: Path, app_dir: Path) -> str:
     try:
-        return str(path.resolve().relative_to(app_dir.resolve()))
+        return str(_resolve(path, str(path)).relative_to(app_dir.resolve()))
     except ValueError:
         return str(path)
 
@@ -98,14 +103,21 @@ def _hash_project(directory: Path, digest: "hashlib._Hash", app_dir: Path) -> No
             digest.update(text.encode())
 
 
-def requirements_digest(app_dir: Path, mode: InstallMode) -> str:
-    """sha256 over requirements.txt, the files it includes (-r/-c) and the packaging files of local projects it
-    installs (-e ., ./pkg). The app's own code is not part of it: editable installs import it from the app dir."""
-    digest = hashlib.sha256(mode.name.encode())
-    if mode is InstallMode.REQUIREMENTS:
+def dependency_inputs_digest(app_dir: Path, manager: PackageManager, lock_inputs: Sequence[str] = ()) -> str:
+    """sha256 over what decides the environment besides the interpreter, the tool and the index settings.
+
+    pip -r: requirements.txt, the files it includes (-r/-c) and the packaging files of local projects it installs
+    (-e ., ./pkg). pip -e .: the app's packaging files. A lockfile tool: `lock_inputs` (its lockfile and project file).
+    The app's own code is not part of it: editable installs import it from the app dir."""
+    digest = hashlib.sha256(manager.name.encode())
+    if manager is PackageManager.PIP:
         _walk(app_dir / "requirements.txt", digest, set(), app_dir)
-    elif mode is InstallMode.EDITABLE:
+    elif manager is PackageManager.PIP_PROJECT:
         _hash_project(app_dir, digest, app_dir)
+    for name in lock_inputs:
+        text = read_optional_text(app_dir / name)
+        digest.update(f"file:{name}\n".encode())
+        digest.update(b"<missing>\n" if text is None else text.encode())
     return digest.hexdigest()
 
 

@@ -7,7 +7,7 @@ import shlex
 import subprocess
 import time
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 from .errors import CommandNotFound, FileReadError
 from .output import Output
@@ -20,9 +20,9 @@ def display_command(cmd: Sequence[str]) -> str:
 
 
 def run_streamed(out: Output, cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path,
-                 shown: Optional[str] = None) -> int:
+                 shown: Optional[str] = None, capture: Optional[List[str]] = None) -> int:
     """Run a user-relevant tool (pip, collectstatic, hooks): log the command, stream its output indented.
-    Returns the exit status."""
+    Returns the exit status; the output's lines are also appended to `capture` when given."""
     out.step(f"Running '{shown or display_command(cmd)}'")
     started = time.monotonic()
     try:
@@ -35,6 +35,8 @@ def run_streamed(out: Output, cmd: Sequence[str], *, env: Mapping[str, str], cwd
     assert process.stdout is not None
     for line in process.stdout:
         out.command_line(line)
+        if capture is not None:
+            capture.append(line)
     status = process.wait()
     if status == 0:
         out.step(f"Done ({time.monotonic() - started:.2f}s)")

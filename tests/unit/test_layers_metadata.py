@@ -4,11 +4,14 @@ import dataclasses
 
 import pytest
 from python_cnb.layers import python as python_layer
+from python_cnb.cnb.layer import LayerTypes, cached_layer, metadata_from_toml
+from python_cnb.layers import tools as tools_layer
 from python_cnb.layers import venv as venv_layer
 
 PY = python_layer.PythonLayerMetadata(1, "3.13.15", "a" * 64, "amd64", "debian", "12")
-VENV = venv_layer.VenvLayerMetadata(1, "3.13.15", "a" * 64, "25.2", "pip install -r requirements.txt", "b" * 64,
-                                    "c" * 64, False, "")
+VENV = venv_layer.VenvLayerMetadata(2, "3.13.15", "a" * 64, "pip install -r requirements.txt", "pip 25.2",
+                                    "requirements.txt", "b" * 64, "c" * 64, False, "gunicorn==27.0.1")
+TOOL = tools_layer.ToolLayerMetadata(1, "uv==0.13.9", "3.13.15", "a" * 64)
 
 
 def _changed(value):
@@ -19,7 +22,7 @@ def _changed(value):
     return value + "-changed"
 
 
-@pytest.mark.parametrize(("module", "base"), [(python_layer, PY), (venv_layer, VENV)])
+@pytest.mark.parametrize(("module", "base"), [(python_layer, PY), (venv_layer, VENV), (tools_layer, TOOL)])
 def test_every_field_invalidates(module, base):
     assert module.cache_invalidation_reasons(base, base) == []
     for field in dataclasses.fields(base):
@@ -36,15 +39,58 @@ def test_python_reasons_are_worded_for_users():
 
 
 @pytest.mark.parametrize("data", [None, {}, {"layer_format": 1}, {**dataclasses.asdict(PY), "extra": 1},
-                                  {**dataclasses.asdict(PY), "layer_format": None, "x": 2}])
+                                  {**dataclasses.asdict(PY), "layer_format": None, "x": 2},
+                                  {**dataclasses.asdict(PY), "layer_format": "1"},
+                                  {**dataclasses.asdict(PY), "sha256": 5}])
 def test_unknown_metadata_is_not_trusted(data):
-    assert python_layer.PythonLayerMetadata.from_toml(data) is None
+    assert metadata_from_toml(python_layer.PythonLayerMetadata, data) is None
 
 
-def test_pip_settings_digest_ignores_credentials_and_noise():
-    base = venv_layer.pip_settings_digest({"PIP_INDEX_URL": "https://u:one@index.example/simple"})
-    assert base == venv_layer.pip_settings_digest({"PIP_INDEX_URL": "https://u:two@index.example/simple",
-                                                    "PIP_CERT": "/x", "PATH": "/bin"})
-    assert base != venv_layer.pip_settings_digest({"PIP_INDEX_URL": "https://other.example/simple"})
-    assert base != venv_layer.pip_settings_digest({"PIP_INDEX_URL": "https://u:one@index.example/simple",
-                                                    "PIP_EXTRA_INDEX_URL": "https://x.example"})
+def test_known_metadata_round_trips():
+    assert metadata_from_toml(venv_layer.VenvLayerMetadata, dataclasses.asdict(VENV)) == VENV
+
+
+def test_index_settings_digest_ignores_credentials_and_noise():
+    digest = venv_layer.index_settings_digest
+    base = digest({"PIP_INDEX_URL": "https://u:one@index.example/simple"})
+    assert base == digest({"PIP_INDEX_URL": "https://u:two@index.example/simple", "PIP_CERT": "/x", "PATH": "/bin"})
+    assert base != digest({"PIP_INDEX_URL": "https://other.example/simple"})
+    assert base != digest({"PIP_INDEX_URL": "https://u:one@index.example/simple",
+                           "PIP_EXTRA_INDEX_URL": "https://x.example"})
+    # A lockfile tool: only the variables it honours count.
+    uv = ("PIP_INDEX_URL", "UV_INDEX_URL")
+    assert digest({"PIP_INDEX_URL": "https://a", "PIP_PRE": "1"}, uv) == digest({"PIP_INDEX_URL": "https://a"}, uv)
+    assert digest({"UV_INDEX_URL": "https://a"}, uv) != digest({}, uv)
+
+
+def _layer(tmp_path, metadata, **kwargs):
+    return cached_layer(tmp_path, "venv", LayerTypes(launch=True, cache=True), metadata,
+                        venv_layer.cache_invalidation_reasons, **kwargs)
+
+
+def test_cached_layer_cycle(tmp_path):
+    """new -> finish -> reused (types rewritten) -> changed (reasons, emptied) -> unreadable metadata (emptied)."""
+    first = _layer(tmp_path, VENV)
+    assert not first.reused and first.old is None and not first.unreadable and first.path.is_dir()
+    (first.path / "marker").write_text("x")
+    assert not (tmp_path / "venv.toml").exists(), "no metadata before the contents are complete"
+    first.finish()
+    # The lifecycle restores [metadata] only.
+    (tmp_path / "venv.toml").write_text("[metadata]\n" + (tmp_path / "venv.toml").read_text().split("[metadata]\n")[1])
+    again = _layer(tmp_path, VENV)
+    assert again.reused and (again.path / "marker").exists()
+    assert "[types]" in (tmp_path / "venv.toml").read_text()
+    changed = _layer(tmp_path, dataclasses.replace(VENV, python_version="3.14.7"))
+    assert not changed.reused and changed.old == VENV and not (changed.path / "marker").exists()
+    assert changed.reasons == ("The Python interpreter has changed (from 3.13.15 to 3.14.7)",)
+    assert not (tmp_path / "venv.toml").exists()
+    (tmp_path / "venv.toml").write_text("[metadata]\nlayer_format = 'garbage'\n")
+    (changed.path / "marker").write_text("x")
+    broken = _layer(tmp_path, VENV)
+    assert not broken.reused and broken.unreadable and not (broken.path / "marker").exists()
+
+
+def test_cached_layer_not_reusable_gives_the_reason(tmp_path):
+    _layer(tmp_path, VENV).finish()
+    hooked = _layer(tmp_path, VENV, reusable=False, not_reusable_reason="a hook")
+    assert not hooked.reused and hooked.reasons == ("a hook",)

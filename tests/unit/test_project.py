@@ -4,20 +4,12 @@ from pathlib import Path
 from python_cnb import detect
 from python_cnb.cnb import toml_io
 from python_cnb.errors import _RENDERERS, BuildpackError, render_error
-from python_cnb.project import InstallMode, find_manage_py, install_mode, requirements_digest
+from python_cnb.errors import FileReadError
+from python_cnb.package_manager import PackageManager
+from python_cnb.project import dependency_inputs_digest, find_manage_py, read_requirements_file
 from python_cnb.tool_versions import gunicorn_requirement
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def test_install_mode(tmp_path):
-    assert install_mode(tmp_path) is InstallMode.NOTHING
-    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
-    assert install_mode(tmp_path) is InstallMode.NOTHING
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    assert install_mode(tmp_path) is InstallMode.EDITABLE
-    (tmp_path / "requirements.txt").write_text("flask\n")
-    assert install_mode(tmp_path) is InstallMode.REQUIREMENTS
 
 
 def test_requirements_digest_follows_includes_and_local_projects(tmp_path):
@@ -25,14 +17,61 @@ def test_requirements_digest_follows_includes_and_local_projects(tmp_path):
     (tmp_path / "base.txt").write_text("flask==3.0\n")
     (tmp_path / "setup.py").write_text("setup(install_requires=['a'])\n")
     (tmp_path / "app.py").write_text("print(1)\n")
-    first = requirements_digest(tmp_path, InstallMode.REQUIREMENTS)
+    first = dependency_inputs_digest(tmp_path, PackageManager.PIP)
     (tmp_path / "app.py").write_text("print(2)\n")
-    assert requirements_digest(tmp_path, InstallMode.REQUIREMENTS) == first, "app code must not invalidate"
+    assert dependency_inputs_digest(tmp_path, PackageManager.PIP) == first, "app code must not invalidate"
     (tmp_path / "base.txt").write_text("flask==3.1\n")
-    second = requirements_digest(tmp_path, InstallMode.REQUIREMENTS)
+    second = dependency_inputs_digest(tmp_path, PackageManager.PIP)
     assert second != first
     (tmp_path / "setup.py").write_text("setup(install_requires=['a', 'b'])\n")
-    assert requirements_digest(tmp_path, InstallMode.REQUIREMENTS) != second
+    assert dependency_inputs_digest(tmp_path, PackageManager.PIP) != second
+
+
+def test_lockfile_digest_covers_its_inputs(tmp_path):
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    inputs = ("uv.lock", "pyproject.toml")
+    first = dependency_inputs_digest(tmp_path, PackageManager.UV, inputs)
+    (tmp_path / "main.py").write_text("print(1)\n")
+    assert dependency_inputs_digest(tmp_path, PackageManager.UV, inputs) == first
+    (tmp_path / "uv.lock").write_text("version = 2\n")
+    assert dependency_inputs_digest(tmp_path, PackageManager.UV, inputs) != first
+    assert dependency_inputs_digest(tmp_path, PackageManager.POETRY, inputs) != \
+        dependency_inputs_digest(tmp_path, PackageManager.UV, inputs)
+
+
+def test_requirements_symlink_loop_is_a_clear_error(tmp_path):
+    (tmp_path / "requirements.txt").write_text("-r more.txt\n")
+    (tmp_path / "more.txt").symlink_to("more.txt")
+    try:
+        dependency_inputs_digest(tmp_path, PackageManager.PIP)
+    except FileReadError as exc:
+        assert "more.txt" in exc.path and "symlink" in exc.reason
+    else:
+        raise AssertionError("no error")
+    (tmp_path / "requirements.txt").write_text("./loop\n")
+    (tmp_path / "loop").symlink_to("loop")
+    try:
+        dependency_inputs_digest(tmp_path, PackageManager.PIP)
+    except FileReadError as exc:
+        assert "loop" in exc.path
+    else:
+        raise AssertionError("no error")
+
+
+def test_requirements_in_utf16_read_as_pip_does(tmp_path):
+    path = tmp_path / "requirements.txt"
+    path.write_bytes("flask==3.0.3\r\n".encode("utf-16"))  # what PowerShell's `pip freeze >` writes (BOM + LE)
+    assert read_requirements_file(path) == "flask==3.0.3\r\n"
+    path.write_bytes(b"\xef\xbb\xbfflask\n")
+    assert read_requirements_file(path) == "flask\n"
+    path.write_bytes(b"fl\xffask\n")
+    try:
+        read_requirements_file(path)
+    except FileReadError as exc:
+        assert "UTF-8" in exc.reason
+    else:
+        raise AssertionError("no error")
 
 
 def test_find_manage_py_prefers_shallow(tmp_path):

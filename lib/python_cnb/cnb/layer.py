@@ -9,13 +9,18 @@ directory without a .toml, which the lifecycle neither exports nor caches, so no
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Generic, List, Mapping, Optional, Tuple, Type, TypeVar
 
 from . import toml_io
 
-__all__ = ["Layer", "LayerTypes"]
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+__all__ = ["CachedLayer", "Layer", "LayerTypes", "cached_layer", "metadata_from_toml"]
+
+M = TypeVar("M", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)
@@ -74,3 +79,74 @@ class Layer:
                 }
             ),
         )
+
+
+def metadata_from_toml(cls: Type[M], data: Optional[Mapping[str, Any]]) -> Optional[M]:
+    """A layer's metadata dataclass from its restored [metadata] table; None unless the keys are exactly the fields
+    and each value has the field's type (an unknown or older layout is never trusted)."""
+    if data is None:
+        return None
+    expected = {f.name: f for f in fields(cls)}
+    if set(data) != set(expected):
+        return None
+    for name, field in expected.items():
+        kind = {"int": int, "str": str, "bool": bool}.get(str(field.type))
+        value = data[name]
+        if kind is not None and (type(value) is not kind):
+            return None
+    return cls(**data)
+
+
+@dataclass(frozen=True)
+class CachedLayer(Generic[M]):
+    """The outcome of restoring a cached layer: reused as it is, or an empty directory to fill (then `finish()`)."""
+
+    layer: Layer
+    types: LayerTypes
+    metadata: M
+    reused: bool
+    old: Optional[M] = None  # what the previous build recorded, when it could be read
+    reasons: Tuple[str, ...] = ()  # why a restored layer was discarded
+    unreadable: bool = False  # something was restored, but its metadata was missing or of an unknown layout
+
+    @property
+    def path(self) -> Path:
+        return self.layer.path
+
+    def finish(self) -> None:
+        """Record the metadata: only once the contents are complete, so a failed build never leaves a layer that a
+        later build trusts."""
+        self.layer.write(self.types, asdict(self.metadata))
+
+
+def cached_layer(
+    layers_dir: Path,
+    name: str,
+    types: LayerTypes,
+    metadata: M,
+    reasons: Callable[[M, M], List[str]],
+    *,
+    complete: Callable[[Path], bool] = lambda path: True,
+    reusable: bool = True,
+    not_reusable_reason: str = "",
+) -> CachedLayer[M]:
+    """Restore, compare, then reuse or reset: the one cycle every cached layer goes through.
+
+    Reused when the restored metadata reads as this layer's type, the contents pass `complete`, `reasons(old, new)`
+    is empty and `reusable` is true; [types] and the metadata are rewritten at once (the lifecycle drops a restored
+    layer whose [types] are not rewritten). Otherwise the layer is emptied (toml first) and the caller fills it
+    and calls `finish()`. The caller logs the outcome; this module knows no messages."""
+    layer = Layer(layers_dir, name)
+    old = metadata_from_toml(type(metadata), layer.restored_metadata())
+    if old is not None and layer.has_contents() and complete(layer.path):
+        why = reasons(old, metadata)
+        if not why and reusable:
+            result = CachedLayer(layer, types, metadata, reused=True, old=old)
+            result.finish()
+            return result
+        layer.reset()
+        return CachedLayer(layer, types, metadata, reused=False, old=old,
+                           reasons=tuple(why or [not_reusable_reason]))
+    unreadable = layer.toml_path.exists() or layer.has_contents()
+    layer.reset()
+    return CachedLayer(layer, types, metadata, reused=False, unreadable=unreadable)

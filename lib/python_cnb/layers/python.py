@@ -9,12 +9,12 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Mapping, Optional
+from typing import List, Mapping, Optional
 
 from ..cnb.data import Target
-from ..cnb.layer import Layer, LayerTypes
+from ..cnb.layer import LayerTypes, cached_layer
 from ..errors import ArchiveInvalid, ChecksumMismatch, DownloadFailed
 from ..manifest import PythonBuild
 from ..output import Output
@@ -39,15 +39,6 @@ class PythonLayerMetadata:
     distro_name: str
     distro_version: str
 
-    @classmethod
-    def from_toml(cls, data: Optional[Mapping[str, Any]]) -> Optional[PythonLayerMetadata]:
-        if data is None or set(data) != {f.name for f in fields(cls)}:
-            return None
-        try:
-            return cls(**data)
-        except TypeError:
-            return None
-
 
 def cache_invalidation_reasons(old: PythonLayerMetadata, new: PythonLayerMetadata) -> List[str]:
     reasons = []
@@ -67,23 +58,20 @@ def cache_invalidation_reasons(old: PythonLayerMetadata, new: PythonLayerMetadat
 
 def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Target,
                    bootstrap_archive: Optional[Path], env: Mapping[str, str]) -> Path:
-    layer = Layer(layers_dir, LAYER_NAME)
     new = PythonLayerMetadata(LAYER_FORMAT, build.version, build.sha256, target.arch,
                               target.distro_name, target.distro_version)
-    types = LayerTypes(launch=True, build=True, cache=True)
-    old = PythonLayerMetadata.from_toml(layer.restored_metadata())
-    if old is not None and layer.has_contents() and (layer.path / "bin" / "python3").exists():
-        reasons = cache_invalidation_reasons(old, new)
-        if not reasons:
-            out.step(f"Using cached Python {build.version}")
-            layer.write(types, asdict(new))
-            return layer.path
-        out.step(f"Discarding cached Python {old.python_version} since:")
-        out.bullet_list(reasons)
-    elif layer.toml_path.exists() or layer.has_contents():
+    layer = cached_layer(layers_dir, LAYER_NAME, LayerTypes(launch=True, build=True, cache=True), new,
+                         cache_invalidation_reasons, complete=lambda path: (path / "bin" / "python3").exists())
+    if layer.reused:
+        out.step(f"Using cached Python {build.version}")
+        return layer.path
+    if layer.old is not None:
+        out.step(f"Discarding cached Python {layer.old.python_version} since:")
+        out.bullet_list(layer.reasons)
+    elif layer.unreadable:
         out.step("Discarding the cached Python layer since its metadata is missing or from an unknown format")
 
-    layer_dir = layer.reset()
+    layer_dir = layer.path
     out.step(f"Installing Python {build.version}")
     archive = _obtain_archive(build, out, bootstrap_archive, layers_dir)
     try:
@@ -94,7 +82,7 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
     for stdlib in sorted(layer_dir.glob("lib/python3*")):
         if stdlib.is_dir():
             compile_bytecode(layer_dir / "bin" / "python3", stdlib, env)
-    layer.write(types, asdict(new))
+    layer.finish()
     return layer_dir
 
 

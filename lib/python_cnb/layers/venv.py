@@ -1,30 +1,31 @@
 """The dependencies layer (launch, build, cache): a virtual environment on the interpreter layer.
 
-It is reused without running pip when nothing that shapes it changed. When something did change it is
-rebuilt from scratch (with the warm pip cache), so packages removed from requirements.txt do not linger.
+It is reused without running the installer (pip, uv, Poetry or Pipenv) when nothing that shapes it changed. When
+something did change it is rebuilt from scratch (with the warm package cache), so packages removed from the
+requirements or the lockfile do not linger.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Mapping, Optional
+from typing import Iterable, List, Mapping, Optional
 
 from .._vendor.packaging.utils import canonicalize_name
-from ..cnb.layer import Layer, LayerTypes
+from ..cnb.layer import CachedLayer, LayerTypes, cached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..errors import CommandFailed
 from ..output import Output
 from ..redact import redact
 from ..utils import run_captured
 
-__all__ = ["VenvLayerMetadata", "bundled_pip_version", "cache_invalidation_reasons", "pip_settings_digest",
-           "prepare_venv", "finish_venv"]
+__all__ = ["VenvLayerMetadata", "bundled_pip_version", "cache_invalidation_reasons", "finish_venv",
+           "index_settings_digest", "installed_distributions", "prepare_venv"]
 
 LAYER_NAME = "venv"
-LAYER_FORMAT = 1
+LAYER_FORMAT = 2
 LAYER_TYPES = LayerTypes(launch=True, build=True, cache=True)
 
 # PIP_* variables that cannot change which packages get installed; everything else counts.
@@ -40,21 +41,13 @@ class VenvLayerMetadata:
     layer_format: int
     python_version: str
     python_sha256: str
-    pip_version: str
-    install_mode: str
-    requirements_sha256: str
-    pip_settings_sha256: str
+    package_manager: str  # how it was installed ('pip install -r requirements.txt', 'uv sync (uv.lock)', ...)
+    tool: str  # the installer and its version ('pip 24.3.1' bundled with the interpreter, 'uv 0.13.9')
+    inputs: str  # the files whose contents decide it, for messages ('requirements.txt', 'uv.lock and pyproject.toml')
+    inputs_sha256: str
+    index_settings_sha256: str
     pip_upgrade: bool
-    gunicorn: str
-
-    @classmethod
-    def from_toml(cls, data: Optional[Mapping[str, Any]]) -> Optional[VenvLayerMetadata]:
-        if data is None or set(data) != {f.name for f in fields(cls)}:
-            return None
-        try:
-            return cls(**data)
-        except TypeError:
-            return None
+    extra_requirements: str  # what the buildpack adds for the web process ('gunicorn==27.0.1'), space-separated
 
 
 def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -> List[str]:
@@ -63,28 +56,34 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
         reasons.append("The buildpack's dependencies layer format has changed")
     if old.python_version != new.python_version or old.python_sha256 != new.python_sha256:
         reasons.append(f"The Python interpreter has changed (from {old.python_version} to {new.python_version})")
-    if old.pip_version != new.pip_version:
-        reasons.append(f"The bundled pip version has changed from {old.pip_version} to {new.pip_version}")
-    if old.install_mode != new.install_mode:
-        reasons.append(f"The install method has changed from '{old.install_mode}' to '{new.install_mode}'")
-    elif old.requirements_sha256 != new.requirements_sha256:
-        reasons.append("The requirements files (or the packaging files they reference) have changed")
-    if old.pip_settings_sha256 != new.pip_settings_sha256:
-        reasons.append("The pip settings (PIP_INDEX_URL or other PIP_* variables) have changed")
+    if old.package_manager != new.package_manager:
+        reasons.append(f"The install method has changed from '{old.package_manager}' to '{new.package_manager}'")
+    elif old.inputs_sha256 != new.inputs_sha256 or old.inputs != new.inputs:
+        if new.inputs == "requirements.txt":
+            reasons.append("The requirements files (or the packaging files they reference) have changed")
+        else:
+            reasons.append(f"The dependency files ({new.inputs}) have changed")
+    if old.tool != new.tool:
+        reasons.append(f"The installer has changed from {old.tool} to {new.tool}")
+    if old.index_settings_sha256 != new.index_settings_sha256:
+        reasons.append("The package index settings (PIP_INDEX_URL or other PIP_* variables, or the tool's own) "
+                       "have changed")
     if old.pip_upgrade != new.pip_upgrade:
         reasons.append(f"PIP_UPGRADE has changed from {old.pip_upgrade} to {new.pip_upgrade}")
-    if old.gunicorn != new.gunicorn:
-        reasons.append("Whether the buildpack adds Gunicorn has changed")
+    if old.extra_requirements != new.extra_requirements:
+        reasons.append("What the buildpack adds for the web process (Gunicorn) has changed")
     return reasons
 
 
-def pip_settings_digest(env: Mapping[str, str]) -> str:
-    """Hash of the PIP_* settings that shape the environment, with URL credentials removed first: a new
-    password does not change the packages, and no secret (even hashed) goes into image metadata."""
+def index_settings_digest(env: Mapping[str, str], names: Optional[Iterable[str]] = None) -> str:
+    """Hash of the settings that decide where packages come from, with URL credentials removed first: a new
+    password does not change the packages, and no secret (even hashed) goes into image metadata.
+    `names`: the variables a lockfile tool honours; None means pip's (every PIP_* that can change the result)."""
+    chosen = sorted(set(names) & set(env)) if names is not None else \
+        sorted(n for n in env if n.startswith("PIP_") and n not in _PIP_SETTINGS_IGNORED)
     digest = hashlib.sha256()
-    for name in sorted(env):
-        if name.startswith("PIP_") and name not in _PIP_SETTINGS_IGNORED:
-            digest.update(f"{name}={redact(env[name])}\n".encode())
+    for name in chosen:
+        digest.update(f"{name}={redact(env[name])}\n".encode())
     return digest.hexdigest()
 
 
@@ -100,19 +99,18 @@ def bundled_pip_version(python_dir: Path) -> str:
 
 
 def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayerMetadata, reusable: bool,
-                 env: Mapping[str, str]) -> tuple[Path, bool]:
-    """(venv path, reused). A reused venv is complete: the caller runs no installer."""
-    layer = Layer(layers_dir, LAYER_NAME)
-    old = VenvLayerMetadata.from_toml(layer.restored_metadata())
-    if old is not None and layer.has_contents() and (layer.path / "bin" / "python").exists():
-        reasons = cache_invalidation_reasons(old, new)
-        if not reasons and reusable:
-            out.step("Using cached virtual environment: nothing that affects it has changed; skipping pip")
-            layer.write(LAYER_TYPES, asdict(new))
-            return layer.path, True
+                 env: Mapping[str, str], installer: str) -> CachedLayer[VenvLayerMetadata]:
+    """The venv layer, reused (complete: the caller runs no installer) or freshly created with pip in it."""
+    layer = cached_layer(layers_dir, LAYER_NAME, LAYER_TYPES, new, cache_invalidation_reasons,
+                         complete=lambda path: (path / "bin" / "python").exists(), reusable=reusable,
+                         not_reusable_reason="The app has a .s2i/bin/assemble hook, which may change it on every build")
+    if layer.reused:
+        out.step(f"Using cached virtual environment: nothing that affects it has changed; skipping {installer}")
+        return layer
+    if layer.old is not None:
         out.step("Discarding cached virtual environment since:")
-        out.bullet_list(reasons or ["The app has a .s2i/bin/assemble hook, which may change it on every build"])
-    venv_dir = layer.reset()
+        out.bullet_list(layer.reasons)
+    venv_dir = layer.path
     out.step("Creating virtual environment")
     python = str(python_dir / "bin" / "python3")
     wheel = bundled_pip_wheel(python_dir)
@@ -127,15 +125,14 @@ def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayer
         if result.returncode != 0:
             out.step(result.stdout + result.stderr)
             raise CommandFailed(command="python -m venv", exit_code=result.returncode)
-    return venv_dir, False
+    return layer
 
 
-def finish_venv(layers_dir: Path, metadata: VenvLayerMetadata) -> None:
+def finish_venv(layer: CachedLayer[VenvLayerMetadata]) -> None:
     """Called only after every install step succeeded. bin/ reaches PATH by itself (for later buildpacks and at
     launch); VIRTUAL_ENV tells tools which environment is active."""
-    layer = Layer(layers_dir, LAYER_NAME)
     LayerEnv().add(Scope.ALL, Behavior.OVERRIDE, "VIRTUAL_ENV", str(layer.path)).write(layer.path)
-    layer.write(LAYER_TYPES, asdict(metadata))
+    layer.finish()
 
 
 def installed_distributions(venv_dir: Path) -> set[str]:

@@ -1,0 +1,107 @@
+"""One snapshot of the app's files, read once at the start of detect and build.
+
+Decision modules (package manager, Python version, web process) take it as plain data: which names exist at the
+app's root and what they are, and the texts the decisions need. Only `read_app_files` touches the disk.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional
+
+from .cnb import toml_io
+from .errors import FileReadError, TomlInvalid
+
+__all__ = ["AppFiles", "Entry", "read_app_files"]
+
+# Small text files whose contents some decision needs. Anything else is only listed.
+TEXT_FILES = (
+    "runtime.txt",
+    ".python-version",
+    "pyproject.toml",
+    "Pipfile",
+    "uv.lock",
+    "setup.py",
+)
+MAX_TEXT_BYTES = 8 << 20  # a lockfile of a very large project is a few MB; refuse anything absurd
+
+
+class Entry(enum.Enum):
+    FILE = "file"
+    DIRECTORY = "directory"
+    DANGLING = "dangling symlink"  # a symlink whose target does not exist (a monorepo link to ../shared/...)
+    OTHER = "special file"
+
+
+@dataclass(frozen=True)
+class AppFiles:
+    entries: Mapping[str, Entry]  # every name at the app's root
+    texts: Mapping[str, str] = field(default_factory=dict)  # TEXT_FILES that are regular files
+
+    def has(self, name: str) -> bool:
+        """Something by this name is there, whatever it is (detect's question)."""
+        return name in self.entries
+
+    def is_file(self, name: str) -> bool:
+        return self.entries.get(name) is Entry.FILE
+
+    def text(self, name: str) -> Optional[str]:
+        return self.texts.get(name)
+
+    def toml(self, name: str) -> Optional[Dict[str, Any]]:
+        """The parsed TOML file, None when absent; a TomlInvalid error naming the file, line and column if invalid."""
+        text = self.texts.get(name)
+        if text is None:
+            return None
+        try:
+            return toml_io.loads(text)
+        except toml_io.TOMLDecodeError as exc:
+            raise TomlInvalid(path=name, reason=str(exc)) from None
+
+    @classmethod
+    def of(cls, **files: Optional[str]) -> AppFiles:
+        """For tests: AppFiles.of(**{"requirements.txt": "flask\\n", "app.py": ""}) — every value a regular file."""
+        return cls({name: Entry.FILE for name, text in files.items()},
+                   {name: text for name, text in files.items() if text is not None and name in TEXT_FILES})
+
+
+def _entry(path: Path) -> Entry:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return Entry.DANGLING
+    except OSError:
+        return Entry.OTHER
+    if stat.S_ISREG(mode):
+        return Entry.FILE
+    if stat.S_ISDIR(mode):
+        return Entry.DIRECTORY
+    return Entry.OTHER
+
+
+def _read(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TEXT_BYTES + 1)
+    except OSError as exc:
+        raise FileReadError(path=path.name, reason=exc.strerror or str(exc)) from None
+    if len(data) > MAX_TEXT_BYTES:
+        raise FileReadError(path=path.name, reason=f"it is larger than {MAX_TEXT_BYTES >> 20} MB")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileReadError(path=path.name, reason=f"it is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def read_app_files(app_dir: Path) -> AppFiles:
+    try:
+        names = sorted(os.listdir(app_dir))
+    except OSError as exc:
+        raise FileReadError(path=str(app_dir), reason=exc.strerror or str(exc)) from None
+    entries = {name: _entry(app_dir / name) for name in names}
+    texts = {name: _read(app_dir / name) for name in TEXT_FILES if entries.get(name) is Entry.FILE}
+    return AppFiles(entries, texts)
