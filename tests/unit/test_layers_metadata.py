@@ -3,8 +3,8 @@
 import dataclasses
 
 import pytest
-from python_cnb.layers import python as python_layer
 from python_cnb.cnb.layer import LayerTypes, cached_layer, metadata_from_toml
+from python_cnb.layers import python as python_layer
 from python_cnb.layers import tools as tools_layer
 from python_cnb.layers import venv as venv_layer
 

@@ -3,8 +3,7 @@ from pathlib import Path
 
 from python_cnb import detect
 from python_cnb.cnb import toml_io
-from python_cnb.errors import _RENDERERS, BuildpackError, render_error
-from python_cnb.errors import FileReadError
+from python_cnb.errors import _RENDERERS, BuildpackError, FileReadError, render_error
 from python_cnb.package_manager import PackageManager
 from python_cnb.project import dependency_inputs_digest, find_manage_py, read_requirements_file
 from python_cnb.tool_versions import gunicorn_requirement
