@@ -131,3 +131,66 @@ def test_unreadable_version_file(make_app):
     result = app.build()
     _assert_clean_failure(result, "Unable to read a file")
     assert "The file runtime.txt could not be read: Is a directory." in result.output
+
+
+PROJECT = "[project]\nname = 'app'\nversion = '1'\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "env", "title", "fragment"),
+    [
+        pytest.param({"requirement.txt": "flask\n"}, {}, "Found requirement.txt instead of requirements.txt",
+                     "Rename requirement.txt to requirements.txt", id="misspelled-requirements"),
+        pytest.param({"requirements.txt": "flask\n", "uv.lock": "version = 1\n", "pyproject.toml": PROJECT}, {},
+                     "Multiple package manager files found", " - requirements.txt\n - uv.lock", id="conflict"),
+        pytest.param({"Pipfile": "[packages]\n"}, {}, "No Pipfile.lock found", "Run 'pipenv lock' in the app",
+                     id="pipfile-without-lock"),
+        pytest.param({"Pipfile.lock": "{}"}, {}, "Pipfile.lock without Pipfile", "Add Pipfile to the app",
+                     id="lock-without-pipfile"),
+        pytest.param({"pyproject.toml": "[project]\nname = \n"}, {}, "Invalid TOML in pyproject.toml",
+                     "(at line 2, column 8)", id="invalid-pyproject"),
+        pytest.param({"requirements.txt": "flask\n"}, {"BP_PYTHON_PACKAGE_MANAGER": "conda"},
+                     "Invalid environment variable", "BP_PYTHON_PACKAGE_MANAGER is set to 'conda'", id="unknown-pm"),
+        pytest.param({"requirements.txt": "flask\n"}, {"BP_PYTHON_PACKAGE_MANAGER": "uv"}, "No uv.lock found",
+                     "Run 'uv lock' in the app", id="forced-uv-without-lock"),
+    ],
+)
+def test_package_manager_files(make_app, files, env, title, fragment):
+    app = make_app("app_py", **env)
+    for name, text in files.items():
+        (app.app / name).write_text(text)
+    assert app.detect().returncode == 0
+    result = app.build()
+    _assert_clean_failure(result, title)
+    assert fragment in result.output
+    assert not list(app.layers.glob("*.toml"))
+
+
+@pytest.mark.parametrize("kind", ["dangling symlink", "directory"])
+def test_requirements_txt_that_is_not_a_file(make_app, kind):
+    app = make_app("app_py")
+    if kind == "directory":
+        (app.app / "requirements.txt").mkdir()
+    else:
+        (app.app / "requirements.txt").symlink_to("../shared/requirements.txt")
+    assert app.detect().returncode == 0
+    result = app.build()
+    _assert_clean_failure(result, "requirements.txt is not a file")
+    assert f"requirements.txt in the app is a {kind}" in result.output
+
+
+def test_requirements_include_loop(make_app):
+    app = make_app("app_py")
+    (app.app / "requirements.txt").write_text("-r more.txt\n")
+    (app.app / "more.txt").symlink_to("more.txt")
+    result = app.build()
+    _assert_clean_failure(result, "Unable to read a file")
+    assert "more.txt" in result.output and "symlink" in result.output
+
+
+def test_utf16_requirements_are_read_as_pip_does(make_app):
+    app = make_app("app_py")
+    (app.app / "requirements.txt").write_bytes("# written by PowerShell\r\n".encode("utf-16"))
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Running 'pip install --no-compile -r requirements.txt'" in result.output

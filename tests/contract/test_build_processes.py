@@ -28,7 +28,8 @@ def test_app_py(make_app):
     app = make_app("app_py")
     result = app.build()
     assert result.returncode == 0, result
-    assert "No requirements.txt, setup.py or installable pyproject.toml: no dependencies to install" in result.output
+    assert ("No requirements.txt, lockfile, setup.py or installable pyproject.toml: no dependencies to install"
+            in result.output)
     assert "Web process: python app.py (app.py found)" in result.output
     with app.serve() as server:
         assert server.get("/") == "Hello from app.py"
