@@ -188,3 +188,99 @@ def test_lock_out_of_date_is_recognised_from_the_tools_output(manager: Manager, 
 @pytest.mark.parametrize("manager", MANAGERS, ids=lambda m: m.name)
 def test_index_settings_are_variable_names(manager: Manager) -> None:
     assert all(name.isupper() and " " not in name for name in manager.index_settings)
+
+
+# ---- tests/support/lock_apps.locked_versions, on small hand-written lockfiles ----
+
+UV_LOCK = '''version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "Flask" }, { name = "pywin32", marker = "sys_platform == 'win32'" }]
+
+[package.dev-dependencies]
+dev = [{ name = "pytest" }]
+
+[[package]]
+name = "flask"
+version = "3.0.3"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [{ name = "click" }, { name = "werkzeug", extra = ["watchdog"] }]
+
+[[package]]
+name = "click"
+version = "8.5.1"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [{ name = "colorama", marker = "sys_platform == 'win32'" }]
+
+[[package]]
+name = "werkzeug"
+version = "3.1.9"
+source = { registry = "https://pypi.org/simple" }
+
+[package.optional-dependencies]
+watchdog = [{ name = "watchdog" }]
+
+[[package]]
+name = "watchdog"
+version = "6.0.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "pywin32"
+version = "311"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "pytest"
+version = "9.2.0"
+source = { registry = "https://pypi.org/simple" }
+'''
+
+POETRY_LOCK = '''[[package]]
+name = "Flask"
+version = "3.0.3"
+groups = ["main"]
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+groups = ["main", "dev"]
+markers = {main = "platform_system == \\"Windows\\"", dev = "sys_platform == \\"win32\\""}
+
+[[package]]
+name = "pytest"
+version = "9.2.0"
+groups = ["dev"]
+
+[metadata]
+lock-version = "2.1"
+'''
+
+PIPFILE_LOCK = '''{"_meta": {}, "default": {"flask": {"version": "==3.0.3", "markers": "python_version >= '3.8'"},
+ "pywin32": {"version": "==311", "markers": "sys_platform == 'win32'"}, "local": {"editable": true, "path": "."}},
+ "develop": {"pytest": {"version": "==9.2.0"}}}'''
+
+
+@pytest.mark.parametrize(("name", "text", "main", "everything"), [
+    ("uv.lock", UV_LOCK, {"flask": "3.0.3", "click": "8.5.1", "werkzeug": "3.1.9", "watchdog": "6.0.0"},
+     {"flask", "click", "werkzeug", "watchdog", "colorama", "pywin32", "pytest"}),
+    ("poetry.lock", POETRY_LOCK, {"flask": "3.0.3"}, {"flask", "colorama", "pytest"}),
+    ("Pipfile.lock", PIPFILE_LOCK, {"flask": "3.0.3"}, {"flask", "pywin32", "pytest"}),
+])
+def test_locked_versions_follows_the_main_group_on_this_platform(tmp_path: Path, name: str, text: str,
+                                                                  main: dict, everything: set) -> None:
+    from support import lock_apps
+
+    (tmp_path / name).write_text(text)
+    assert lock_apps.locked_versions(tmp_path) == main
+    assert set(lock_apps.locked_versions(tmp_path, main_only=False)) == everything
+    assert "pytest" in lock_apps.dev_only(tmp_path)
