@@ -8,11 +8,13 @@ venv under the same cache, so the apps are locked by the very versions the build
 Every app serves "Hello from <kind>" through a Flask app at wsgi.py:application (the default web process finds it),
 requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a test can prove that the lock won.
 
+    extra=("gunicorn==23.0.0",)   more main dependencies (PEP 508 strings), e.g. a lock that already has Gunicorn
     uv_app(dest)                  `uv init --app` shape: no build system, the project is not installed
     uv_app(dest, package=True)    a package (uv_build, src layout) that wsgi.py imports: it must be installed
     uv_app(dest, stale=True)      a dependency added to pyproject.toml after locking
     poetry_app(dest)              `poetry new` shape (PEP 621, package mode, src layout) with the primary
                                   simple-API source this network needs; wsgi.py imports the package
+    poetry_app(dest, package=False)  `package-mode = false`: dependencies only, wsgi.py at the root
     poetry_app(dest, stale=True)
     pipenv_app(dest)              Pipfile ([packages], [dev-packages], [requires]) and Pipfile.lock
     pipenv_app(dest, stale=True)
@@ -36,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterator, Mapping, Optional, Set
+from typing import Dict, Iterator, Mapping, Optional, Sequence, Set
 
 from python_cnb._vendor.packaging.markers import Marker
 from python_cnb._vendor.packaging.utils import canonicalize_name
@@ -58,14 +60,16 @@ def _flask_module(kind: str) -> str:
             f"def hello() -> str:\n    return \"Hello from {kind}\"\n")
 
 
-def uv_app(dest: Path, *, package: bool = False, stale: bool = False, index_url: Optional[str] = None) -> Path:
+def uv_app(dest: Path, *, package: bool = False, stale: bool = False, index_url: Optional[str] = None,
+           extra: Sequence[str] = ()) -> Path:
     name = "uv-package-app" if package else "uv-app"
     kind = "uv package" if package else "uv"
+    dependencies = ", ".join(f'"{req}"' for req in (f"flask=={FLASK}", *extra))
     files: Dict[str, str] = {
         "README.md": "",
         "pyproject.toml": (
             f'[project]\nname = "{name}"\nversion = "0.1.0"\ndescription = "Add your description here"\n'
-            f'readme = "README.md"\nrequires-python = ">=3.11"\ndependencies = ["flask=={FLASK}"]\n\n'
+            f'readme = "README.md"\nrequires-python = ">=3.11"\ndependencies = [{dependencies}]\n\n'
             '[dependency-groups]\ndev = ["pytest"]\n'),
     }
     if package:
@@ -82,34 +86,44 @@ def uv_app(dest: Path, *, package: bool = False, stale: bool = False, index_url:
     return _copy(app, dest, stale_edit=_add_dependency_to_pyproject if stale else None)
 
 
-def poetry_app(dest: Path, *, stale: bool = False, index_url: Optional[str] = None) -> Path:
+def poetry_app(dest: Path, *, package: bool = True, stale: bool = False, index_url: Optional[str] = None,
+               extra: Sequence[str] = ()) -> Path:
+    """package=False: `package-mode = false` (dependency management only; the project is not installed)."""
     url = index_url or default_index_url()
+    dependencies = "".join(f'    "{req}",\n' for req in (f"flask (=={FLASK})", *extra))
+    tool_poetry = ('packages = [{include = "poetry_app", from = "src"}]' if package else "package-mode = false")
     files = {
         "README.md": "",
         "pyproject.toml": (
             '[project]\nname = "poetry-app"\nversion = "0.1.0"\ndescription = ""\n'
             'authors = [\n    {name = "Test Author", email = "test@example.com"}\n]\nreadme = "README.md"\n'
-            f'requires-python = ">=3.11"\ndependencies = [\n    "flask (=={FLASK})"\n]\n\n'
-            '[tool.poetry]\npackages = [{include = "poetry_app", from = "src"}]\n\n'
+            f'requires-python = ">=3.11"\ndependencies = [\n{dependencies}]\n\n'
+            f'[tool.poetry]\n{tool_poetry}\n\n'
             # The package index on the test network serves the simple API only (Poetry's PyPI source uses JSON).
             f'[[tool.poetry.source]]\nname = "index"\nurl = "{url}"\npriority = "primary"\n\n'
             '[build-system]\nrequires = ["poetry-core>=2.0.0,<3.0.0"]\nbuild-backend = "poetry.core.masonry.api"\n\n'
             '[dependency-groups]\ndev = [\n    "pytest"\n]\n'),
-        "src/poetry_app/__init__.py": _flask_module("Poetry"),
         "tests/__init__.py": "",
-        "wsgi.py": "from poetry_app import application\n\n__all__ = [\"application\"]\n",
     }
+    if package:
+        files["src/poetry_app/__init__.py"] = _flask_module("Poetry")
+        files["wsgi.py"] = "from poetry_app import application\n\n__all__ = [\"application\"]\n"
+    else:
+        files["wsgi.py"] = _flask_module("Poetry")
     app = _generated("poetry", files, ("poetry.lock",), url, _lock_poetry)
     return _copy(app, dest, stale_edit=_add_dependency_to_pyproject if stale else None)
 
 
 def pipenv_app(dest: Path, *, stale: bool = False, index_url: Optional[str] = None,
-               python_version: Optional[str] = None) -> Path:
+               python_version: Optional[str] = None, extra: Sequence[str] = ()) -> Path:
+    """python_version: the Pipfile's [requires] python_version (default: this interpreter's X.Y)."""
     url = index_url or default_index_url()
     python_version = python_version or "{}.{}".format(*sys.version_info[:2])
+    packages = "".join(f'{name} = "{spec or "*"}"\n' for name, spec in
+                       (re.match(r"([A-Za-z0-9_.-]+)(.*)", req).groups() for req in extra))  # type: ignore[union-attr]
     files = {
         "Pipfile": (f'[[source]]\nurl = "{url}"\nverify_ssl = true\nname = "pypi"\n\n'
-                    f'[packages]\nflask = "=={FLASK}"\n\n[dev-packages]\npytest = "*"\n\n'
+                    f'[packages]\nflask = "=={FLASK}"\n{packages}\n[dev-packages]\npytest = "*"\n\n'
                     f'[requires]\npython_version = "{python_version}"\n'),
         "wsgi.py": _flask_module("Pipenv"),
     }
