@@ -76,8 +76,8 @@ def test_tool_env_keeps_the_user_env_and_does_not_change_it(manager: Manager) ->
 
 
 def test_uv_installs_into_the_venv_with_its_python_and_never_downloads_one() -> None:
-    env = uv.tool_env(USER_ENV, PATHS)
-    assert env["UV_PROJECT_ENVIRONMENT"] == "/layers/python/venv"
+    env = uv.tool_env({**USER_ENV, "VIRTUAL_ENV": "/elsewhere"}, PATHS)
+    assert env["UV_PROJECT_ENVIRONMENT"] == env["VIRTUAL_ENV"] == "/layers/python/venv"
     assert env["UV_PYTHON"] == "/layers/python/venv/bin/python"
     assert env["UV_PYTHON_DOWNLOADS"] == "never"
     assert env["UV_CACHE_DIR"] == "/layers/python/tool-cache"

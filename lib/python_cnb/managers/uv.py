@@ -44,7 +44,7 @@ __all__ = ["MANAGER", "tool_env", "commands", "lock_out_of_date"]
 
 # Settings the buildpack decides: a user's value for any of them is dropped. UV_FROZEN and UV_NO_SYNC would
 # contradict --locked or skip the install; UV_SYSTEM_PYTHON and UV_PROJECT would point uv elsewhere.
-_OWNED = ("UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "UV_PYTHON_DOWNLOADS", "UV_CACHE_DIR", "UV_LINK_MODE",
+_OWNED = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "UV_PYTHON_DOWNLOADS", "UV_CACHE_DIR", "UV_LINK_MODE",
           "UV_COMPILE_BYTECODE", "UV_FROZEN", "UV_LOCKED", "UV_NO_SYNC", "UV_SYSTEM_PYTHON", "UV_PROJECT")
 
 SYNC_ARGS = ("sync", "--locked", "--no-default-groups", "--no-compile-bytecode", "--link-mode", "copy")
@@ -55,6 +55,8 @@ _OUT_OF_DATE = re.compile(r"lockfile at `?uv\.lock`? needs to be updated", re.IG
 def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
     result = without(env, _OWNED)
     result.update({
+        # VIRTUAL_ENV too: uv warns when it names another environment than UV_PROJECT_ENVIRONMENT.
+        "VIRTUAL_ENV": str(paths.venv_dir),
         "UV_PROJECT_ENVIRONMENT": str(paths.venv_dir),
         "UV_PYTHON": str(paths.venv_dir / "bin" / "python"),
         "UV_PYTHON_DOWNLOADS": "never",
