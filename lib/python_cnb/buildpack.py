@@ -22,6 +22,7 @@ from .errors import (
     HookFailed,
     NoInterpreterForArch,
     NoWebProcess,
+    VersionFileUnusable,
     render_error,
 )
 from .layers.pip_cache import prepare_pip_cache
@@ -32,7 +33,7 @@ from .layers.web import install_web_layer
 from .manifest import load_manifest
 from .output import Output
 from .processes import AppFacts, Kind, WebChoice, choose_web_process, module_from_dist_name
-from .python_version import DEFAULT_SOURCE, RequestedVersion, parse_python_version_file, parse_runtime_txt, resolve
+from .python_version import VersionFiles, requested_python, resolve, warning_text
 from .redact import SECRET_BEARING_VARS, secrets_in_env
 from .s2i import DEFAULT_ASSEMBLE_PATH, find_hook, parse_environment, rewrite_hook
 from .tool_versions import gunicorn_requirement
@@ -72,13 +73,14 @@ class PythonBuildpack:
             raise ForbiddenEnvVars(names=forbidden)
 
         # Analyse first, so bad configuration fails before anything slow happens.
-        requested = self._requested_version(app_dir)
+        requested = requested_python(read_version_files(app_dir))
         builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, app_dir)
         for_arch = [b for b in builds if b.arch == ctx.target.arch]
         if not for_arch:
-            raise NoInterpreterForArch(arch=ctx.target.arch, version=str(requested or "(any)"), source=manifest_source)
-        version = resolve(requested, [b.version for b in for_arch], self.today)
-        build = next(b for b in for_arch if b.version == version)
+            raise NoInterpreterForArch(arch=ctx.target.arch, version=str(requested.explicit or "(any)"),
+                                       source=manifest_source)
+        resolution = resolve(requested, [b.version for b in for_arch], self.today)
+        build = next(b for b in for_arch if b.version == resolution.version)
         install_mode = project.install_mode(app_dir)
         assemble_hook = find_hook(app_dir, "assemble")
         run_hook = find_hook(app_dir, "run")
@@ -93,11 +95,9 @@ class PythonBuildpack:
         gunicorn_config = self._gunicorn_config(app_dir, env)
 
         self.out.header("Determining Python version")
-        if requested is None:
-            self.out.step(f"No Python version requested in runtime.txt or .python-version; using {DEFAULT_SOURCE}: "
-                          f"Python {version}")
-        else:
-            self.out.step(f"Using Python {version} (requested {requested} in {requested.source})")
+        self.out.step(resolution.summary())
+        for warning in resolution.warnings:
+            self.out.warning(*warning_text(warning))
         if manifest_source != "the buildpack's built-in manifest":
             self.out.step(f"Interpreter builds come from {manifest_source}")
 
@@ -150,20 +150,6 @@ class PythonBuildpack:
     def _s2i_environment(self, app_dir: Path) -> Dict[str, str]:
         text = read_optional_text(app_dir / ".s2i" / "environment")
         return parse_environment(text) if text is not None else {}
-
-    def _requested_version(self, app_dir: Path) -> Optional[RequestedVersion]:
-        runtime_txt = read_optional_text(app_dir / "runtime.txt")
-        version_file = read_optional_text(app_dir / ".python-version")
-        if runtime_txt is not None:
-            requested = parse_runtime_txt(runtime_txt)
-            if version_file is not None:
-                self.out.warning("Two Python version files",
-                                 "Both runtime.txt and .python-version are present; runtime.txt wins "
-                                 f"(Python {requested}).\nDelete the one you do not use, so they cannot disagree.")
-            return requested
-        if version_file is not None:
-            return parse_python_version_file(version_file)
-        return None
 
     def _gunicorn_config(self, app_dir: Path, env: Mapping[str, str]) -> Optional[str]:
         configured = env.get("GUNICORN_CONFIG", "").strip()
@@ -240,3 +226,19 @@ def run_assemble_child(plan_path: Path, env: Mapping[str, str], out: Output) -> 
         out.error(title, body)
         return 1
     return 0
+
+
+def read_version_files(app_dir: Path) -> VersionFiles:
+    """The only file reading for the Python version; the decisions are in python_version.py."""
+
+    def read(name: str) -> Optional[str]:
+        path = app_dir / name
+        if path.is_symlink() and not path.exists():
+            raise VersionFileUnusable(path=name, problem=f"a symbolic link to {str(path.readlink())!r}, "
+                                                         "which does not exist")
+        if path.is_dir():
+            raise VersionFileUnusable(path=name, problem="a directory")
+        return read_optional_text(path)
+
+    return VersionFiles(runtime_txt=read("runtime.txt"), python_version=read(".python-version"),
+                        pyproject_toml=read("pyproject.toml"), uv_lock=read("uv.lock"), pipfile=read("Pipfile"))
