@@ -124,10 +124,3 @@ def test_invalid_manifest(make_app, tmp_path):
     _assert_clean_failure(result, "Invalid Python interpreter manifest")
     assert "entry 1 has version '3.12', not X.Y.Z" in result.output
 
-
-def test_unreadable_version_file(make_app):
-    app = make_app("app_py")
-    (app.app / "runtime.txt").mkdir()
-    result = app.build()
-    _assert_clean_failure(result, "Unable to read a file")
-    assert "The file runtime.txt could not be read: Is a directory." in result.output
