@@ -199,10 +199,11 @@ def parse_python_version_file(contents: str, source: str = ".python-version") ->
 
 
 # ---- constraints ----------------------------------------------------------------------------------------------
-_TOML_POSITION = re.compile(r"\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)\s*$")
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)\s*$")
 
 
 def _load_toml(text: str, file: str) -> Dict[str, Any]:
+    """The parsed file; InvalidTomlFile with the line and column tomllib/tomli put in their message."""
     try:
         return toml_io.loads(text)
     except toml_io.TOMLDecodeError as exc:
@@ -210,8 +211,12 @@ def _load_toml(text: str, file: str) -> Dict[str, Any]:
         position = _TOML_POSITION.search(message)
         if position is None:
             raise InvalidTomlFile(path=file, line=None, column=None, reason=message) from None
-        raise InvalidTomlFile(path=file, line=int(position.group("line")), column=int(position.group("column")),
-                              reason=message[:position.start()]) from None
+        if position.group("line") is None:  # at the end of the document
+            lines = text.split("\n")
+            line, column = len(lines), len(lines[-1]) + 1
+        else:
+            line, column = int(position.group("line")), int(position.group("column"))
+        raise InvalidTomlFile(path=file, line=line, column=column, reason=message[:position.start()]) from None
 
 
 def _table(data: Dict[str, Any], *keys: str) -> Dict[str, Any]:

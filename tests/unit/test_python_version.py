@@ -209,6 +209,8 @@ def test_invalid_constraints(files, file, key):
                      "pyproject.toml", 3, 19, id="pyproject"),
         pytest.param(VersionFiles(uv_lock='version = 1\n[[package]\n'), "uv.lock", 2, 10, id="uv-lock"),
         pytest.param(VersionFiles(pipfile='[requires]\npython_version = "3.12\n'), "Pipfile", 2, 23, id="pipfile"),
+        pytest.param(VersionFiles(pyproject_toml='[project]\nrequires-python = ">=3.11'), "pyproject.toml", 2, 26,
+                     id="end-of-document"),
     ],
 )
 def test_invalid_toml_names_file_line_and_column(files, path, line, column):
