@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
 from .cnb import toml_io
-from .errors import FileReadError, TomlInvalid
+from .errors import FileReadError, InvalidTomlFile
 
-__all__ = ["AppFiles", "Entry", "read_app_files"]
+__all__ = ["AppFiles", "Entry", "parse_toml", "read_app_files"]
 
 # Small text files whose contents some decision needs. Anything else is only listed.
 TEXT_FILES = (
@@ -41,6 +42,7 @@ class Entry(enum.Enum):
 class AppFiles:
     entries: Mapping[str, Entry]  # every name at the app's root
     texts: Mapping[str, str] = field(default_factory=dict)  # TEXT_FILES that are regular files
+    link_targets: Mapping[str, str] = field(default_factory=dict)  # where each dangling symlink points
 
     def has(self, name: str) -> bool:
         """Something by this name is there, whatever it is (detect's question)."""
@@ -53,20 +55,35 @@ class AppFiles:
         return self.texts.get(name)
 
     def toml(self, name: str) -> Optional[Dict[str, Any]]:
-        """The parsed TOML file, None when absent; a TomlInvalid error naming the file, line and column if invalid."""
+        """The parsed TOML file, None when absent; InvalidTomlFile naming the file, line and column if invalid."""
         text = self.texts.get(name)
-        if text is None:
-            return None
-        try:
-            return toml_io.loads(text)
-        except toml_io.TOMLDecodeError as exc:
-            raise TomlInvalid(path=name, reason=str(exc)) from None
+        return None if text is None else parse_toml(text, name)
 
     @classmethod
     def of(cls, **files: Optional[str]) -> AppFiles:
         """For tests: AppFiles.of(**{"requirements.txt": "flask\\n", "app.py": ""}) — every value a regular file."""
         return cls({name: Entry.FILE for name, text in files.items()},
                    {name: text for name, text in files.items() if text is not None and name in TEXT_FILES})
+
+
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)\s*$")
+
+
+def parse_toml(text: str, file: str) -> Dict[str, Any]:
+    """The parsed file; InvalidTomlFile with the line and column tomllib/tomli put in their message."""
+    try:
+        return toml_io.loads(text)
+    except toml_io.TOMLDecodeError as exc:
+        message = str(exc)
+        position = _TOML_POSITION.search(message)
+        if position is None:
+            raise InvalidTomlFile(path=file, line=None, column=None, reason=message) from None
+        if position.group("line") is None:  # at the end of the document
+            lines = text.split("\n")
+            line, column = len(lines), len(lines[-1]) + 1
+        else:
+            line, column = int(position.group("line")), int(position.group("column"))
+        raise InvalidTomlFile(path=file, line=line, column=column, reason=message[:position.start()]) from None
 
 
 def _entry(path: Path) -> Entry:
@@ -97,6 +114,13 @@ def _read(path: Path) -> str:
         raise FileReadError(path=path.name, reason=f"it is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
 def read_app_files(app_dir: Path) -> AppFiles:
     try:
         names = sorted(os.listdir(app_dir))
@@ -104,4 +128,5 @@ def read_app_files(app_dir: Path) -> AppFiles:
         raise FileReadError(path=str(app_dir), reason=exc.strerror or str(exc)) from None
     entries = {name: _entry(app_dir / name) for name in names}
     texts = {name: _read(app_dir / name) for name in TEXT_FILES if entries.get(name) is Entry.FILE}
-    return AppFiles(entries, texts)
+    links = {name: _link_target(app_dir / name) for name, entry in entries.items() if entry is Entry.DANGLING}
+    return AppFiles(entries, texts, links)

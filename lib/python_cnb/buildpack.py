@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, Mapping, Optional
 
 from . import project
-from .app_files import read_app_files
+from .app_files import AppFiles, Entry, read_app_files
 from .assemble import AssemblePlan, is_truthy, pip_env, run_default_assemble
 from .checks import forbidden_env_vars
 from .cnb.data import Launch
@@ -23,6 +23,7 @@ from .errors import (
     HookFailed,
     NoInterpreterForArch,
     NoWebProcess,
+    VersionFileUnusable,
     render_error,
 )
 from .layers.pip_cache import prepare_cache, prepare_pip_cache
@@ -37,7 +38,7 @@ from .manifest import PythonBuild, load_manifest
 from .output import Output
 from .package_manager import PackageManager, PackageManagerChoice, choose_package_manager
 from .processes import AppFacts, Kind, WebChoice, choose_web_process, module_from_dist_name
-from .python_version import DEFAULT_SOURCE, RequestedVersion, parse_python_version_file, parse_runtime_txt, resolve
+from .python_version import VersionFiles, requested_python, resolve, warning_text
 from .redact import SECRET_BEARING_VARS, secrets_in_env
 from .s2i import DEFAULT_ASSEMBLE_PATH, find_hook, parse_environment, rewrite_hook
 from .tool_versions import gunicorn_requirement, read_pin
@@ -79,13 +80,14 @@ class PythonBuildpack:
         # Analyse first, so bad configuration fails before anything slow happens.
         files = read_app_files(app_dir)
         manager_choice = choose_package_manager(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""))
-        requested = self._requested_version(app_dir)
+        requested = requested_python(version_files(files))
         builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, app_dir)
         for_arch = [b for b in builds if b.arch == ctx.target.arch]
         if not for_arch:
-            raise NoInterpreterForArch(arch=ctx.target.arch, version=str(requested or "(any)"), source=manifest_source)
-        version = resolve(requested, [b.version for b in for_arch], self.today)
-        build = next(b for b in for_arch if b.version == version)
+            raise NoInterpreterForArch(arch=ctx.target.arch, version=str(requested.explicit or "(any)"),
+                                       source=manifest_source)
+        resolution = resolve(requested, [b.version for b in for_arch], self.today)
+        build = next(b for b in for_arch if b.version == resolution.version)
         assemble_hook = find_hook(app_dir, "assemble")
         run_hook = find_hook(app_dir, "run")
         choice = choose_web_process(AppFacts(
@@ -99,11 +101,9 @@ class PythonBuildpack:
         gunicorn_config = self._gunicorn_config(app_dir, env)
 
         self.out.header("Determining Python version")
-        if requested is None:
-            self.out.step(f"No Python version requested in runtime.txt or .python-version; using {DEFAULT_SOURCE}: "
-                          f"Python {version}")
-        else:
-            self.out.step(f"Using Python {version} (requested {requested} in {requested.source})")
+        self.out.step(resolution.summary())
+        for warning in resolution.warnings:
+            self.out.warning(*warning_text(warning))
         if manifest_source != "the buildpack's built-in manifest":
             self.out.step(f"Interpreter builds come from {manifest_source}")
 
@@ -184,20 +184,6 @@ class PythonBuildpack:
         text = read_optional_text(app_dir / ".s2i" / "environment")
         return parse_environment(text) if text is not None else {}
 
-    def _requested_version(self, app_dir: Path) -> Optional[RequestedVersion]:
-        runtime_txt = read_optional_text(app_dir / "runtime.txt")
-        version_file = read_optional_text(app_dir / ".python-version")
-        if runtime_txt is not None:
-            requested = parse_runtime_txt(runtime_txt)
-            if version_file is not None:
-                self.out.warning("Two Python version files",
-                                 "Both runtime.txt and .python-version are present; runtime.txt wins "
-                                 f"(Python {requested}).\nDelete the one you do not use, so they cannot disagree.")
-            return requested
-        if version_file is not None:
-            return parse_python_version_file(version_file)
-        return None
-
     def _gunicorn_config(self, app_dir: Path, env: Mapping[str, str]) -> Optional[str]:
         configured = env.get("GUNICORN_CONFIG", "").strip()
         if configured:
@@ -273,3 +259,19 @@ def run_assemble_child(plan_path: Path, env: Mapping[str, str], out: Output) -> 
         out.error(title, body)
         return 1
     return 0
+
+
+def version_files(files: AppFiles) -> VersionFiles:
+    """The texts the Python version decision reads, from the snapshot. A dangling link or a directory where a version
+    file should be fails: building without it could install another Python than the one the app chose."""
+    names = ("runtime.txt", ".python-version", "pyproject.toml", "uv.lock", "Pipfile")
+    for name in names:
+        entry = files.entries.get(name)
+        if entry is Entry.DANGLING:
+            target = files.link_targets.get(name, "")
+            raise VersionFileUnusable(path=name, problem=f"a symbolic link to {target!r}, which does not exist")
+        if entry is Entry.DIRECTORY or entry is Entry.OTHER:
+            raise VersionFileUnusable(path=name, problem=f"a {entry.value}")
+    runtime_txt, python_version, pyproject_toml, uv_lock, pipfile = (files.text(name) for name in names)
+    return VersionFiles(runtime_txt=runtime_txt, python_version=python_version, pyproject_toml=pyproject_toml,
+                        uv_lock=uv_lock, pipfile=pipfile)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
-from typing import Callable, Dict, Sequence, Tuple, Type
+from typing import Callable, Dict, Optional, Sequence, Tuple, Type
 
 __all__ = ["BuildpackError", "render_error"]
 
@@ -43,6 +43,50 @@ class PythonVersionUnknown(BuildpackError):
     value: str
     supported: str
     known: Sequence[str]
+
+
+@dataclass(eq=False)
+class PythonVersionConflict(BuildpackError):
+    """An explicit version (runtime.txt, .python-version) outside a range another file declares."""
+
+    source: str
+    value: str
+    version: str  # what the explicit request resolved to
+    constraint_file: str
+    constraint_key: str
+    constraint_value: str
+    satisfying: Sequence[str]  # the manifest's versions that satisfy every declared constraint
+
+
+@dataclass(eq=False)
+class PythonConstraintUnsatisfiable(BuildpackError):
+    constraints: Sequence[str]  # "requires-python '>=3.15' in pyproject.toml"
+    files: Sequence[str]
+    available: Sequence[str]
+
+
+@dataclass(eq=False)
+class PythonConstraintInvalid(BuildpackError):
+    file: str
+    key: str
+    value: str
+    reason: str
+
+
+@dataclass(eq=False)
+class VersionFileUnusable(BuildpackError):
+    """A file the Python version is read from exists but is not a readable file (dangling link, directory)."""
+
+    path: str
+    problem: str  # "a directory", "a symbolic link to '../x', which does not exist"
+
+
+@dataclass(eq=False)
+class InvalidTomlFile(BuildpackError):
+    path: str
+    line: Optional[int]
+    column: Optional[int]
+    reason: str
 
 
 @dataclass(eq=False)
@@ -131,12 +175,6 @@ class NoWebProcess(BuildpackError):
 
 
 @dataclass(eq=False)
-class TomlInvalid(BuildpackError):
-    path: str
-    reason: str  # tomllib's message, which gives the line and column
-
-
-@dataclass(eq=False)
 class NotAFile(BuildpackError):
     path: str
     kind: str  # 'directory', 'dangling symlink', 'special file'
@@ -185,7 +223,8 @@ def _quote(value: str) -> str:
 
 
 _SUPPORTED_SOURCES = (
-    "The version can be set in runtime.txt (for example 'python-3.13') or .python-version (for example '3.13')."
+    "The version can be set in runtime.txt (for example 'python-3.13') or .python-version (for example '3.13'),\n"
+    "or as a range: requires-python in pyproject.toml (for example '>=3.12')."
 )
 
 
@@ -215,6 +254,56 @@ def _unknown(e: PythonVersionUnknown) -> Tuple[str, str]:
             f"Supported versions: {e.supported}. Known releases: {', '.join(e.known)}.\n"
             f"Request one of those in {e.source}, or ask only for the minor version (for example '3.13')\n"
             "to get the newest patch release this buildpack knows.")
+
+
+def _conflict(e: PythonVersionConflict) -> Tuple[str, str]:
+    shown = e.value if e.value == e.version else f"{e.value} (Python {e.version})"
+    if e.satisfying:
+        example = ".".join(e.satisfying[-1].split(".")[:2])
+        first = (f"1. Change {e.source} to a version that satisfies {_quote(e.constraint_value)}, for example "
+                 f"{_quote(('python-' if e.source == 'runtime.txt' else '') + example)}\n"
+                 f"   (this buildpack has {', '.join(e.satisfying)}), or delete {e.source} to get the newest one.")
+    else:
+        first = f"1. Change {e.source} to a version that satisfies {_quote(e.constraint_value)}."
+    return ("Python version files disagree",
+            f"{e.source} asks for Python {shown}, but {e.constraint_file} declares {e.constraint_key} "
+            f"{_quote(e.constraint_value)},\nwhich that version does not satisfy.\n\n"
+            f"{first}\n2. Or, if your app works on Python {e.value}, change {e.constraint_key} in "
+            f"{e.constraint_file} to include it.")
+
+
+def _unsatisfiable(e: PythonConstraintUnsatisfiable) -> Tuple[str, str]:
+    available = ", ".join(e.available)
+    if len(e.constraints) == 1:
+        found = f"{e.constraints[0]} matches none of the Python versions this buildpack has: {available}."
+        fix = f"Change it in {e.files[0]} to include one of them."
+    else:
+        found = ("No Python version this buildpack has satisfies all of:\n"
+                 + "".join(f" - {c}\n" for c in e.constraints) + f"Available: {available}.")
+        fix = f"Change them in {' and '.join(e.files)} so that together they include one of those versions."
+    return ("No Python version matches the requirement", f"{found}\n\n{fix}")
+
+
+def _constraint_invalid(e: PythonConstraintInvalid) -> Tuple[str, str]:
+    return ("Invalid Python version requirement",
+            f"{e.key} in {e.file} is not a valid version requirement: {_quote(e.value)} ({e.reason}).\n\n"
+            "Write a range like '>=3.12' or '>=3.11,<3.14' (PEP 440; Poetry's ^3.12 and ~3.12 work in\n"
+            "[tool.poetry.dependencies]; Pipfile's [requires] takes '3.13' or '3.13.5').")
+
+
+def _version_file_unusable(e: VersionFileUnusable) -> Tuple[str, str]:
+    return ("Unable to read a Python version file",
+            f"{e.path} is {e.problem}, so the Python version it sets cannot be read.\n"
+            "Building without it could install a different Python than the one you chose.\n\n"
+            f"Replace {e.path} with a regular file in the app (a link must point to a file inside the app;\n"
+            "files outside it are not part of the build), or delete it.")
+
+
+def _invalid_toml(e: InvalidTomlFile) -> Tuple[str, str]:
+    where = f" at line {e.line}, column {e.column}" if e.line is not None else ""
+    return (f"Invalid {e.path}",
+            f"{e.path} is not valid TOML{where}: {e.reason}.\n\n"
+            f"Fix the file (a TOML checker or your editor shows the exact spot) and build again.")
 
 
 def _manifest(e: ManifestError) -> Tuple[str, str]:
@@ -311,12 +400,6 @@ def _no_web(e: NoWebProcess) -> Tuple[str, str]:
     return ("Unable to determine how to run the app", NO_WEB_PROCESS_BODY)
 
 
-def _toml_invalid(e: TomlInvalid) -> Tuple[str, str]:
-    return (f"Invalid TOML in {e.path}", f"{e.path} is not valid TOML: {e.reason}.\n\n"
-            f"Fix the file at that line and column (a TOML linter or 'python -c \"import tomllib; "
-            f"tomllib.load(open('{e.path}', 'rb'))\"' shows the same error), then build again.")
-
-
 def _not_a_file(e: NotAFile) -> Tuple[str, str]:
     fix = ("Replace the symlink with the file itself: the build sees only the app directory, so a link to a file\n"
            "outside it (for example ../shared/...) points at nothing here."
@@ -334,7 +417,7 @@ def _misspelled(e: MisspelledFile) -> Tuple[str, str]:
             f"Rename {e.found} to {e.expected}.{extra}")
 
 
-def _conflict(e: PackageManagerConflict) -> Tuple[str, str]:
+def _pm_conflict(e: PackageManagerConflict) -> Tuple[str, str]:
     files = "\n".join(f" - {name}" for name in e.files)
     return ("Multiple package manager files found",
             f"The app has files of more than one package manager ({', '.join(e.managers)}):\n{files}\n\n"
@@ -377,6 +460,11 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     PythonVersionMalformed: _malformed,
     PythonVersionEol: _eol,
     PythonVersionUnknown: _unknown,
+    PythonVersionConflict: _conflict,
+    PythonConstraintUnsatisfiable: _unsatisfiable,
+    PythonConstraintInvalid: _constraint_invalid,
+    VersionFileUnusable: _version_file_unusable,
+    InvalidTomlFile: _invalid_toml,
     ManifestError: _manifest,
     NoInterpreterForArch: _no_arch,
     DownloadFailed: _download,
@@ -391,10 +479,9 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     GunicornConfigMissing: _gunicorn_config,
     InvalidEnvValue: _env_value,
     NoWebProcess: _no_web,
-    TomlInvalid: _toml_invalid,
     NotAFile: _not_a_file,
     MisspelledFile: _misspelled,
-    PackageManagerConflict: _conflict,
+    PackageManagerConflict: _pm_conflict,
     LockfileMissing: _lock_missing,
     LockWithoutProject: _lock_without_project,
     LockfileOutOfDate: _lock_out_of_date,

@@ -1,28 +1,54 @@
-"""Which Python the app asks for, and which build satisfies it. Pure functions only."""
+"""Which Python the app asks for, and which build satisfies it. Pure functions only: the files come in as text.
+
+Sources, first match wins: runtime.txt (the reference builder's), .python-version, then the constraints the
+project declares (pyproject.toml `requires-python` and Poetry's `python` dependency, uv.lock's `requires-python`,
+Pipfile's `[requires]`). An explicit version must satisfy every declared constraint; without one, the newest
+version in the manifest that satisfies all of them is used.
+"""
 
 from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
-from typing import Dict, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from ._vendor.packaging.specifiers import InvalidSpecifier, SpecifierSet
 from ._vendor.packaging.version import Version
-from .errors import PythonVersionEol, PythonVersionMalformed, PythonVersionUnknown
+from .app_files import parse_toml
+from .errors import (
+    PythonConstraintInvalid,
+    PythonConstraintUnsatisfiable,
+    PythonVersionConflict,
+    PythonVersionEol,
+    PythonVersionMalformed,
+    PythonVersionUnknown,
+)
 
 __all__ = [
     "DEFAULT_SOURCE",
+    "EOL_DATES",
+    "MIN_SUPPORTED",
+    "Constraint",
+    "PastEndOfLife",
     "RequestedVersion",
-    "SUPPORTED_MINORS",
+    "Resolution",
+    "TwoVersionFiles",
+    "VersionFiles",
+    "VersionRequest",
+    "VersionWarning",
     "parse_python_version_file",
     "parse_runtime_txt",
+    "poetry_specifiers",
+    "requested_python",
     "resolve",
     "supported_range",
+    "warning_text",
 ]
 
-# Upstream end-of-life per minor version (https://devguide.python.org/versions/). A version past its date is
-# refused with an error, so a release of this buildpack stops installing it without a code change.
-SUPPORTED_MINORS: Dict[Tuple[int, int], datetime.date] = {
+# Upstream end of life per minor version (https://devguide.python.org/versions/). The manifest decides what a
+# release of this buildpack installs; a version in it that is past this date still builds, with a warning.
+EOL_DATES: Dict[Tuple[int, int], datetime.date] = {
     (3, 11): datetime.date(2027, 10, 31),
     (3, 12): datetime.date(2028, 10, 31),
     (3, 13): datetime.date(2029, 10, 31),
@@ -30,13 +56,30 @@ SUPPORTED_MINORS: Dict[Tuple[int, int], datetime.date] = {
     (3, 15): datetime.date(2031, 10, 31),
 }
 
+# Older minors are refused even when a custom manifest (BP_PYTHON_MANIFEST) has them.
+MIN_SUPPORTED: Tuple[int, int] = (3, 11)
+
 DEFAULT_SOURCE = "the buildpack's default (the newest version it knows)"
 
 _VERSION = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?$")
 
 
+# ---- inputs ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VersionFiles:
+    """The texts of the files that can name a Python version; None when the file does not exist."""
+
+    runtime_txt: Optional[str] = None
+    python_version: Optional[str] = None
+    pyproject_toml: Optional[str] = None
+    uv_lock: Optional[str] = None
+    pipfile: Optional[str] = None
+
+
 @dataclass(frozen=True)
 class RequestedVersion:
+    """An explicit version: '3.12' or '3.12.7' from runtime.txt or .python-version."""
+
     major: int
     minor: int
     patch: Optional[int]
@@ -47,6 +90,78 @@ class RequestedVersion:
         return base if self.patch is None else f"{base}.{self.patch}"
 
 
+@dataclass(frozen=True)
+class Constraint:
+    """A range of versions a project file declares, as written and as PEP 440 specifiers (any of them)."""
+
+    file: str  # "pyproject.toml"
+    key: str  # "requires-python", "[tool.poetry.dependencies] python", "[requires] python_version"
+    value: str  # as written
+    alternatives: Tuple[SpecifierSet, ...]
+
+    def allows(self, version: str) -> bool:
+        return any(spec.contains(Version(version)) for spec in self.alternatives)
+
+    def __str__(self) -> str:
+        return f"{self.key} '{self.value}' in {self.file}"
+
+
+@dataclass(frozen=True)
+class VersionRequest:
+    explicit: Optional[RequestedVersion] = None
+    constraints: Tuple[Constraint, ...] = ()
+    ignored_file: Optional[str] = None  # a second version file that lost to runtime.txt
+
+
+# ---- outputs --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TwoVersionFiles:
+    used: RequestedVersion
+    ignored_file: str
+
+
+@dataclass(frozen=True)
+class PastEndOfLife:
+    version: str
+    eol: datetime.date
+    source: Optional[str]  # the file the version came from; None for the buildpack's default
+    supported: str  # the minors of the manifest that are not past their end of life
+
+
+VersionWarning = Union[TwoVersionFiles, PastEndOfLife]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    version: str
+    reason: Optional[str]  # "requested 3.12 in runtime.txt", "requires-python '>=3.11' in pyproject.toml"
+    warnings: Tuple[VersionWarning, ...] = field(default=())
+
+    def summary(self) -> str:
+        """The log line."""
+        if self.reason is None:
+            return (f"No Python version requested in runtime.txt, .python-version, pyproject.toml, uv.lock or "
+                    f"Pipfile; using {DEFAULT_SOURCE}: Python {self.version}")
+        return f"Using Python {self.version} ({self.reason})"
+
+
+def warning_text(warning: VersionWarning) -> Tuple[str, str]:
+    """(title, body) of a warning."""
+    if isinstance(warning, TwoVersionFiles):
+        return ("Two Python version files",
+                f"Both {warning.used.source} and {warning.ignored_file} are present; {warning.used.source} wins "
+                f"(Python {warning.used}).\nDelete the one you do not use, so they cannot disagree.")
+    minor = ".".join(warning.version.split(".")[:2])
+    newer = f"Versions that still get fixes: {warning.supported}.\n" if warning.supported != "none" else ""
+    fix = (f"Move to a newer version in {warning.source} and check that your app works on it."
+           if warning.source is not None else "Use a newer release of this buildpack.")
+    return (f"Python {minor} has reached its end of life",
+            f"Python {warning.version} reached its upstream end of life on {warning.eol.isoformat()} and no "
+            "longer gets security fixes.\nThis buildpack release still installs it, but a coming release will "
+            f"remove it.\n\n{newer}{fix}")
+
+
+# ---- explicit versions ----------------------------------------------------------------------------------------
 def _parse(value: str, source: str, raw: str) -> RequestedVersion:
     match = _VERSION.match(value)
     if not match:
@@ -56,7 +171,7 @@ def _parse(value: str, source: str, raw: str) -> RequestedVersion:
                             int(patch) if patch is not None else None, source)
 
 
-def _meaningful_lines(contents: str) -> list[str]:
+def _meaningful_lines(contents: str) -> List[str]:
     lines = []
     for line in contents.lstrip("\ufeff").splitlines():
         line = line.split("#", 1)[0].strip()
@@ -82,44 +197,201 @@ def parse_python_version_file(contents: str, source: str = ".python-version") ->
     return _parse(lines[0], source, lines[0])
 
 
-def supported_range(today: datetime.date, available: Optional[Sequence[str]] = None) -> str:
-    """The minor versions users can get: supported upstream and, when given, present in the manifest."""
-    minors = [(a, b) for (a, b), eol in sorted(SUPPORTED_MINORS.items()) if eol >= today]
-    if available is not None:
-        present = {_key(v)[:2] for v in available}
-        minors = [m for m in minors if m in present]
+# ---- constraints ----------------------------------------------------------------------------------------------
+def _table(data: Dict[str, Any], *keys: str) -> Dict[str, Any]:
+    """A nested table, or {} when any level is missing or not a table."""
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            return {}
+        data = value
+    return data
+
+
+def _string(value: object, file: str, key: str) -> str:
+    if not isinstance(value, str):
+        raise PythonConstraintInvalid(file=file, key=key, value=repr(value), reason="it must be a string")
+    return value
+
+
+def _pep440(value: str, file: str, key: str, text: Optional[str] = None) -> SpecifierSet:
+    try:
+        return SpecifierSet(value if text is None else text)
+    except InvalidSpecifier as exc:
+        raise PythonConstraintInvalid(file=file, key=key, value=value, reason=str(exc)) from None
+
+
+_POETRY_TERM = re.compile(r"\s*(?P<op>\^|~=|~|===|==|!=|>=|<=|>|<|=)?\s*(?P<version>[^\s,]+)\s*,?\s*")
+_RELEASE = re.compile(r"^\d+(?:\.\d+)*$")
+
+
+def _poetry_term(op: str, version: str) -> str:
+    """One Poetry term as a PEP 440 specifier ('' for any version); ValueError when it has no meaning."""
+    if op in ("^", "~"):
+        if not _RELEASE.match(version):
+            raise ValueError(f"'{op}{version}' needs a plain version after {op}")
+        parts = [int(p) for p in version.split(".")]
+        if op == "^":  # the left-most non-zero part may not change
+            index = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
+        else:  # ~1 allows 1.x; ~1.2 and ~1.2.3 allow 1.2.x
+            index = 0 if len(parts) == 1 else 1
+        upper = [*parts[:index], parts[index] + 1]
+        return f">={version},<{'.'.join(map(str, upper))}"
+    if op in ("", "=", "=="):
+        if version == "*":
+            return ""
+        if "*" in version:
+            return f"=={version}"
+        if _RELEASE.match(version) and version.count(".") < 2:
+            return f"=={version}.*"  # Poetry's python = "3.11" means any 3.11
+        return f"=={version}"
+    return f"{op}{version}"
+
+
+def poetry_specifiers(value: str, file: str = "pyproject.toml",
+                      key: str = "[tool.poetry.dependencies] python") -> Tuple[SpecifierSet, ...]:
+    """Poetry's constraint syntax (^3.11, ~3.12, 3.11.*, '>=3.10,<4.0', '>=3.8 <3.9 || >=3.10') as PEP 440."""
+    alternatives = []
+    for alternative in re.split(r"\|\|?", value):
+        terms, position = [], 0
+        text = alternative.strip()
+        if not text:
+            raise PythonConstraintInvalid(file=file, key=key, value=value, reason="an empty alternative around '||'")
+        while position < len(text):
+            match = _POETRY_TERM.match(text, position)
+            if match is None or match.end() == position:
+                raise PythonConstraintInvalid(file=file, key=key, value=value,
+                                              reason=f"cannot read '{text[position:]}'")
+            try:
+                terms.append(_poetry_term(match.group("op") or "", match.group("version")))
+            except ValueError as exc:
+                raise PythonConstraintInvalid(file=file, key=key, value=value, reason=str(exc)) from None
+            position = match.end()
+        alternatives.append(_pep440(value, file, key, ",".join(t for t in terms if t)))
+    return tuple(alternatives)
+
+
+def _pipfile_specifier(value: str, key: str) -> SpecifierSet:
+    """python_version '3.12' means any 3.12; python_full_version '3.12.1' exactly that one."""
+    if value.strip() == "*":
+        return SpecifierSet()
+    if not _RELEASE.match(value.strip()):
+        raise PythonConstraintInvalid(file="Pipfile", key=key, value=value,
+                                      reason="it must be a version like '3.13' (python_version) or '3.13.5' "
+                                             "(python_full_version)")
+    version = value.strip()
+    return SpecifierSet(f"=={version}" if version.count(".") >= 2 else f"=={version}.*")
+
+
+def _constraints(files: VersionFiles) -> List[Constraint]:
+    found: List[Constraint] = []
+    if files.pyproject_toml is not None:
+        data = parse_toml(files.pyproject_toml, "pyproject.toml")
+        requires = _table(data, "project").get("requires-python")
+        if requires is not None:
+            value = _string(requires, "pyproject.toml", "requires-python")
+            found.append(Constraint("pyproject.toml", "requires-python", value,
+                                    (_pep440(value, "pyproject.toml", "requires-python"),)))
+        poetry = _table(data, "tool", "poetry", "dependencies").get("python")
+        if poetry is not None:
+            key = "[tool.poetry.dependencies] python"
+            value = _string(poetry, "pyproject.toml", key)
+            found.append(Constraint("pyproject.toml", key, value, poetry_specifiers(value)))
+    if files.uv_lock is not None:
+        requires = parse_toml(files.uv_lock, "uv.lock").get("requires-python")
+        if requires is not None:
+            value = _string(requires, "uv.lock", "requires-python")
+            found.append(Constraint("uv.lock", "requires-python", value,
+                                    (_pep440(value, "uv.lock", "requires-python"),)))
+    if files.pipfile is not None:
+        requires = _table(parse_toml(files.pipfile, "Pipfile"), "requires")
+        for name in ("python_full_version", "python_version"):
+            if requires.get(name) is not None:
+                key = f"[requires] {name}"
+                value = _string(requires[name], "Pipfile", key)
+                found.append(Constraint("Pipfile", key, value, (_pipfile_specifier(value, key),)))
+    return found
+
+
+def requested_python(files: VersionFiles) -> VersionRequest:
+    """What the app asks for. Raises typed errors for malformed versions, constraints and TOML files."""
+    explicit: Optional[RequestedVersion] = None
+    ignored: Optional[str] = None
+    if files.runtime_txt is not None:
+        explicit = parse_runtime_txt(files.runtime_txt)
+        if files.python_version is not None:
+            ignored = ".python-version"
+    elif files.python_version is not None:
+        explicit = parse_python_version_file(files.python_version)
+    return VersionRequest(explicit, tuple(_constraints(files)), ignored)
+
+
+# ---- resolution -----------------------------------------------------------------------------------------------
+def _key(version: str) -> Tuple[int, ...]:
+    return Version(version).release
+
+
+def _minor(version: str) -> Tuple[int, int]:
+    release = _key(version)
+    return release[0], release[1]
+
+
+def _past_eol(minor: Tuple[int, int], today: datetime.date) -> bool:
+    eol = EOL_DATES.get(minor)
+    return minor < MIN_SUPPORTED or (eol is not None and eol < today)
+
+
+def supported_range(available: Sequence[str], today: Optional[datetime.date] = None) -> str:
+    """The minor versions of the manifest users can get ('3.11 to 3.14'); with today, only those not past EOL."""
+    minors = sorted({_minor(v) for v in available if _minor(v) >= MIN_SUPPORTED})
+    if today is not None:
+        minors = [m for m in minors if not _past_eol(m, today)]
     if not minors:
         return "none"
     first, last = (f"{a}.{b}" for a, b in (minors[0], minors[-1]))
     return first if first == last else f"{first} to {last}"
 
 
-def _key(version: str) -> Tuple[int, ...]:
-    return Version(version).release
-
-
-def resolve(requested: Optional[RequestedVersion], available: Sequence[str], today: datetime.date) -> str:
+def resolve(request: VersionRequest, available: Sequence[str], today: datetime.date) -> Resolution:
     """The exact version to install, from the versions the active manifest has for this architecture."""
-    usable = sorted((v for v in available if _usable(v, today)), key=_key)
-    if requested is None:
-        if not usable:
-            raise PythonVersionUnknown(source="the interpreter manifest", value="(none)",
-                                       supported=supported_range(today, usable), known=sorted(available, key=_key))
-        return usable[-1]
-    minor = (requested.major, requested.minor)
-    eol = SUPPORTED_MINORS.get(minor)
-    if (eol is None and minor < min(SUPPORTED_MINORS)) or (eol is not None and eol < today):
-        raise PythonVersionEol(source=requested.source, value=str(requested),
-                               supported=supported_range(today, usable))
-    candidates = [v for v in usable if _key(v)[:2] == minor
-                  and (requested.patch is None or _key(v)[2] == requested.patch)]
-    if eol is None or not candidates:
-        raise PythonVersionUnknown(source=requested.source, value=str(requested),
-                                   supported=supported_range(today, usable), known=usable)
-    return candidates[-1]
+    usable = sorted((v for v in available if _minor(v) >= MIN_SUPPORTED), key=_key)
+    supported = supported_range(usable)
+    if not usable:
+        raise PythonVersionUnknown(source="the interpreter manifest", value="(none)", supported=supported,
+                                   known=sorted(available, key=_key))
+    explicit, constraints = request.explicit, request.constraints
+    if explicit is not None:
+        minor = (explicit.major, explicit.minor)
+        same_minor = [v for v in usable if _minor(v) == minor]
+        if not same_minor and _past_eol(minor, today):
+            raise PythonVersionEol(source=explicit.source, value=str(explicit), supported=supported)
+        candidates = [v for v in same_minor if explicit.patch is None or _key(v)[2] == explicit.patch]
+        if not candidates:
+            raise PythonVersionUnknown(source=explicit.source, value=str(explicit), supported=supported, known=usable)
+        version = candidates[-1]
+        for constraint in constraints:
+            if not constraint.allows(version):
+                raise PythonVersionConflict(
+                    source=explicit.source, value=str(explicit), version=version, constraint_file=constraint.file,
+                    constraint_key=constraint.key, constraint_value=constraint.value,
+                    satisfying=[v for v in usable if all(c.allows(v) for c in constraints)])
+        reason: Optional[str] = f"requested {explicit} in {explicit.source}"
+        source: Optional[str] = explicit.source
+    elif constraints:
+        matching = [v for v in usable if all(c.allows(v) for c in constraints)]
+        if not matching:
+            raise PythonConstraintUnsatisfiable(constraints=[str(c) for c in constraints],
+                                                files=sorted({c.file for c in constraints}), available=usable)
+        version = matching[-1]
+        reason = ", ".join(str(c) for c in constraints)
+        source = constraints[0].file
+    else:
+        version, reason, source = usable[-1], None, None
 
-
-def _usable(version: str, today: datetime.date) -> bool:
-    major, minor = _key(version)[:2]
-    eol = SUPPORTED_MINORS.get((major, minor))
-    return eol is not None and eol >= today
+    warnings: List[VersionWarning] = []
+    if explicit is not None and request.ignored_file is not None:
+        warnings.append(TwoVersionFiles(explicit, request.ignored_file))
+    eol = EOL_DATES.get(_minor(version))
+    if eol is not None and eol < today:
+        warnings.append(PastEndOfLife(version, eol, source, supported_range(usable, today)))
+    return Resolution(version, reason, tuple(warnings))

@@ -5,12 +5,12 @@ from python_cnb import detect
 from python_cnb.app_files import AppFiles, Entry, read_app_files
 from python_cnb.errors import (
     InvalidEnvValue,
+    InvalidTomlFile,
     LockfileMissing,
     LockWithoutProject,
     MisspelledFile,
     NotAFile,
     PackageManagerConflict,
-    TomlInvalid,
     render_error,
 )
 from python_cnb.package_manager import MANAGER_FILES, MISSPELLINGS, PackageManager, choose_package_manager
@@ -33,7 +33,7 @@ CASES = [
     pytest.param({"pyproject.toml": PROJECT}, "", PM.PIP_PROJECT, True, id="pep621-no-lock"),
     pytest.param({"pyproject.toml": "[build-system]\nrequires = []\n"}, "", PM.PIP_PROJECT, True, id="build-system"),
     pytest.param({"pyproject.toml": TOOL_ONLY}, "", PM.NONE, True, id="pyproject-tool-config-only"),
-    pytest.param({"pyproject.toml": "[project\n"}, "", TomlInvalid, True, id="pyproject-invalid"),
+    pytest.param({"pyproject.toml": "[project\n"}, "", InvalidTomlFile, True, id="pyproject-invalid"),
     pytest.param({"uv.lock": "", "pyproject.toml": PROJECT}, "", PM.UV, True, id="uv"),
     pytest.param({"poetry.lock": "", "pyproject.toml": PROJECT}, "", PM.POETRY, True, id="poetry"),
     pytest.param({"Pipfile": "", "Pipfile.lock": "{}"}, "", PM.PIPENV, True, id="pipenv"),
@@ -138,8 +138,8 @@ def test_forced_manager_lists_ignored_files():
 
 
 def test_invalid_toml_names_line_and_column():
-    with pytest.raises(TomlInvalid) as info:
+    with pytest.raises(InvalidTomlFile) as info:
         choose_package_manager(_files({"pyproject.toml": "[project]\nname = \n"}))
     title, body = render_error(info.value)
-    assert title == "Invalid TOML in pyproject.toml"
-    assert "line 2" in body and "column" in body
+    assert title == "Invalid pyproject.toml"
+    assert "at line 2, column 8" in body

@@ -1,19 +1,36 @@
 import datetime
 
 import pytest
-from python_cnb.errors import PythonVersionEol, PythonVersionMalformed, PythonVersionUnknown
+from python_cnb.errors import (
+    InvalidTomlFile,
+    PythonConstraintInvalid,
+    PythonConstraintUnsatisfiable,
+    PythonVersionConflict,
+    PythonVersionEol,
+    PythonVersionMalformed,
+    PythonVersionUnknown,
+    render_error,
+)
 from python_cnb.python_version import (
+    PastEndOfLife,
     RequestedVersion,
+    TwoVersionFiles,
+    VersionFiles,
+    VersionRequest,
     parse_python_version_file,
     parse_runtime_txt,
+    poetry_specifiers,
+    requested_python,
     resolve,
     supported_range,
+    warning_text,
 )
 
 TODAY = datetime.date(2026, 11, 25)
 AVAILABLE = ["3.11.16", "3.12.13", "3.12.14", "3.13.15", "3.14.7"]
 
 
+# ---- runtime.txt and .python-version ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("contents", "expected"),
     [
@@ -55,9 +72,238 @@ def test_parse_python_version_file_rejects(contents):
         parse_python_version_file(contents)
 
 
+# ---- every source, in order -----------------------------------------------------------------------------------
+PYPROJECT = '[project]\nname = "app"\nrequires-python = "{}"\n'
+POETRY = '[tool.poetry.dependencies]\npython = "{}"\nflask = "^3.0"\n'
+UV_LOCK = 'version = 1\nrequires-python = "{}"\n\n[[package]]\nname = "flask"\nversion = "3.0.3"\n'
+PIPFILE = '[packages]\nflask = "*"\n\n[requires]\n{} = "{}"\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "expected", "reason"),
+    [
+        pytest.param(VersionFiles(), "3.14.7", None, id="nothing-newest"),
+        pytest.param(VersionFiles(runtime_txt="python-3.12"), "3.12.14", "requested 3.12 in runtime.txt",
+                     id="runtime-txt"),
+        pytest.param(VersionFiles(python_version="3.12.13\n"), "3.12.13", "requested 3.12.13 in .python-version",
+                     id="python-version"),
+        pytest.param(VersionFiles(pyproject_toml=PYPROJECT.format(">=3.11,<3.13")), "3.12.14",
+                     "requires-python '>=3.11,<3.13' in pyproject.toml", id="pyproject-requires-python"),
+        pytest.param(VersionFiles(pyproject_toml=POETRY.format("~3.12")), "3.12.14",
+                     "[tool.poetry.dependencies] python '~3.12' in pyproject.toml", id="poetry"),
+        pytest.param(VersionFiles(uv_lock=UV_LOCK.format("==3.13.*")), "3.13.15",
+                     "requires-python '==3.13.*' in uv.lock", id="uv-lock"),
+        pytest.param(VersionFiles(pipfile=PIPFILE.format("python_version", "3.12")), "3.12.14",
+                     "[requires] python_version '3.12' in Pipfile", id="pipfile-python-version"),
+        pytest.param(VersionFiles(pipfile=PIPFILE.format("python_full_version", "3.12.13")), "3.12.13",
+                     "[requires] python_full_version '3.12.13' in Pipfile", id="pipfile-full-version"),
+        pytest.param(VersionFiles(pyproject_toml='[project]\nname = "app"\n', uv_lock="version = 1\n",
+                                  pipfile="[packages]\n"), "3.14.7", None, id="files-without-versions"),
+        pytest.param(VersionFiles(runtime_txt="python-3.11", python_version="3.13",
+                                  pyproject_toml=PYPROJECT.format(">=3.11")), "3.11.16",
+                     "requested 3.11 in runtime.txt", id="runtime-txt-first"),
+        pytest.param(VersionFiles(python_version="3.13", pyproject_toml=PYPROJECT.format(">=3.11"),
+                                  uv_lock=UV_LOCK.format(">=3.11")), "3.13.15",
+                     "requested 3.13 in .python-version", id="python-version-before-constraints"),
+        pytest.param(VersionFiles(pyproject_toml=PYPROJECT.format(">=3.11"), uv_lock=UV_LOCK.format(">=3.11"),
+                                  pipfile=PIPFILE.format("python_version", "3.12")), "3.12.14",
+                     "requires-python '>=3.11' in pyproject.toml, requires-python '>=3.11' in uv.lock, "
+                     "[requires] python_version '3.12' in Pipfile", id="all-constraints-apply"),
+        pytest.param(VersionFiles(pyproject_toml=PYPROJECT.format(">=3.11") + POETRY.format("^3.11,<3.14")),
+                     "3.13.15", "requires-python '>=3.11' in pyproject.toml, "
+                     "[tool.poetry.dependencies] python '^3.11,<3.14' in pyproject.toml", id="pep621-and-poetry"),
+    ],
+)
+def test_sources_and_precedence(files, expected, reason):
+    resolution = resolve(requested_python(files), AVAILABLE, TODAY)
+    assert (resolution.version, resolution.reason) == (expected, reason)
+
+
+def test_summary_names_the_file():
+    request = requested_python(VersionFiles(pyproject_toml=PYPROJECT.format(">=3.11")))
+    assert resolve(request, ["3.11.7", "3.12.1"], TODAY).summary() == (
+        "Using Python 3.12.1 (requires-python '>=3.11' in pyproject.toml)")
+    assert resolve(VersionRequest(), ["3.11.7", "3.12.1"], TODAY).summary().startswith(
+        "No Python version requested in runtime.txt, .python-version, pyproject.toml, uv.lock or Pipfile; "
+        "using the buildpack's default (the newest version it knows): Python 3.12.1")
+
+
+def test_two_version_files_warn():
+    request = requested_python(VersionFiles(runtime_txt="python-3.11\n", python_version="3.12\n"))
+    resolution = resolve(request, AVAILABLE, TODAY)
+    assert resolution.warnings == (TwoVersionFiles(RequestedVersion(3, 11, None, "runtime.txt"), ".python-version"),)
+    title, body = warning_text(resolution.warnings[0])
+    assert title == "Two Python version files"
+    assert body.startswith("Both runtime.txt and .python-version are present; runtime.txt wins (Python 3.11).")
+
+
+# ---- Poetry's syntax -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("constraint", "allowed", "refused"),
+    [
+        pytest.param("^3.11", ["3.11.0", "3.14.7"], ["3.10.9", "4.0.0"], id="caret-minor"),
+        pytest.param("^3.11.4", ["3.11.4", "3.13.0"], ["3.11.3", "4.0.0"], id="caret-patch"),
+        pytest.param("^3", ["3.0.0", "3.99.0"], ["4.0.0"], id="caret-major"),
+        pytest.param("^0.2.3", ["0.2.9"], ["0.3.0"], id="caret-zero-major"),
+        pytest.param("~3.12", ["3.12.0", "3.12.14"], ["3.11.16", "3.13.0"], id="tilde-minor"),
+        pytest.param("~3.12.2", ["3.12.2", "3.12.14"], ["3.12.1", "3.13.0"], id="tilde-patch"),
+        pytest.param("~3", ["3.0.0", "3.14.7"], ["4.0.0"], id="tilde-major"),
+        pytest.param("~=3.12", ["3.12.0", "3.14.7"], ["3.11.16", "4.0.0"], id="compatible-release"),
+        pytest.param("3.11.*", ["3.11.0", "3.11.16"], ["3.12.0"], id="wildcard"),
+        pytest.param("3.*", ["3.0.0", "3.14.7"], ["4.0.0"], id="major-wildcard"),
+        pytest.param("*", ["3.14.7", "2.7.18"], [], id="any"),
+        pytest.param("3.12", ["3.12.0", "3.12.14"], ["3.13.0"], id="bare-minor-is-any-patch"),
+        pytest.param("3.12.1", ["3.12.1"], ["3.12.2"], id="bare-patch-is-exact"),
+        pytest.param("==3.12.1", ["3.12.1"], ["3.12.2"], id="exact"),
+        pytest.param(">=3.10,<4.0", ["3.10.0", "3.14.7"], ["3.9.18", "4.0.0"], id="pep440-range"),
+        pytest.param(">=3.10 <3.13", ["3.12.14"], ["3.13.0"], id="space-separated"),
+        pytest.param(">= 3.10, < 3.13", ["3.12.14"], ["3.13.0"], id="spaces-after-operators"),
+        pytest.param(">=3.8,<3.9 || >=3.12", ["3.8.10", "3.13.0"], ["3.11.16"], id="or"),
+        pytest.param("^3.11,!=3.12.*", ["3.11.16", "3.13.0"], ["3.12.14"], id="exclusion"),
+    ],
+)
+def test_poetry_specifiers(constraint, allowed, refused):
+    alternatives = poetry_specifiers(constraint)
+    for version in allowed:
+        assert any(s.contains(version) for s in alternatives), version
+    for version in refused:
+        assert not any(s.contains(version) for s in alternatives), version
+
+
+@pytest.mark.parametrize("constraint", ["^3.x", "~", ">=3.11 ||", "^*", ">=three", "~=3"])
+def test_poetry_specifiers_reject(constraint):
+    with pytest.raises(PythonConstraintInvalid) as info:
+        poetry_specifiers(constraint)
+    assert (info.value.file, info.value.key, info.value.value) == (
+        "pyproject.toml", "[tool.poetry.dependencies] python", constraint)
+
+
+# ---- invalid inputs --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("files", "file", "key"),
+    [
+        pytest.param(VersionFiles(pyproject_toml=PYPROJECT.format("3.11+")), "pyproject.toml", "requires-python",
+                     id="pep440-garbage"),
+        pytest.param(VersionFiles(pyproject_toml='[project]\nrequires-python = 3.11\n'), "pyproject.toml",
+                     "requires-python", id="not-a-string"),
+        pytest.param(VersionFiles(uv_lock=UV_LOCK.format("=>3.11")), "uv.lock", "requires-python", id="uv-lock"),
+        pytest.param(VersionFiles(pipfile=PIPFILE.format("python_version", "3.x")), "Pipfile",
+                     "[requires] python_version", id="pipfile"),
+        pytest.param(VersionFiles(pyproject_toml=POETRY.format("^three")), "pyproject.toml",
+                     "[tool.poetry.dependencies] python", id="poetry"),
+    ],
+)
+def test_invalid_constraints(files, file, key):
+    with pytest.raises(PythonConstraintInvalid) as info:
+        requested_python(files)
+    assert (info.value.file, info.value.key) == (file, key)
+    title, body = render_error(info.value)
+    assert title == "Invalid Python version requirement"
+    assert f"{key} in {file} is not a valid version requirement" in body
+
+
+@pytest.mark.parametrize(
+    ("files", "path", "line", "column"),
+    [
+        pytest.param(VersionFiles(pyproject_toml='[project]\nname = "app"\nrequires-python = >=3.11\n'),
+                     "pyproject.toml", 3, 19, id="pyproject"),
+        pytest.param(VersionFiles(uv_lock='version = 1\n[[package]\n'), "uv.lock", 2, 10, id="uv-lock"),
+        pytest.param(VersionFiles(pipfile='[requires]\npython_version = "3.12\n'), "Pipfile", 2, 23, id="pipfile"),
+        pytest.param(VersionFiles(pyproject_toml='[project]\nrequires-python = ">=3.11'), "pyproject.toml", 2, 26,
+                     id="end-of-document"),
+    ],
+)
+def test_invalid_toml_names_file_line_and_column(files, path, line, column):
+    with pytest.raises(InvalidTomlFile) as info:
+        requested_python(files)
+    assert (info.value.path, info.value.line, info.value.column) == (path, line, column)
+    title, body = render_error(info.value)
+    assert title == f"Invalid {path}"
+    assert body.startswith(f"{path} is not valid TOML at line {line}, column {column}: ")
+
+
+def test_tables_of_the_wrong_type_are_not_constraints():
+    files = VersionFiles(pyproject_toml='project = "x"\ntool = 1\n', uv_lock='requires-python = ">=3.12"\n',
+                         pipfile='requires = "3.11"\n')
+    assert resolve(requested_python(files), AVAILABLE, TODAY).reason == "requires-python '>=3.12' in uv.lock"
+
+
+# ---- conflicts and no match ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("files", "source", "constraint_file", "constraint_key"),
+    [
+        pytest.param(VersionFiles(runtime_txt="python-3.11", pyproject_toml=PYPROJECT.format(">=3.12")),
+                     "runtime.txt", "pyproject.toml", "requires-python", id="runtime-vs-pyproject"),
+        pytest.param(VersionFiles(python_version="3.13", pyproject_toml=POETRY.format("~3.12")),
+                     ".python-version", "pyproject.toml", "[tool.poetry.dependencies] python", id="poetry"),
+        pytest.param(VersionFiles(python_version="3.12.13", uv_lock=UV_LOCK.format(">=3.12.14")),
+                     ".python-version", "uv.lock", "requires-python", id="patch-vs-uv-lock"),
+        pytest.param(VersionFiles(runtime_txt="python-3.14", pipfile=PIPFILE.format("python_version", "3.12")),
+                     "runtime.txt", "Pipfile", "[requires] python_version", id="pipfile"),
+    ],
+)
+def test_explicit_version_outside_a_constraint(files, source, constraint_file, constraint_key):
+    with pytest.raises(PythonVersionConflict) as info:
+        resolve(requested_python(files), AVAILABLE, TODAY)
+    error = info.value
+    assert (error.source, error.constraint_file, error.constraint_key) == (source, constraint_file, constraint_key)
+
+
+def test_conflict_message():
+    files = VersionFiles(runtime_txt="python-3.11\n", pyproject_toml=PYPROJECT.format(">=3.12"))
+    with pytest.raises(PythonVersionConflict) as info:
+        resolve(requested_python(files), AVAILABLE, TODAY)
+    title, body = render_error(info.value)
+    assert title == "Python version files disagree"
+    assert body == (
+        "runtime.txt asks for Python 3.11 (Python 3.11.16), but pyproject.toml declares requires-python '>=3.12',\n"
+        "which that version does not satisfy.\n\n"
+        "1. Change runtime.txt to a version that satisfies '>=3.12', for example 'python-3.14'\n"
+        "   (this buildpack has 3.12.13, 3.12.14, 3.13.15, 3.14.7), or delete runtime.txt to get the newest one.\n"
+        "2. Or, if your app works on Python 3.11, change requires-python in pyproject.toml to include it.")
+
+
+def test_explicit_version_errors_come_before_conflicts():
+    files = VersionFiles(runtime_txt="python-3.10", pyproject_toml=PYPROJECT.format(">=3.12"))
+    with pytest.raises(PythonVersionEol):
+        resolve(requested_python(files), AVAILABLE, TODAY)
+
+
+def test_constraint_without_a_match():
+    files = VersionFiles(pyproject_toml=PYPROJECT.format(">=3.15"))
+    with pytest.raises(PythonConstraintUnsatisfiable) as info:
+        resolve(requested_python(files), AVAILABLE, TODAY)
+    assert info.value.available == AVAILABLE
+    title, body = render_error(info.value)
+    assert title == "No Python version matches the requirement"
+    assert body == ("requires-python '>=3.15' in pyproject.toml matches none of the Python versions this buildpack "
+                    "has: 3.11.16, 3.12.13, 3.12.14, 3.13.15, 3.14.7.\n\n"
+                    "Change it in pyproject.toml to include one of them.")
+
+
+def test_constraints_that_exclude_each_other():
+    files = VersionFiles(pyproject_toml=PYPROJECT.format(">=3.13"), pipfile=PIPFILE.format("python_version", "3.12"))
+    with pytest.raises(PythonConstraintUnsatisfiable) as info:
+        resolve(requested_python(files), AVAILABLE, TODAY)
+    _, body = render_error(info.value)
+    assert body.startswith("No Python version this buildpack has satisfies all of:\n"
+                           " - requires-python '>=3.13' in pyproject.toml\n"
+                           " - [requires] python_version '3.12' in Pipfile\n")
+    assert body.endswith("Change them in Pipfile and pyproject.toml so that together they include one of those "
+                         "versions.")
+
+
+def test_old_versions_in_a_manifest_do_not_satisfy_constraints():
+    files = VersionFiles(pyproject_toml=PYPROJECT.format("<3.11"))
+    with pytest.raises(PythonConstraintUnsatisfiable) as info:
+        resolve(requested_python(files), ["3.10.19", *AVAILABLE], TODAY)
+    assert info.value.available == AVAILABLE
+
+
+# ---- resolution and end of life --------------------------------------------------------------------------------
 def req(text, source="runtime.txt"):
     parts = [int(p) for p in text.split(".")]
-    return RequestedVersion(parts[0], parts[1], parts[2] if len(parts) > 2 else None, source)
+    return VersionRequest(RequestedVersion(parts[0], parts[1], parts[2] if len(parts) > 2 else None, source))
 
 
 @pytest.mark.parametrize(
@@ -70,7 +316,9 @@ def req(text, source="runtime.txt"):
     ],
 )
 def test_resolve(requested, expected):
-    assert resolve(req(requested) if requested else None, AVAILABLE, TODAY) == expected
+    resolution = resolve(req(requested) if requested else VersionRequest(), AVAILABLE, TODAY)
+    assert resolution.version == expected
+    assert resolution.warnings == ()
 
 
 @pytest.mark.parametrize("requested", ["2.7", "3.6", "3.6.15", "3.9", "3.10", "3.10.19"])
@@ -81,14 +329,10 @@ def test_resolve_eol(requested):
     assert info.value.source == "runtime.txt"
 
 
-def test_eol_dates_apply_over_time():
-    later = datetime.date(2027, 11, 1)
+def test_versions_before_3_11_are_refused_even_in_a_custom_manifest():
     with pytest.raises(PythonVersionEol):
-        resolve(req("3.11"), AVAILABLE, later)
-    assert resolve(None, AVAILABLE, later) == "3.14.7"
-    assert supported_range(later) == "3.12 to 3.15"
-    assert supported_range(later, AVAILABLE) == "3.12 to 3.14"
-    assert supported_range(TODAY, ["3.13.1"]) == "3.13"
+        resolve(req("3.10"), ["3.10.19", *AVAILABLE], TODAY)
+    assert resolve(VersionRequest(), ["3.10.19"] + AVAILABLE[:1], TODAY).version == "3.11.16"
 
 
 @pytest.mark.parametrize("requested", ["3.12.99", "3.15", "3.16", "4.0"])
@@ -96,3 +340,55 @@ def test_resolve_unknown(requested):
     with pytest.raises(PythonVersionUnknown) as info:
         resolve(req(requested), AVAILABLE, TODAY)
     assert info.value.known == AVAILABLE
+
+
+AFTER_311_EOL = datetime.date(2027, 11, 1)
+
+
+@pytest.mark.parametrize(
+    ("request_", "today", "version", "warning"),
+    [
+        pytest.param(req("3.11"), datetime.date(2027, 10, 31), "3.11.16", None, id="on-the-eol-day-no-warning"),
+        pytest.param(req("3.11"), AFTER_311_EOL, "3.11.16",
+                     PastEndOfLife("3.11.16", datetime.date(2027, 10, 31), "runtime.txt", "3.12 to 3.14"),
+                     id="explicit-past-eol-builds-with-warning"),
+        pytest.param(req("3.11.16", ".python-version"), datetime.date(2029, 1, 1), "3.11.16",
+                     PastEndOfLife("3.11.16", datetime.date(2027, 10, 31), ".python-version", "3.13 to 3.14"),
+                     id="years-later"),
+        pytest.param(requested_python(VersionFiles(pyproject_toml=PYPROJECT.format("<3.12"))), AFTER_311_EOL,
+                     "3.11.16", PastEndOfLife("3.11.16", datetime.date(2027, 10, 31), "pyproject.toml",
+                                              "3.12 to 3.14"), id="constraint-past-eol"),
+        pytest.param(requested_python(VersionFiles(pyproject_toml=PYPROJECT.format(">=3.11"))), AFTER_311_EOL,
+                     "3.14.7", None, id="constraint-prefers-newest"),
+        pytest.param(VersionRequest(), AFTER_311_EOL, "3.14.7", None, id="default"),
+    ],
+)
+def test_end_of_life_warns_instead_of_failing(request_, today, version, warning):
+    resolution = resolve(request_, AVAILABLE, today)
+    assert resolution.version == version
+    assert resolution.warnings == ((warning,) if warning else ())
+
+
+def test_end_of_life_warning_text():
+    title, body = warning_text(PastEndOfLife("3.11.16", datetime.date(2027, 10, 31), "runtime.txt", "3.12 to 3.14"))
+    assert title == "Python 3.11 has reached its end of life"
+    assert body == (
+        "Python 3.11.16 reached its upstream end of life on 2027-10-31 and no longer gets security fixes.\n"
+        "This buildpack release still installs it, but a coming release will remove it.\n\n"
+        "Versions that still get fixes: 3.12 to 3.14.\n"
+        "Move to a newer version in runtime.txt and check that your app works on it.")
+    _, default = warning_text(PastEndOfLife("3.14.7", datetime.date(2030, 10, 31), None, "none"))
+    assert default.endswith("will remove it.\n\nUse a newer release of this buildpack.")
+
+
+def test_a_version_past_eol_and_gone_from_the_manifest_is_refused_as_eol():
+    with pytest.raises(PythonVersionEol):
+        resolve(req("3.11"), AVAILABLE[1:], AFTER_311_EOL)
+
+
+def test_supported_range():
+    assert supported_range(AVAILABLE) == "3.11 to 3.14"
+    assert supported_range(AVAILABLE, AFTER_311_EOL) == "3.12 to 3.14"
+    assert supported_range(["3.13.1"]) == "3.13"
+    assert supported_range(["3.10.19"]) == "none"
+    assert supported_range(["3.16.0", "3.12.1"]) == "3.12 to 3.16"
