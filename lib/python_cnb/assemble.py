@@ -116,10 +116,12 @@ def _sync_lock(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, mana
         status = run_streamed(out, command.argv, env=tool_env, cwd=paths.app_dir, shown=command.shown, capture=output)
         if status == 0:
             continue
-        if tool.lock_out_of_date("".join(output)):
+        text = "".join(output)
+        hint = tool.failure_hint(text, tool_env)
+        if tool.lock_out_of_date(text):
             raise LockfileOutOfDate(manager=tool.name, lock_file=tool.lock_file, command=command.shown,
-                                    fix=tool.lock_fix)
-        raise CommandFailed(command=command.shown, exit_code=status, hint=LOCK_HINT.format(lock=tool.lock_file))
+                                    fix=tool.lock_fix, note=hint)
+        raise CommandFailed(command=command.shown, exit_code=status, hint=hint or LOCK_HINT.format(lock=tool.lock_file))
 
 
 LOCK_HINT = ("Check that every package in {lock} exists on the package index the lockfile names (or the one\n"

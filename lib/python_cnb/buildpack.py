@@ -171,7 +171,7 @@ class PythonBuildpack:
         else:
             lock_tool = get_manager(manager.value)
             tool = read_pin(buildpack_dir, lock_tool.pin).replace("==", " ")
-            inputs = " and ".join(lock_tool.reuse_files)
+            inputs = ", ".join(lock_tool.reuse_files)
             digest = project.dependency_inputs_digest(app_dir, manager, lock_tool.reuse_files)
             settings = index_settings_digest(env, lock_tool.index_settings)
         return VenvLayerMetadata(

@@ -212,6 +212,7 @@ class LockfileOutOfDate(BuildpackError):
     lock_file: str
     command: str
     fix: str
+    note: str = ""
 
 
 def _quote(value: str) -> str:
@@ -452,7 +453,8 @@ def _lock_out_of_date(e: LockfileOutOfDate) -> Tuple[str, str]:
     project = "Pipfile" if e.manager == "pipenv" else "pyproject.toml"
     return (f"{e.lock_file} is out of date",
             f"'{e.command}' failed because {e.lock_file} does not match {project} (see the output above).\n\n"
-            f"Run '{e.fix}' in the app, commit the updated {e.lock_file}, and build again.")
+            f"Run '{e.fix}' in the app, commit the updated {e.lock_file}, and build again."
+            + (f"\n\n{e.note}" if e.note else ""))
 
 
 _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {

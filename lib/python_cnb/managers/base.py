@@ -49,3 +49,5 @@ class Manager:
     commands: Callable[[InstallPaths], Sequence[ToolCommand]]
     # True when a failed command's combined output says the lock does not match the project files.
     lock_out_of_date: Callable[[str], bool]
+    # Advice for a failure the tool explains poorly, from its output and the environment it ran with ("" for none).
+    failure_hint: Callable[[str, Mapping[str, str]], str] = lambda output, env: ""

@@ -69,6 +69,15 @@ def lock_out_of_date(output: str) -> bool:
     return bool(_OUT_OF_DATE.search(" ".join(output.split())))
 
 
+def failure_hint(output: str, env: Mapping[str, str]) -> str:
+    if "No file/folder found for package" in output:
+        return ("Poetry installs the project itself (package mode, Poetry's default), but the package directory\n"
+                "it names is not in the app. If the app is not a package, set 'package-mode = false' under\n"
+                "[tool.poetry] in pyproject.toml and run 'poetry lock'; otherwise add the package directory (or\n"
+                "its 'packages' setting) to the app.")
+    return ""
+
+
 MANAGER = Manager(
     name="poetry",
     pin="poetry",
@@ -81,4 +90,5 @@ MANAGER = Manager(
     tool_env=tool_env,
     commands=commands,
     lock_out_of_date=lock_out_of_date,
+    failure_hint=failure_hint,
 )

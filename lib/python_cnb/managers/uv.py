@@ -78,6 +78,14 @@ def lock_out_of_date(output: str) -> bool:
     return bool(_OUT_OF_DATE.search(output))
 
 
+def failure_hint(output: str, env: Mapping[str, str]) -> str:
+    if lock_out_of_date(output) and env.get("UV_DEFAULT_INDEX") and env.get("PIP_INDEX_URL"):
+        return ("PIP_INDEX_URL is set, so uv checks uv.lock against that index: 'uv sync --locked' compares the\n"
+                "index URL recorded in uv.lock with it, exactly. Lock against the same index\n"
+                "('uv lock --default-index URL'), or unset PIP_INDEX_URL for this app.")
+    return ""
+
+
 MANAGER = Manager(
     name="uv",
     pin="uv",
@@ -91,4 +99,5 @@ MANAGER = Manager(
     tool_env=tool_env,
     commands=commands,
     lock_out_of_date=lock_out_of_date,
+    failure_hint=failure_hint,
 )
