@@ -48,6 +48,9 @@ def test_unknown_metadata_is_not_trusted(data):
 
 def test_known_metadata_round_trips():
     assert metadata_from_toml(venv_layer.VenvLayerMetadata, dataclasses.asdict(VENV)) == VENV
+    # Restored from an app image's JSON label, integers may come back as floats.
+    assert metadata_from_toml(python_layer.PythonLayerMetadata, {**dataclasses.asdict(PY), "layer_format": 1.0}) == PY
+    assert metadata_from_toml(python_layer.PythonLayerMetadata, {**dataclasses.asdict(PY), "layer_format": 1.5}) is None
 
 
 def test_index_settings_digest_ignores_credentials_and_noise():

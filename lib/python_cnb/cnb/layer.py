@@ -83,18 +83,25 @@ class Layer:
 
 def metadata_from_toml(cls: Type[M], data: Optional[Mapping[str, Any]]) -> Optional[M]:
     """A layer's metadata dataclass from its restored [metadata] table; None unless the keys are exactly the fields
-    and each value has the field's type (an unknown or older layout is never trusted)."""
+    and each value has the field's type (an unknown or older layout is never trusted).
+
+    Metadata restored from an app image went through the image's JSON label, so the lifecycle may hand integers back
+    as floats (layer_format = 1.0): integral floats count as integers."""
     if data is None:
         return None
-    expected = {f.name: f for f in fields(cls)}
+    expected = {f.name: str(f.type) for f in fields(cls)}
     if set(data) != set(expected):
         return None
-    for name, field in expected.items():
-        kind = {"int": int, "str": str, "bool": bool}.get(str(field.type))
+    values = {}
+    for name, kind in expected.items():
         value = data[name]
-        if kind is not None and (type(value) is not kind):
+        if kind == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        wanted = {"int": int, "str": str, "bool": bool}.get(kind)
+        if wanted is not None and type(value) is not wanted:
             return None
-    return cls(**data)
+        values[name] = value
+    return cls(**values)
 
 
 @dataclass(frozen=True)

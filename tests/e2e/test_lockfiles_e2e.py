@@ -1,0 +1,67 @@
+"""uv, Poetry and Pipenv apps and a PEP 621 app through pack and the lifecycle: served on 8080, a no-change rebuild
+reuses every layer without running the tool, a changed lock rebuilds only the venv layer."""
+
+import subprocess
+
+import pytest
+from support import lock_apps
+
+from .conftest import docker_run
+
+pytestmark = pytest.mark.e2e
+
+APPS = {
+    "uv": (lock_apps.uv_app, "uv", "uv.lock", "Hello from uv"),
+    "poetry": (lock_apps.poetry_app, "poetry", "poetry.lock", "Hello from Poetry"),
+    "pipenv": (lock_apps.pipenv_app, "pipenv", "Pipfile.lock", "Hello from Pipenv"),
+}
+
+
+@pytest.mark.parametrize("kind", list(APPS))
+def test_lockfile_app(pack, kind):
+    generate, tool, lock, greeting = APPS[kind]
+    app = generate(pack.tmp_path / kind)
+    image = pack.image_name(kind)
+    first = pack.build(image, app)
+    assert first.returncode == 0, first
+    assert f"Installing the dependencies locked in {lock} with" in first.output
+    assert "Traceback" not in first.output
+    with docker_run(image) as container:
+        assert container.get("/") == greeting
+    # The tool and its cache are cache-only layers: not in the image.
+    assert f"Adding cache layer 'python-cnb/python:{tool}'" in first.output
+    assert f"Adding layer 'python-cnb/python:{tool}" not in first.output
+    layers = subprocess.run(["docker", "run", "--rm", "--entrypoint", "launcher", image, "--", "ls",
+                             "/layers/python-cnb_python"], capture_output=True, text=True)
+    assert layers.returncode == 0, layers.stderr
+    assert set(layers.stdout.split()) >= {"python", "venv", "web"}
+    assert tool not in layers.stdout.split() and f"{tool}-cache" not in layers.stdout.split()
+
+    second = pack.build(image, app)
+    assert second.returncode == 0, second
+    assert f"skipping {tool}" in second.output
+    for layer in ("python", "venv", "web"):
+        assert f"Reusing layer 'python-cnb/python:{layer}'" in second.output, second
+
+    changed = generate(pack.tmp_path / f"{kind}-changed", extra=("gunicorn==23.0.0",))
+    (app / lock).write_text((changed / lock).read_text())
+    for name in ("pyproject.toml", "Pipfile"):
+        if (changed / name).exists():
+            (app / name).write_text((changed / name).read_text())
+    third = pack.build(image, app)
+    assert third.returncode == 0, third
+    assert "Discarding cached virtual environment since:\n - The dependency files (" in third.output
+    assert f"Using cached {tool} " in third.output
+    assert "Reusing layer 'python-cnb/python:python'" in third.output
+    assert "Adding layer 'python-cnb/python:venv'" in third.output
+    with docker_run(image) as container:
+        assert container.get("/") == greeting
+
+
+def test_pep621_app_without_lock(pack):
+    image = pack.image_name("pep621")
+    result = pack.build(image, pack.app("pyproject_app"))
+    assert result.returncode == 0, result
+    assert "Using Python 3.11.7 (requires-python '>=3.11,<3.12' in pyproject.toml)" in result.output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from a PEP 621 project"
