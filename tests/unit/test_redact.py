@@ -21,3 +21,27 @@ def test_redact_text_and_known_secrets():
     out = redact(text, secrets)
     assert "hunter22" not in out and "builder" not in out
     assert "https://****@index.example/simple" in out
+
+
+def test_user_name_is_not_masked_outside_urls():
+    env = {"PIP_INDEX_URL": "https://pip:s3cret-pw@index.example/simple"}
+    out = redact("Running 'pip install -r requirements.txt' with https://pip:s3cret-pw@index.example/simple;"
+                 " echo s3cret-pw", secrets_in_env(env))
+    assert out == ("Running 'pip install -r requirements.txt' with https://****@index.example/simple;"
+                   " echo ****")
+
+
+@pytest.mark.parametrize(
+    ("url", "text", "expected"),
+    [
+        pytest.param("https://aws:abc@h.example/s", "aws abc abcd", "aws abc abcd", id="short-password-url-only"),
+        pytest.param("https://u:p%40ssw0rd@h.example/s", "p@ssw0rd and p%40ssw0rd", "**** and ****",
+                     id="percent-encoded-password"),
+        pytest.param("https://ghp_0123456789abcdefXYZ@h.example/s", "token ghp_0123456789abcdefXYZ", "token ****",
+                     id="lone-token"),
+        pytest.param("https://deploy@h.example/s", "deploy done", "deploy done", id="lone-short-user"),
+        pytest.param("not a url", "pip", "pip", id="no-url"),
+    ],
+)
+def test_secret_values(url, text, expected):
+    assert redact(text, secrets_in_env({"BP_PYTHON_MIRROR_URL": url})) == expected

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tarfile
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, List, Mapping, Optional
+from typing import Any, Callable, List, Mapping, Optional
 
 from ..cnb.data import Target
 from ..cnb.layer import Layer, LayerTypes
+from ..download import DownloadError, fetch, url_problem
 from ..errors import ArchiveInvalid, ChecksumMismatch, DownloadFailed
 from ..manifest import PythonBuild
 from ..output import Output
@@ -27,7 +25,9 @@ LAYER_NAME = "python"
 # Bump when the layer's layout changes, so old caches are not trusted.
 LAYER_FORMAT = 1
 DOWNLOAD_ATTEMPTS = 3
-DOWNLOAD_TIMEOUT_SECONDS = 60
+# The whole download, retries included: an interpreter archive is 20-40 MB, so this allows for a slow link
+# but not for a server that trickles bytes forever.
+DOWNLOAD_TIME_LIMIT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -98,33 +98,43 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
     return layer_dir
 
 
-def _obtain_archive(build: PythonBuild, out: Output, bootstrap: Optional[Path], scratch: Path) -> Path:
+def _obtain_archive(build: PythonBuild, out: Output, bootstrap: Optional[Path], scratch: Path,
+                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                    time_limit: float = DOWNLOAD_TIME_LIMIT_SECONDS) -> Path:
     shown = redact_url(build.url)
     if bootstrap is not None and bootstrap.is_file() and sha256_file(bootstrap) == build.sha256:
         return bootstrap
+    problem = url_problem(build.url)
+    if problem:
+        raise DownloadFailed(url=shown, reason=f"the URL is not usable: {problem}")
     fd, name = tempfile.mkstemp(prefix=".python-download-", suffix=".tar.gz", dir=scratch)
     os.close(fd)
     path = Path(name)
-    last_error = ""
-    started = time.monotonic()
-    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-        try:
-            with urllib.request.urlopen(build.url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response, \
-                    path.open("wb") as handle:  # noqa: S310 - URL from the manifest
-                shutil.copyfileobj(response, handle, 1 << 20)
-            break
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            last_error = str(getattr(exc, "reason", exc))
-            if attempt == DOWNLOAD_ATTEMPTS:
-                path.unlink(missing_ok=True)
-                raise DownloadFailed(url=shown, reason=last_error) from None
-            out.step(f"Download attempt {attempt} failed ({last_error}); retrying")
-            time.sleep(attempt)
-    actual = sha256_file(path)
+    started = clock()
+    try:
+        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+            left = time_limit - (clock() - started)
+            try:
+                if left <= 0:
+                    raise DownloadError(f"it took longer than the time limit of {time_limit:.0f} seconds",
+                                        retryable=False)
+                with path.open("wb") as handle:
+                    fetch(build.url, handle, time_limit=left, clock=clock)
+                break
+            except DownloadError as exc:
+                if not exc.retryable or attempt == DOWNLOAD_ATTEMPTS:
+                    tries = f" (after {attempt} attempts)" if attempt > 1 else ""
+                    raise DownloadFailed(url=shown, reason=exc.reason + tries) from None
+                out.step(f"Download attempt {attempt} failed ({exc.reason}); retrying")
+                sleep(attempt)
+        actual = sha256_file(path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     if actual != build.sha256:
         path.unlink(missing_ok=True)
         raise ChecksumMismatch(url=shown, expected=build.sha256, actual=actual)
-    out.step(f"Downloaded and verified {shown} ({time.monotonic() - started:.1f}s)")
+    out.step(f"Downloaded and verified {shown} ({clock() - started:.1f}s)")
     return path
 
 
