@@ -111,11 +111,13 @@ def fetch(url: str, dest: BinaryIO, *, time_limit: float, max_bytes: Optional[in
     try:
         with urllib.request.urlopen(request_for(url), timeout=remaining()) as response:  # noqa: S310 - checked
             received = 0
+            # read1: whatever has arrived (up to CHUNK), so a trickling server meets the time limit checks.
+            read = getattr(response, "read1", response.read)
             while True:
                 sock = _socket_of(response)
                 if sock is not None:
                     sock.settimeout(remaining())
-                chunk = response.read(CHUNK)
+                chunk = read(CHUNK)
                 if not chunk:
                     break
                 received += len(chunk)

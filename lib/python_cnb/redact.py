@@ -26,13 +26,13 @@ def redact_url(url: str) -> str:
     """The URL without user name and password (also usable as a cache key: credentials don't change packages)."""
     try:
         parts = urlsplit(url)
-    except ValueError:
+        if parts.username is None and parts.password is None:
+            return url
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:  # a malformed URL (bad port, unclosed '['): mask by pattern
         return _URL_USERINFO.sub(r"\g<scheme>****@", url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, f"****@{host}", parts.path, parts.query, parts.fragment))
 
 

@@ -45,3 +45,8 @@ def test_user_name_is_not_masked_outside_urls():
 )
 def test_secret_values(url, text, expected):
     assert redact(text, secrets_in_env({"BP_PYTHON_MIRROR_URL": url})) == expected
+
+
+@pytest.mark.parametrize("url", ["https://u:pw123@h.example:x/p", "https://u:pw123@[h.example/p", "http://u:pw123@h:99999/"])
+def test_redact_malformed_urls(url):
+    assert "pw123" not in redact_url(url) and "****@" in redact_url(url)
