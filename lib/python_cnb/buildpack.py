@@ -12,7 +12,7 @@ from typing import Dict, Mapping, Optional
 
 from . import project
 from .assemble import AssemblePlan, is_truthy, pip_env, run_default_assemble
-from .checks import forbidden_env_vars
+from .checks import check_web_concurrency, forbidden_env_vars
 from .cnb.data import Launch
 from .cnb.runtime import BuildContext, DetectContext
 from .detect import PYTHON_SIGNALS, is_python_project
@@ -70,6 +70,7 @@ class PythonBuildpack:
         forbidden = forbidden_env_vars(env)
         if forbidden:
             raise ForbiddenEnvVars(names=forbidden)
+        check_web_concurrency(env)
 
         # Analyse first, so bad configuration fails before anything slow happens.
         requested = self._requested_version(app_dir)
