@@ -35,6 +35,7 @@ from .processes import AppFacts, Kind, WebChoice, choose_web_process, module_fro
 from .python_version import DEFAULT_SOURCE, RequestedVersion, parse_python_version_file, parse_runtime_txt, resolve
 from .redact import SECRET_BEARING_VARS, secrets_in_env
 from .s2i import DEFAULT_ASSEMBLE_PATH, find_hook, parse_environment, rewrite_hook
+from .sbom import write_venv_sbom
 from .tool_versions import gunicorn_requirement
 from .utils import read_optional_text, run_captured, run_streamed
 
@@ -130,6 +131,7 @@ class PythonBuildpack:
         else:
             run_default_assemble(plan, env, self.out)
         finish_venv(layers_dir, metadata)
+        write_venv_sbom(layers_dir, venv_dir)
 
         self.out.header("Configuring the web process")
         module = choice.gunicorn_module

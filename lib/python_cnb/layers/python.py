@@ -17,6 +17,7 @@ from ..errors import ArchiveInvalid, ChecksumMismatch, DownloadFailed
 from ..manifest import PythonBuild
 from ..output import Output
 from ..redact import redact_url
+from ..sbom import write_python_sbom
 from ..utils import compile_bytecode, sha256_file
 
 __all__ = ["PythonLayerMetadata", "cache_invalidation_reasons", "install_python"]
@@ -76,6 +77,7 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
         reasons = cache_invalidation_reasons(old, new)
         if not reasons:
             out.step(f"Using cached Python {build.version}")
+            write_python_sbom(layers_dir, LAYER_NAME, build.version, build.sha256, redact_url(build.url))
             layer.write(types, asdict(new))
             return layer.path
         out.step(f"Discarding cached Python {old.python_version} since:")
@@ -94,6 +96,7 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
     for stdlib in sorted(layer_dir.glob("lib/python3*")):
         if stdlib.is_dir():
             compile_bytecode(layer_dir / "bin" / "python3", stdlib, env)
+    write_python_sbom(layers_dir, LAYER_NAME, build.version, build.sha256, redact_url(build.url))
     layer.write(types, asdict(new))
     return layer_dir
 
