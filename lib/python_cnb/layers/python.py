@@ -10,8 +10,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Callable, List, Mapping, Optional
 
+from .. import sysconfig_rewrite
 from ..cnb.data import Target
 from ..cnb.layer import Layer, LayerTypes
+from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..download import DownloadError, fetch, url_problem
 from ..errors import ArchiveInvalid, ChecksumMismatch, DownloadFailed
 from ..manifest import PythonBuild
@@ -24,7 +26,8 @@ __all__ = ["PythonLayerMetadata", "cache_invalidation_reasons", "install_python"
 
 LAYER_NAME = "python"
 # Bump when the layer's layout changes, so old caches are not trusted.
-LAYER_FORMAT = 1
+# 2: sysconfig rewritten for this machine (cc, the layer's prefix), CPATH for C builds, SBOM.
+LAYER_FORMAT = 2
 DOWNLOAD_ATTEMPTS = 3
 # The whole download, retries included: an interpreter archive is 20-40 MB, so this allows for a slow link
 # but not for a server that trickles bytes forever.
@@ -93,6 +96,7 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
     finally:
         if archive != bootstrap_archive:
             archive.unlink(missing_ok=True)
+    _adapt_build_config(layer_dir, out)
     for stdlib in sorted(layer_dir.glob("lib/python3*")):
         if stdlib.is_dir():
             compile_bytecode(layer_dir / "bin" / "python3", stdlib, env)
@@ -139,6 +143,36 @@ def _obtain_archive(build: PythonBuild, out: Output, bootstrap: Optional[Path], 
         raise ChecksumMismatch(url=shown, expected=build.sha256, actual=actual)
     out.step(f"Downloaded and verified {shown} ({clock() - started:.1f}s)")
     return path
+
+
+_REWRITERS: tuple[tuple[str, Callable[[str, str], str]], ...] = (
+    ("lib/python3*/_sysconfigdata_*.py", sysconfig_rewrite.rewrite_sysconfigdata),
+    ("lib/python3*/_sysconfig_vars_*.json", sysconfig_rewrite.rewrite_config_json),
+    ("lib/python3*/config-3*/Makefile", sysconfig_rewrite.rewrite_makefile),
+    ("lib/pkgconfig/*.pc", sysconfig_rewrite.rewrite_pkgconfig),
+)
+
+
+def _adapt_build_config(layer_dir: Path, out: Output) -> None:
+    """Point the interpreter's recorded compilers and prefix at this machine (see sysconfig_rewrite), and put
+    its headers on the C include path of later build steps (CPATH: the CNB spec adds only <layer>/include)."""
+    problems = []
+    for pattern, rewrite in _REWRITERS:
+        for path in sorted(layer_dir.glob(pattern)):
+            try:
+                text = path.read_text(encoding="utf-8")
+                new = rewrite(text, str(layer_dir))
+                if new != text:
+                    path.write_text(new, encoding="utf-8")
+            except (OSError, ValueError, SyntaxError) as exc:
+                problems.append(f"{path.relative_to(layer_dir)}: {exc}")
+    if problems:
+        out.warning("Could not adapt the interpreter's build configuration",
+                    "\n".join(problems) + "\nPackages built from source (C extensions) may not find the compiler "
+                    "or Python's headers.")
+    headers = sorted(p for p in layer_dir.glob("include/python3*") if (p / "Python.h").is_file())
+    if headers:
+        LayerEnv().add(Scope.BUILD, Behavior.PREPEND, "CPATH", str(headers[0]), delimiter=":").write(layer_dir)
 
 
 def _extract(archive: Path, layer_dir: Path, shown_url: str) -> None:
