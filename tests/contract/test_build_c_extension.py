@@ -43,6 +43,10 @@ def test_c_extension_on_a_pbs_interpreter(make_app, pbs_manifest):
     with app.serve() as server:
         assert server.get("/") == "Hello from C: 42"
         assert server.get("/cc") == "cc -pthread"
+    # A WEB_CONCURRENCY Gunicorn cannot use, given at run time, is replaced by the computed value.
+    with app.serve({"WEB_CONCURRENCY": "abc"}) as server:
+        assert server.get("/") == "Hello from C: 42"
+    assert app.launch_env({"WEB_CONCURRENCY": "0"})["WEB_CONCURRENCY"] in {"2", "4", "6", "8", "10"}
 
     python_sbom = json.loads((app.layers / "python.sbom.cdx.json").read_text())
     (cpython,) = python_sbom["components"]
