@@ -31,19 +31,20 @@ def concurrency_for(limit_bytes: int) -> int:
 
 def _read_int(path: Path) -> Optional[int]:
     try:
-        text = path.read_text().strip()
-    except OSError:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):  # ValueError: UnicodeDecodeError on a garbled file
         return None
-    if text == "max" or not text.isdigit():
+    if text == "max" or not (text.isascii() and text.isdigit()):
         return None
     return int(text)
 
 
 def _total_memory(meminfo: Path) -> Optional[int]:
     try:
-        for line in meminfo.read_text().splitlines():
+        for line in meminfo.read_text(encoding="ascii").splitlines():
             if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024
+                kib = int(line.split()[1])
+                return kib * 1024 if kib > 0 else None
     except (OSError, ValueError, IndexError):
         return None
     return None

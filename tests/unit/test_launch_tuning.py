@@ -92,3 +92,17 @@ def test_exec_d_program_reports_on_stderr(tmp_path):
     assert result.stdout.startswith('WEB_CONCURRENCY = "')  # fd 3 is not open here: TOML goes to stdout
     assert ("[python buildpack] WEB_CONCURRENCY='abc' is not a positive whole number (for example 4); using"
             in result.stderr)
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"\xff\xfe\x00", b"12\xc2\xb2", "\u00b2".encode(), b"", b"-5", b"max max", b"1e9", b"\x00" * 10],
+)
+def test_garbage_cgroup_and_meminfo_files(tmp_path, garbage):
+    (tmp_path / "memory.max").write_bytes(garbage)
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_bytes(garbage)
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_bytes(b"MemTotal: " + garbage + b" kB\n")
+    assert launch_tuning.memory_limit(tmp_path, meminfo) is None
+    assert launch_tuning.tuned_env({}, None) == {"WEB_CONCURRENCY": "2"}
