@@ -58,7 +58,7 @@ def _checked(key: str, value: str, line_number: int) -> str:
             line_number=line_number, name=key, reason="contains a NUL byte (\\0)",
             fix="Environment values cannot hold NUL bytes. Remove it (check the file's encoding: a UTF-16 file "
                 "has one\nafter every ASCII character; save it as UTF-8).")
-    size = len(f"{key}={value}".encode("utf-8", "surrogateescape")) + 1
+    size = len(f"{key}={value}".encode("utf-8", "surrogatepass")) + 1
     if size > MAX_ARG_STRLEN:
         raise S2iEnvironmentValueInvalid(
             line_number=line_number, name=key,
