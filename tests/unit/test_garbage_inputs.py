@@ -57,3 +57,37 @@ def test_sysconfig_text(text):
     rewrite_pkgconfig(text, "/layers/p")
     rewrite_value("CC", text, "/install", "/layers/p")
     rewrite_value("CFLAGS", text, text or None, "/layers/p")
+
+
+@pytest.mark.parametrize(
+    "contents",
+    [b"", b"garbage", b"\x1f\x8b\x08\x00" + b"\x00" * 20, bytes(range(256)) * 4],
+    ids=["empty", "text", "truncated-gzip", "binary"],
+)
+def test_garbage_interpreter_archive(tmp_path, contents):
+    from python_cnb.errors import ArchiveInvalid
+    from python_cnb.layers.python import _extract
+
+    archive = tmp_path / "python.tar.gz"
+    archive.write_bytes(contents)
+    (tmp_path / "layer").mkdir()
+    with pytest.raises(ArchiveInvalid):
+        _extract(archive, tmp_path / "layer", "https://****@mirror.example/x.tar.gz")
+
+
+def test_garbage_build_config_files_warn(tmp_path):
+    import io
+
+    from python_cnb.layers.python import _adapt_build_config
+    from python_cnb.output import Output
+
+    stdlib = tmp_path / "lib" / "python3.12"
+    stdlib.mkdir(parents=True)
+    (stdlib / "_sysconfigdata__linux_x86_64-linux-gnu.py").write_text("build_time_vars = {")
+    (stdlib / "_sysconfig_vars__linux_x86_64-linux-gnu.json").write_bytes(b"\xff\xfe")
+    err = io.StringIO()
+    _adapt_build_config(tmp_path, Output(out=io.StringIO(), err=err))
+    assert "[Warning: Could not adapt the interpreter's build configuration]" in err.getvalue()
+    assert "lib/python3.12/_sysconfigdata__linux_x86_64-linux-gnu.py: not a Python module" in err.getvalue()
+    assert "_sysconfig_vars__linux_x86_64-linux-gnu.json:" in err.getvalue()
+    assert not (tmp_path / "env.build").exists()  # no headers: no CPATH
