@@ -13,7 +13,7 @@ from typing import Dict, Mapping, Optional
 from . import project
 from .app_files import AppFiles, Entry, read_app_files
 from .assemble import AssemblePlan, is_truthy, pip_env, run_default_assemble
-from .checks import forbidden_env_vars
+from .checks import check_web_concurrency, forbidden_env_vars
 from .cnb.data import Launch
 from .cnb.runtime import BuildContext, DetectContext
 from .detect import PYTHON_SIGNALS, is_python_project
@@ -41,6 +41,7 @@ from .processes import AppFacts, Kind, WebChoice, choose_web_process, module_fro
 from .python_version import VersionFiles, requested_python, resolve, warning_text
 from .redact import SECRET_BEARING_VARS, secrets_in_env
 from .s2i import DEFAULT_ASSEMBLE_PATH, find_hook, parse_environment, rewrite_hook
+from .sbom import write_venv_sbom
 from .tool_versions import gunicorn_requirement, read_pin
 from .utils import read_optional_text, run_captured, run_streamed
 
@@ -76,6 +77,7 @@ class PythonBuildpack:
         forbidden = forbidden_env_vars(env)
         if forbidden:
             raise ForbiddenEnvVars(names=forbidden)
+        check_web_concurrency(env)
 
         # Analyse first, so bad configuration fails before anything slow happens.
         files = read_app_files(app_dir)
@@ -140,6 +142,7 @@ class PythonBuildpack:
         else:
             run_default_assemble(plan, env, self.out)
         finish_venv(venv)
+        write_venv_sbom(layers_dir, venv.path)
 
         self.out.header("Configuring the web process")
         module = choice.gunicorn_module

@@ -153,6 +153,21 @@ class S2iEnvironmentInvalid(BuildpackError):
 
 
 @dataclass(eq=False)
+class S2iEnvironmentValueInvalid(BuildpackError):
+    line_number: int
+    name: str
+    reason: str
+    fix: str
+
+
+@dataclass(eq=False)
+class InvalidUrl(BuildpackError):
+    variable: str
+    url: str
+    reason: str
+
+
+@dataclass(eq=False)
 class ForbiddenEnvVars(BuildpackError):
     names: Sequence[str]
 
@@ -322,8 +337,9 @@ def _no_arch(e: NoInterpreterForArch) -> Tuple[str, str]:
 
 def _download(e: DownloadFailed) -> Tuple[str, str]:
     return ("Unable to download Python", f"Downloading {e.url} failed: {e.reason}.\n\n"
-            "The build retried a few times. Check the network from the build, or point BP_PYTHON_MIRROR_URL at a\n"
-            "mirror that serves the same files, or BP_PYTHON_MANIFEST at your own builds.")
+            "Check the network from the build and that the URL serves the file (a 404 or other 4xx answer is\n"
+            "not retried; credentials go in the URL as https://user:token@host/...). Or point\n"
+            "BP_PYTHON_MIRROR_URL at a mirror that serves the same files, or BP_PYTHON_MANIFEST at your own builds.")
 
 
 def _checksum(e: ChecksumMismatch) -> Tuple[str, str]:
@@ -366,6 +382,17 @@ def _s2i_env(e: S2iEnvironmentInvalid) -> Tuple[str, str]:
     return ("Invalid line in .s2i/environment", f"Line {e.line_number} of .s2i/environment is not KEY=VALUE: "
             f"{_quote(e.line)}.\n\nWrite one variable per line as KEY=VALUE (KEY made of letters, digits and _);\n"
             "lines starting with # are comments.")
+
+
+def _s2i_value(e: S2iEnvironmentValueInvalid) -> Tuple[str, str]:
+    return ("Invalid value in .s2i/environment",
+            f"The value of {e.name} on line {e.line_number} of .s2i/environment {e.reason}.\n\n{e.fix}")
+
+
+def _invalid_url(e: InvalidUrl) -> Tuple[str, str]:
+    return ("Invalid URL", f"{e.variable} is set to {_quote(e.url)}, which is not a valid URL: {e.reason}.\n\n"
+            "Write a full URL such as 'https://host.example:8443/path' (percent-encode spaces and other special\n"
+            f"characters, put credentials as https://user:token@host/...), or unset {e.variable}.")
 
 
 def _forbidden(e: ForbiddenEnvVars) -> Tuple[str, str]:
@@ -477,6 +504,8 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     CollectstaticFailed: _collectstatic,
     HookFailed: _hook,
     S2iEnvironmentInvalid: _s2i_env,
+    S2iEnvironmentValueInvalid: _s2i_value,
+    InvalidUrl: _invalid_url,
     ForbiddenEnvVars: _forbidden,
     GunicornConfigMissing: _gunicorn_config,
     InvalidEnvValue: _env_value,

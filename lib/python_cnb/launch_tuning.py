@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """exec.d program (Buildpack API >= 0.10): runs at container start, before the web process.
 
-Sets WEB_CONCURRENCY from the container's memory limit, as the reference builder does, unless the user set it.
+Sets WEB_CONCURRENCY from the container's memory limit, as the reference builder does, unless the user set it
+to a positive whole number. Any other value (abc, 0, -1) would crash Gunicorn or leave it with no worker, so
+the container would accept connections and never answer: it is replaced, and stderr says so.
 Writes TOML to file descriptor 3 as the launcher expects. Standalone: copied into a launch layer, stdlib only.
 """
 
@@ -29,19 +31,20 @@ def concurrency_for(limit_bytes: int) -> int:
 
 def _read_int(path: Path) -> Optional[int]:
     try:
-        text = path.read_text().strip()
-    except OSError:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):  # ValueError: UnicodeDecodeError on a garbled file
         return None
-    if text == "max" or not text.isdigit():
+    if text == "max" or not (text.isascii() and text.isdigit()):
         return None
     return int(text)
 
 
 def _total_memory(meminfo: Path) -> Optional[int]:
     try:
-        for line in meminfo.read_text().splitlines():
+        for line in meminfo.read_text(encoding="ascii").splitlines():
             if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024
+                kib = int(line.split()[1])
+                return kib * 1024 if kib > 0 else None
     except (OSError, ValueError, IndexError):
         return None
     return None
@@ -58,10 +61,32 @@ def memory_limit(cgroup_root: Path = Path("/sys/fs/cgroup"), meminfo: Path = Pat
     return total
 
 
+def concurrency_problem(value: str) -> Optional[str]:
+    """Why a WEB_CONCURRENCY value cannot be used as Gunicorn's worker count, or None when it can."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()):
+        return "a positive whole number (for example 4)"
+    if int(text) < 1:
+        return "at least 1 (with 0 workers Gunicorn accepts connections and never answers)"
+    return None
+
+
 def tuned_env(env: Mapping[str, str], limit: Optional[int]) -> dict[str, str]:
-    if env.get("WEB_CONCURRENCY", "").strip():
+    """The variables to set: WEB_CONCURRENCY when it is unset, blank or unusable."""
+    value = env.get("WEB_CONCURRENCY", "")
+    if value.strip() and concurrency_problem(value) is None:
         return {}
     return {"WEB_CONCURRENCY": str(concurrency_for(limit) if limit else CONCURRENCY_TABLE[0][1])}
+
+
+def notices(env: Mapping[str, str], tuned: Mapping[str, str]) -> list[str]:
+    """What to tell the user on stderr about values that were replaced."""
+    value = env.get("WEB_CONCURRENCY", "")
+    if value.strip() and "WEB_CONCURRENCY" in tuned:
+        shown = value.encode("unicode_escape").decode("ascii")[:50]
+        return [f"WEB_CONCURRENCY='{shown}' is not {concurrency_problem(value)}; using "
+                f"WEB_CONCURRENCY={tuned['WEB_CONCURRENCY']} (from the container's memory limit) instead."]
+    return []
 
 
 def _toml_string(value: str) -> str:
@@ -70,6 +95,8 @@ def _toml_string(value: str) -> str:
 
 def main() -> int:
     values = tuned_env(os.environ, memory_limit())
+    for notice in notices(os.environ, values):
+        sys.stderr.write(f"[python buildpack] {notice}\n")
     out: TextIO
     try:
         out = os.fdopen(3, "w")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import re
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .cnb import toml_io
-from .errors import ManifestError
+from .download import DownloadError, fetch, url_problem
+from .errors import InvalidUrl, ManifestError
 from .redact import redact_url
 
 __all__ = ["PythonBuild", "load_manifest", "UPSTREAM_PREFIX"]
@@ -18,6 +19,10 @@ UPSTREAM_PREFIX = "https://github.com/astral-sh/python-build-standalone/releases
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# A manifest is a few kilobytes; these only keep a wrong URL (a whole archive, a server that never ends) short.
+MANIFEST_MAX_BYTES = 10 * 1024 * 1024
+MANIFEST_TIME_LIMIT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -42,24 +47,36 @@ def _entries(raw: object, source: str) -> list[PythonBuild]:
             raise ManifestError(source=source, reason=f"entry {index} has version {item['version']!r}, not X.Y.Z")
         if not _SHA256.match(item["sha256"].lower()):
             raise ManifestError(source=source, reason=f"entry {index} has a sha256 that is not 64 hex digits")
+        problem = url_problem(item["url"])
+        if problem:
+            shown = redact_url(item["url"])
+            raise ManifestError(source=source, reason=f"entry {index} has url {shown!r}, not usable: {problem}")
         builds.append(PythonBuild(item["version"], item["arch"], item["url"], item["sha256"].lower()))
     return builds
 
 
 def _read_user_manifest(location: str, app_dir: Path) -> tuple[dict[str, Any], str]:
     shown = redact_url(location)
+    source = f"BP_PYTHON_MANIFEST ({shown})"
     try:
-        if re.match(r"^(https?|file)://", location):
-            with urllib.request.urlopen(location, timeout=30) as response:  # noqa: S310 - user-chosen URL
-                text = response.read().decode("utf-8")
+        if _URL_LIKE.match(location):
+            problem = url_problem(location)
+            if problem:
+                raise InvalidUrl(variable="BP_PYTHON_MANIFEST", url=shown, reason=problem)
+            buffer = io.BytesIO()
+            fetch(location, buffer, time_limit=MANIFEST_TIME_LIMIT_SECONDS, max_bytes=MANIFEST_MAX_BYTES)
+            text = buffer.getvalue().decode("utf-8")
         else:
             path = Path(location)
             text = (path if path.is_absolute() else app_dir / path).read_text(encoding="utf-8")
-        return toml_io.loads(text), f"BP_PYTHON_MANIFEST ({shown})"
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(source=f"BP_PYTHON_MANIFEST ({shown})", reason=f"it could not be read ({exc})") from None
-    except toml_io.TOMLDecodeError as exc:
-        raise ManifestError(source=f"BP_PYTHON_MANIFEST ({shown})", reason=f"it is not valid TOML ({exc})") from None
+        return toml_io.loads(text), source
+    except DownloadError as exc:
+        raise ManifestError(source=source, reason=f"it could not be downloaded: {exc.reason}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, toml_io.TOMLDecodeError):
+            raise ManifestError(source=source, reason=f"it is not valid TOML ({exc})") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ManifestError(source=source, reason=f"it could not be read ({reason})") from None
 
 
 def load_manifest(
@@ -77,6 +94,9 @@ def load_manifest(
         source = "the buildpack's built-in manifest"
     mirror = env.get("BP_PYTHON_MIRROR_URL", "").strip().rstrip("/")
     if mirror:
+        problem = url_problem(mirror)
+        if problem:
+            raise InvalidUrl(variable="BP_PYTHON_MIRROR_URL", url=redact_url(mirror), reason=problem)
         builds = [PythonBuild(b.version, b.arch, mirror + b.url[len(UPSTREAM_PREFIX):], b.sha256)
                   if b.url.startswith(UPSTREAM_PREFIX + "/") else b for b in builds]
     return builds, source

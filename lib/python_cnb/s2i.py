@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Dict, Optional
 
-from .errors import S2iEnvironmentInvalid
+from .errors import S2iEnvironmentInvalid, S2iEnvironmentValueInvalid
 
 __all__ = ["DEFAULT_ASSEMBLE_PATH", "DEFAULT_RUN_PATH", "find_hook", "parse_environment", "rewrite_hook"]
 
@@ -16,6 +16,9 @@ DEFAULT_ASSEMBLE_PATH = "/usr/libexec/s2i/assemble"
 DEFAULT_RUN_PATH = "/usr/libexec/s2i/run"
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Linux refuses to start a program when one "NAME=value" string of its environment, with its terminating NUL,
+# is longer than MAX_ARG_STRLEN (32 pages); pip, hooks and the app would all fail with "Argument list too long".
+MAX_ARG_STRLEN = 131072
 
 
 def _unquote(value: str, line_number: int, line: str) -> str:
@@ -43,8 +46,27 @@ def parse_environment(contents: str) -> Dict[str, str]:
         key = key.strip()
         if not sep or not _KEY.match(key):
             raise S2iEnvironmentInvalid(line_number=number, line=raw)
-        result[key] = _unquote(value.strip(), number, raw)
+        result[key] = _checked(key, _unquote(value.strip(), number, raw), number)
     return result
+
+
+def _checked(key: str, value: str, line_number: int) -> str:
+    """Values that no process could receive in its environment fail here, naming the line, not later in a
+    subprocess call."""
+    if "\0" in value:
+        raise S2iEnvironmentValueInvalid(
+            line_number=line_number, name=key, reason="contains a NUL byte (\\0)",
+            fix="Environment values cannot hold NUL bytes. Remove it (check the file's encoding: a UTF-16 file "
+                "has one\nafter every ASCII character; save it as UTF-8).")
+    size = len(f"{key}={value}".encode("utf-8", "surrogatepass")) + 1
+    if size > MAX_ARG_STRLEN:
+        raise S2iEnvironmentValueInvalid(
+            line_number=line_number, name=key,
+            reason=f"is {size} bytes long with its name, more than the {MAX_ARG_STRLEN} bytes Linux allows for "
+                   "one environment\nvariable (MAX_ARG_STRLEN)",
+            fix=f"No program could be started with it. Put the data in a file in the app and set {key} to "
+                "its path,\nor shorten the value.")
+    return value
 
 
 def find_hook(app_dir: Path, name: str) -> Optional[Path]:

@@ -85,8 +85,27 @@ class ArchiveError(RuntimeError):
     """Raised when an archive cannot be built or verified."""
 
 
-def archive_name(version: str) -> str:
-    return f"cpython-{version}-linux-x86_64-install_only.tar.gz"
+#: Variants: "" is this machine's sysconfig (gcc) with the prefix replaced by /install; "pbs-sysconfig"
+#: also records python-build-standalone's build machine: clang compilers, llvm-ar, a clang-only flag and
+#: pkgconfig files with prefix=/install, so a C extension build fails unless the buildpack rewrites them.
+VARIANTS = ("", "pbs-sysconfig")
+#: What python-build-standalone's x86_64 builds record (compilers of its build machine).
+PBS_COMMANDS = {
+    "CC": "clang -pthread",
+    "CXX": "clang++ -pthread",
+    "CPP": "clang -E",
+    "LINKCC": "clang -pthread",
+    "LDSHARED": "clang -pthread -shared -fuse-ld=lld",
+    "BLDSHARED": "clang -pthread -shared -fuse-ld=lld",
+    "LDCXXSHARED": "clang++ -pthread -shared",
+    "AR": "/tools/llvm/bin/llvm-ar",
+}
+PBS_CLANG_ONLY_FLAG = "-fdebug-default-version=4"
+
+
+def archive_name(version: str, variant: str = "") -> str:
+    tag = f"-{variant}" if variant else ""
+    return f"cpython-{version}{tag}-linux-x86_64-install_only.tar.gz"
 
 
 # --------------------------------------------------------------------------
@@ -470,6 +489,37 @@ class _Builder:
             dst = self.stage_copy(arc)
             dst.write_bytes(text)
 
+    def mimic_pbs_sysconfig(self) -> None:
+        """Make sysconfig look like python-build-standalone's (see VARIANTS)."""
+        import ast
+        import pprint
+        import re
+
+        stdlib_arc = f"{TOP}/lib/python{self.xy}"
+        for arc in sorted(self.members):
+            if self.members[arc].kind != "file":
+                continue
+            if arc.startswith(f"{stdlib_arc}/_sysconfigdata_") and arc.endswith(".py"):
+                dst = self.stage_copy(arc)
+                text = dst.read_text()
+                variables = ast.literal_eval(text[text.index("build_time_vars = ") + len("build_time_vars = "):])
+                variables.update(PBS_COMMANDS)
+                for key in ("CFLAGS", "CONFIGURE_CFLAGS", "PY_CFLAGS", "PY_CORE_CFLAGS"):
+                    variables[key] = f"{variables.get(key, '')} {PBS_CLANG_ONLY_FLAG}".strip()
+                dst.write_text("# system configuration generated and used by the sysconfig module\n"
+                               f"build_time_vars = {pprint.pformat(variables)}\n")
+            elif arc.startswith(f"{stdlib_arc}/config-") and arc.endswith("/Makefile"):
+                dst = self.stage_copy(arc)
+                text = dst.read_text()
+                for key in ("CC", "CXX", "AR"):
+                    text = re.sub(rf"^{key}=.*$", f"{key}=\t\t{PBS_COMMANDS[key]}", text, count=1,
+                                  flags=re.MULTILINE)
+                dst.write_text(text)
+            elif arc.startswith(f"{TOP}/lib/pkgconfig/") and arc.endswith(".pc"):
+                dst = self.stage_copy(arc)
+                dst.write_text(dst.read_text().replace("prefix=${pcfiledir}/../..\n",
+                                                       f"prefix={PLACEHOLDER_PREFIX}\n"))
+
 
 # --------------------------------------------------------------------------
 # Writing the archive
@@ -546,7 +596,7 @@ def _cached(archive: Path) -> Optional[str]:
     return recorded if _sha256(archive) == recorded else None
 
 
-def build_archive(version: str, out: Path, source: Optional[Path] = None) -> None:
+def build_archive(version: str, out: Path, source: Optional[Path] = None, variant: str = "") -> None:
     """Build the archive for `version` into `out` (no caching)."""
     prefix = Path(source) if source else default_source_root() / version
     if not prefix.is_dir():
@@ -560,11 +610,15 @@ def build_archive(version: str, out: Path, source: Optional[Path] = None) -> Non
         b.collect()
         b.fix_elves(patchelf, strip)
         b.fix_text_files()
+        if variant == "pbs-sysconfig":
+            b.mimic_pbs_sysconfig()
+        elif variant:
+            raise ArchiveError(f"unknown variant {variant!r}; known: {VARIANTS}")
         _write_archive(b.members, out)
 
 
 def make_archive(version: str, cache_dir: Path, *, force: bool = False,
-                 source: Optional[Path] = None) -> Tuple[Path, str]:
+                 source: Optional[Path] = None, variant: str = "") -> Tuple[Path, str]:
     """Return (path, sha256) of a PBS install_only-style archive of `version`.
 
     The archive is ``cache_dir/cpython-<version>-linux-x86_64-install_only.tar.gz``
@@ -576,7 +630,7 @@ def make_archive(version: str, cache_dir: Path, *, force: bool = False,
     """
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    archive = cache_dir / archive_name(version)
+    archive = cache_dir / archive_name(version, variant)
     if not force:
         digest = _cached(archive)
         if digest:
@@ -592,7 +646,7 @@ def make_archive(version: str, cache_dir: Path, *, force: bool = False,
                                    suffix=".tmp")
         os.close(fd)
         try:
-            build_archive(version, Path(tmp), source=source)
+            build_archive(version, Path(tmp), source=source, variant=variant)
             digest = _sha256(Path(tmp))
             os.chmod(tmp, 0o644)
             os.replace(tmp, archive)
@@ -663,6 +717,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--source", type=Path, default=None,
                     help="install prefix to package "
                          "(default: $PYENV_ROOT/versions/VERSION)")
+    ap.add_argument("--variant", choices=VARIANTS, default="",
+                    help="pbs-sysconfig: sysconfig as python-build-standalone records it")
     ap.add_argument("--force", action="store_true",
                     help="rebuild even if a valid cached archive exists")
     ap.add_argument("--verify", action="store_true",
@@ -670,7 +726,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = ap.parse_args(argv)
     try:
         path, digest = make_archive(args.version, args.cache_dir,
-                                    force=args.force, source=args.source)
+                                    force=args.force, source=args.source,
+                                    variant=args.variant)
         if args.verify:
             verify_archive(path, args.version)
     except ArchiveError as exc:

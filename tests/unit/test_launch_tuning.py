@@ -48,3 +48,61 @@ def test_no_information(tmp_path):
 def test_user_value_wins():
     assert launch_tuning.tuned_env({"WEB_CONCURRENCY": "7"}, 8192 * MIB) == {}
     assert launch_tuning.tuned_env({"WEB_CONCURRENCY": ""}, 8192 * MIB) == {"WEB_CONCURRENCY": "10"}
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "2.5", "٣", " ", "00", "4 workers"])
+def test_unusable_value_is_replaced_and_reported(value):
+    env = {"WEB_CONCURRENCY": value}
+    tuned = launch_tuning.tuned_env(env, 1024 * MIB)
+    assert tuned == {"WEB_CONCURRENCY": "4"}
+    if value.strip():
+        (notice,) = launch_tuning.notices(env, tuned)
+        assert notice.startswith(f"WEB_CONCURRENCY='{value.encode('unicode_escape').decode()}' is not ")
+        assert notice.endswith("using WEB_CONCURRENCY=4 (from the container's memory limit) instead.")
+    else:
+        assert launch_tuning.notices(env, tuned) == []
+
+
+@pytest.mark.parametrize("value", ["1", "12", " 3 "])
+def test_usable_values(value):
+    assert launch_tuning.concurrency_problem(value) is None
+    assert launch_tuning.tuned_env({"WEB_CONCURRENCY": value}, None) == {}
+
+
+@pytest.mark.parametrize(("value", "expected"), [("abc", "a positive whole number"), ("0", "at least 1"),
+                                                 ("-1", "a positive whole number")])
+def test_build_refuses_unusable_web_concurrency(value, expected):
+    from python_cnb.checks import check_web_concurrency
+    from python_cnb.errors import InvalidEnvValue, render_error
+
+    with pytest.raises(InvalidEnvValue) as info:
+        check_web_concurrency({"WEB_CONCURRENCY": value})
+    title, body = render_error(info.value)
+    assert body.startswith(f"WEB_CONCURRENCY is set to '{value}', but it must be {expected}")
+    check_web_concurrency({"WEB_CONCURRENCY": "4"})
+    check_web_concurrency({})
+
+
+def test_exec_d_program_reports_on_stderr(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-I", launch_tuning.__file__], env={"WEB_CONCURRENCY": "abc"},
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.startswith('WEB_CONCURRENCY = "')  # fd 3 is not open here: TOML goes to stdout
+    assert ("[python buildpack] WEB_CONCURRENCY='abc' is not a positive whole number (for example 4); using"
+            in result.stderr)
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"\xff\xfe\x00", b"12\xc2\xb2", "\u00b2".encode(), b"", b"-5", b"max max", b"1e9", b"\x00" * 10],
+)
+def test_garbage_cgroup_and_meminfo_files(tmp_path, garbage):
+    (tmp_path / "memory.max").write_bytes(garbage)
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_bytes(garbage)
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_bytes(b"MemTotal: " + garbage + b" kB\n")
+    assert launch_tuning.memory_limit(tmp_path, meminfo) is None
+    assert launch_tuning.tuned_env({}, None) == {"WEB_CONCURRENCY": "2"}

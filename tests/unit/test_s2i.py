@@ -34,3 +34,28 @@ def test_rewrite_hook_points_the_documented_path_at_the_default_stage(tmp_path):
     rewritten = rewrite_hook(script, DEFAULT_ASSEMBLE_PATH, tmp_path / "default")
     assert f". {tmp_path / 'default'}\n" in rewritten
     assert "/usr/libexec" not in rewritten
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "name", "reason"),
+    [
+        pytest.param("OK=1\nBAD=a\0b\n", 2, "BAD", "contains a NUL byte", id="nul-unquoted"),
+        pytest.param('A=1\n\nQ="x\0"\n', 3, "Q", "contains a NUL byte", id="nul-quoted"),
+        pytest.param("BIG=" + "x" * 131068 + "\n", 1, "BIG", "more than the 131072 bytes", id="too-long"),
+        pytest.param("BIG=" + "é" * 70000 + "\n", 1, "BIG", "140005 bytes long", id="too-long-utf8"),
+    ],
+)
+def test_parse_environment_rejects_values_no_process_can_receive(text, line, name, reason):
+    from python_cnb.errors import S2iEnvironmentValueInvalid, render_error
+
+    with pytest.raises(S2iEnvironmentValueInvalid) as info:
+        parse_environment(text)
+    assert (info.value.line_number, info.value.name) == (line, name)
+    title, body = render_error(info.value)
+    assert title == "Invalid value in .s2i/environment"
+    assert f"The value of {name} on line {line} of .s2i/environment" in body and reason in body
+
+
+def test_parse_environment_accepts_the_longest_possible_value():
+    value = "x" * (131072 - len("BIG=") - 1)
+    assert parse_environment(f"BIG={value}\n") == {"BIG": value}

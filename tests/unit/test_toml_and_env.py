@@ -42,3 +42,44 @@ def test_layer_env_write_and_apply_agree(tmp_path):
 def test_prepend_needs_a_delimiter():
     with pytest.raises(ValueError):
         LayerEnv().add(Scope.ALL, Behavior.PREPEND, "PATH", "/x")
+
+
+# Every kind of string the buildpack writes into TOML: user values (env values, paths, commands) can hold
+# characters outside the Basic Multilingual Plane, quotes, backslashes, control characters and newlines.
+ODD_STRINGS = [
+    pytest.param("launch 🚀 app", id="emoji"),
+    pytest.param("𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \U0010fffd", id="astral-plane"),
+    pytest.param("naïve café ∑ 中文", id="bmp"),
+    pytest.param('say "hi" \\ there', id="quote-backslash"),
+    pytest.param("line one\nline two\r\n\ttab", id="newline-tab"),
+    pytest.param("bell\x07 esc\x1b del\x7f nul-free", id="control"),
+    pytest.param("'''\"\"\"", id="triple-quotes"),
+    pytest.param("", id="empty"),
+    pytest.param("x" * 5000, id="long"),
+]
+
+
+@pytest.mark.parametrize("value", ODD_STRINGS)
+def test_launch_toml_round_trips_every_string(tmp_path, value):
+    Launch(processes=[Process("web", ["/bin/sh", "-c", value], args=[value], default=True,
+                              working_dir="/workspace/" + value)],
+           labels={"label": value}).write(tmp_path)
+    data = toml_io.read(tmp_path / "launch.toml")
+    assert data["processes"][0]["command"] == ["/bin/sh", "-c", value]
+    assert data["processes"][0]["args"] == [value]
+    assert data["labels"] == [{"key": "label", "value": value}]
+
+
+@pytest.mark.parametrize("value", ODD_STRINGS)
+def test_layer_metadata_round_trips_every_string(tmp_path, value):
+    from python_cnb.cnb.layer import Layer, LayerTypes
+
+    layer = Layer(tmp_path, "venv")
+    layer.write(LayerTypes(launch=True), {"python_version": value, value or "k": [value], "nested": {"v": value}})
+    assert layer.restored_metadata() == {"python_version": value, value or "k": [value], "nested": {"v": value}}
+    # The lifecycle reads these files with a strict TOML 1.0 reader: no surrogate escapes allowed.
+    assert "\\ud8" not in (tmp_path / "venv.toml").read_text(encoding="utf-8").lower()
+
+
+def test_toml_leaves_out_none():
+    assert toml_io.loads(toml_io.dumps({"a": None, "b": {"c": None, "d": 1}})) == {"b": {"d": 1}}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the CNB base images from a Debian bookworm minbase rootfs (debootstrap + docker import):
-#   python-cnb/build:bookworm           build image, python3 + curl, user cnb 1001:1000
+#   python-cnb/build:bookworm           build image, python3 + curl + gcc (no clang), user cnb 1001:1000
 #   python-cnb/build-nopython:bookworm  same without python3 (bootstrap path)
 #   python-cnb/run:bookworm             run image, CPython's shared libs, user cnb 1002:1000
 # All carry the HOST's CA bundle (this network intercepts TLS to PyPI).
@@ -17,7 +17,9 @@ CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CNB_GID=1000 BUILD_UID=1001 RUN_UID=1002
 
-BUILD_PKGS=ca-certificates,curl,python3
+# gcc and libc6-dev: C extensions built from source must work with gcc alone (the interpreter's sysconfig
+# names clang; the buildpack rewrites it).
+BUILD_PKGS=ca-certificates,curl,python3,gcc,libc6-dev
 NOPYTHON_PKGS=ca-certificates,curl
 RUN_PKGS=ca-certificates,libssl3,libsqlite3-0,libffi8,liblzma5,libbz2-1.0,zlib1g,libncursesw6,libreadline8,libuuid1
 
@@ -42,7 +44,8 @@ rootfs() {
       > "$WORK/debootstrap-$name.log" 2>&1 || { tail -30 "$WORK/debootstrap-$name.log" >&2; die "debootstrap failed"; }
     rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb \
       "$dir"/var/log/* "$dir"/etc/hostname "$dir"/etc/resolv.conf
-    rm -f "$CACHE/rootfs/$name-"*.tar   # drop tarballs of older keys
+    # Drop tarballs of older keys once unused for a week (checkouts with another package list share the cache).
+    find "$CACHE/rootfs" -name "$name-*.tar" -mtime +7 -delete
     tar -C "$dir" --numeric-owner -cf "$out.tmp" .
     mv "$out.tmp" "$out"
     rm -rf "$dir"

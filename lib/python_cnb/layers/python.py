@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tarfile
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping, Optional
+from typing import Callable, List, Mapping, Optional
 
+from .. import sysconfig_rewrite
 from ..cnb.data import Target
 from ..cnb.layer import LayerTypes, cached_layer
+from ..cnb.layer_env import Behavior, LayerEnv, Scope
+from ..download import DownloadError, fetch, url_problem
 from ..errors import ArchiveInvalid, ChecksumMismatch, DownloadFailed
 from ..manifest import PythonBuild
 from ..output import Output
 from ..redact import redact_url
+from ..sbom import write_python_sbom
 from ..utils import compile_bytecode, sha256_file
 
 __all__ = ["PythonLayerMetadata", "cache_invalidation_reasons", "install_python"]
 
 LAYER_NAME = "python"
 # Bump when the layer's layout changes, so old caches are not trusted.
-LAYER_FORMAT = 1
+# 2: sysconfig rewritten for this machine (cc, the layer's prefix), CPATH for C builds, SBOM.
+LAYER_FORMAT = 2
 DOWNLOAD_ATTEMPTS = 3
-DOWNLOAD_TIMEOUT_SECONDS = 60
+# The whole download, retries included: an interpreter archive is 20-40 MB, so this allows for a slow link
+# but not for a server that trickles bytes forever.
+DOWNLOAD_TIME_LIMIT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
                          cache_invalidation_reasons, complete=lambda path: (path / "bin" / "python3").exists())
     if layer.reused:
         out.step(f"Using cached Python {build.version}")
+        write_python_sbom(layers_dir, LAYER_NAME, build.version, build.sha256, redact_url(build.url))
         return layer.path
     if layer.old is not None:
         out.step(f"Discarding cached Python {layer.old.python_version} since:")
@@ -79,41 +84,83 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
     finally:
         if archive != bootstrap_archive:
             archive.unlink(missing_ok=True)
+    _adapt_build_config(layer_dir, out)
     for stdlib in sorted(layer_dir.glob("lib/python3*")):
         if stdlib.is_dir():
             compile_bytecode(layer_dir / "bin" / "python3", stdlib, env)
+    write_python_sbom(layers_dir, LAYER_NAME, build.version, build.sha256, redact_url(build.url))
     layer.finish()
     return layer_dir
 
 
-def _obtain_archive(build: PythonBuild, out: Output, bootstrap: Optional[Path], scratch: Path) -> Path:
+def _obtain_archive(build: PythonBuild, out: Output, bootstrap: Optional[Path], scratch: Path,
+                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                    time_limit: float = DOWNLOAD_TIME_LIMIT_SECONDS) -> Path:
     shown = redact_url(build.url)
     if bootstrap is not None and bootstrap.is_file() and sha256_file(bootstrap) == build.sha256:
         return bootstrap
+    problem = url_problem(build.url)
+    if problem:
+        raise DownloadFailed(url=shown, reason=f"the URL is not usable: {problem}")
     fd, name = tempfile.mkstemp(prefix=".python-download-", suffix=".tar.gz", dir=scratch)
     os.close(fd)
     path = Path(name)
-    last_error = ""
-    started = time.monotonic()
-    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-        try:
-            with urllib.request.urlopen(build.url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response, \
-                    path.open("wb") as handle:  # noqa: S310 - URL from the manifest
-                shutil.copyfileobj(response, handle, 1 << 20)
-            break
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            last_error = str(getattr(exc, "reason", exc))
-            if attempt == DOWNLOAD_ATTEMPTS:
-                path.unlink(missing_ok=True)
-                raise DownloadFailed(url=shown, reason=last_error) from None
-            out.step(f"Download attempt {attempt} failed ({last_error}); retrying")
-            time.sleep(attempt)
-    actual = sha256_file(path)
+    started = clock()
+    try:
+        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+            left = time_limit - (clock() - started)
+            try:
+                if left <= 0:
+                    raise DownloadError(f"it took longer than the time limit of {time_limit:.0f} seconds",
+                                        retryable=False)
+                with path.open("wb") as handle:
+                    fetch(build.url, handle, time_limit=left, clock=clock)
+                break
+            except DownloadError as exc:
+                if not exc.retryable or attempt == DOWNLOAD_ATTEMPTS:
+                    tries = f" (after {attempt} attempts)" if attempt > 1 else ""
+                    raise DownloadFailed(url=shown, reason=exc.reason + tries) from None
+                out.step(f"Download attempt {attempt} failed ({exc.reason}); retrying")
+                sleep(attempt)
+        actual = sha256_file(path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     if actual != build.sha256:
         path.unlink(missing_ok=True)
         raise ChecksumMismatch(url=shown, expected=build.sha256, actual=actual)
-    out.step(f"Downloaded and verified {shown} ({time.monotonic() - started:.1f}s)")
+    out.step(f"Downloaded and verified {shown} ({clock() - started:.1f}s)")
     return path
+
+
+_REWRITERS: tuple[tuple[str, Callable[[str, str], str]], ...] = (
+    ("lib/python3*/_sysconfigdata_*.py", sysconfig_rewrite.rewrite_sysconfigdata),
+    ("lib/python3*/_sysconfig_vars_*.json", sysconfig_rewrite.rewrite_config_json),
+    ("lib/python3*/config-3*/Makefile", sysconfig_rewrite.rewrite_makefile),
+    ("lib/pkgconfig/*.pc", sysconfig_rewrite.rewrite_pkgconfig),
+)
+
+
+def _adapt_build_config(layer_dir: Path, out: Output) -> None:
+    """Point the interpreter's recorded compilers and prefix at this machine (see sysconfig_rewrite), and put
+    its headers on the C include path of later build steps (CPATH: the CNB spec adds only <layer>/include)."""
+    problems = []
+    for pattern, rewrite in _REWRITERS:
+        for path in sorted(layer_dir.glob(pattern)):
+            try:
+                text = path.read_text(encoding="utf-8")
+                new = rewrite(text, str(layer_dir))
+                if new != text:
+                    path.write_text(new, encoding="utf-8")
+            except (OSError, ValueError, SyntaxError) as exc:
+                problems.append(f"{path.relative_to(layer_dir)}: {exc}")
+    if problems:
+        out.warning("Could not adapt the interpreter's build configuration",
+                    "\n".join(problems) + "\nPackages built from source (C extensions) may not find the compiler "
+                    "or Python's headers.")
+    headers = sorted(p for p in layer_dir.glob("include/python3*") if (p / "Python.h").is_file())
+    if headers:
+        LayerEnv().add(Scope.BUILD, Behavior.PREPEND, "CPATH", str(headers[0]), delimiter=":").write(layer_dir)
 
 
 def _extract(archive: Path, layer_dir: Path, shown_url: str) -> None:
