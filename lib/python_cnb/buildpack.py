@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
 from . import project
+from ._vendor.packaging.version import InvalidVersion, Version
 from .assemble import AssemblePlan, is_truthy, pip_env, run_default_assemble
 from .checks import forbidden_env_vars
 from .cnb.data import Launch
@@ -39,7 +40,7 @@ from .layers.venv import (
     pip_settings_digest,
     prepare_venv,
 )
-from .layers.web import UVICORN_WORKER, GunicornPlan, install_web_layer
+from .layers.web import OLD_UVICORN_WORKER, UVICORN_WORKER, GunicornPlan, install_web_layer
 from .manifest import load_manifest
 from .output import Output
 from .processes import (
@@ -297,11 +298,26 @@ class PythonBuildpack:
         worker_class = env.get("GUNICORN_WORKER_CLASS", "").strip()
         if not worker_class and asgi and not self._config_sets_worker_class(app_dir, config):
             worker_class = UVICORN_WORKER
+            if "uvicorn-worker" not in installed and self._old_uvicorn(venv_dir):
+                # uvicorn-worker needs uvicorn >= 0.36; installing it would upgrade the app's pinned uvicorn.
+                # Older uvicorn releases ship the same worker class themselves.
+                worker_class = OLD_UVICORN_WORKER
         if worker_class == UVICORN_WORKER and choice.needs_gunicorn and "uvicorn-worker" not in installed \
                 and uvicorn_worker_req:
             self._add_uvicorn_worker(plan, env, uvicorn_worker_req)
         return choice, GunicornPlan(module=module, config=config or "", worker_class=worker_class,
                                     chdir=choice.chdir)
+
+    def _old_uvicorn(self, venv_dir: Path) -> bool:
+        """An installed uvicorn older than 0.36 that still has uvicorn.workers (read from the files)."""
+        for info in venv_dir.glob("lib/python3*/site-packages/uvicorn-*.dist-info"):
+            try:
+                version = Version(info.name[len("uvicorn-"):-len(".dist-info")])
+            except InvalidVersion:
+                continue
+            if version < Version("0.36") and (info.parent / "uvicorn" / "workers.py").is_file():
+                return True
+        return False
 
     def _installed_module(self, venv_dir: Path, module: str) -> bool:
         top = module.split(".", 1)[0]
@@ -348,7 +364,8 @@ class PythonBuildpack:
             text = "Web process: none found; it runs APP_RUN if set at launch, else prints the error above and exits 1"
         self.out.step(text)
         if choice.skipped:
-            self.out.step(f"Chosen by rule '{choice.rule.value}'; the earlier rules did not apply:")
+            self.out.step("No rule applied:" if choice.kind is Kind.NONE else
+                          f"Chosen by rule '{choice.rule.value}'; the earlier rules did not apply:")
             self.out.bullet_list(choice.skipped)
         if gunicorn is not None and gunicorn.worker_class and choice.kind is Kind.GUNICORN:
             self.out.step(f"Gunicorn worker class: {gunicorn.worker_class}")

@@ -119,3 +119,16 @@ def test_django_below_the_root_over_asgi(make_app):
         assert server.get("/") == "Hello from a django-admin startproject layout"
         assert server.get("/static/hello.txt") == "hello static\n"
         assert "uvicorn" in server.log.lower()
+
+
+def test_asgi_app_pinning_an_old_uvicorn_keeps_it(make_app):
+    """uvicorn-worker needs uvicorn >= 0.36: an app pinning an older one gets the worker class it ships."""
+    app = make_app("starlette_asgi")
+    (app.app / "requirements.txt").write_text("starlette\nuvicorn==0.29.0\n")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Web process: gunicorn asgi:app (asgi.py found)" in result.output
+    assert "Gunicorn worker class: uvicorn.workers.UvicornWorker" in result.output
+    assert not list(app.layers.glob("venv/lib/python3*/site-packages/uvicorn_worker*"))
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Starlette asgi.py over http"

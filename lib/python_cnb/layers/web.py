@@ -23,6 +23,7 @@ LAYER_NAME = "web"
 RUN_SCRIPT = "bin/python-buildpack-run"
 INIT = "bin/python-buildpack-init"
 UVICORN_WORKER = "uvicorn_worker.UvicornWorker"
+OLD_UVICORN_WORKER = "uvicorn.workers.UvicornWorker"  # in uvicorn itself before 0.36
 
 GUNICORN_CONF = '''\
 """Gunicorn settings from the Python buildpack (used unless GUNICORN_CONFIG or a root gunicorn.conf.py)."""
