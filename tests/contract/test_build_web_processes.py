@@ -132,3 +132,29 @@ def test_asgi_app_pinning_an_old_uvicorn_keeps_it(make_app):
     assert not list(app.layers.glob("venv/lib/python3*/site-packages/uvicorn_worker*"))
     with app.serve() as server:
         assert server.get("/") == "Hello from Starlette asgi.py over http"
+
+
+def test_worker_class_from_the_users_gunicorn_config(make_app):
+    app = make_app("starlette_asgi")
+    (app.app / "requirements.txt").write_text("starlette\nuvicorn-worker\n")
+    (app.app / "gunicorn.conf.py").write_text('worker_class = "uvicorn_worker.UvicornWorker"\nworkers = 1\n')
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "config gunicorn.conf.py" in result.output
+    assert "Gunicorn worker class" not in result.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Starlette asgi.py over http"
+        assert "Using worker: uvicorn_worker.UvicornWorker" in server.log
+
+
+def test_gunicorn_worker_class_overrides(make_app):
+    app = make_app("flask_main", GUNICORN_WORKER_CLASS="gthread")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Gunicorn worker class: gthread" in result.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Flask main:app"
+        assert "Using worker: gthread" in server.log
+    with app.serve(runtime_env={"GUNICORN_WORKER_CLASS": "sync"}) as server:
+        assert server.get("/") == "Hello from Flask main:app"
+        assert "Using worker: sync" in server.log
