@@ -6,23 +6,28 @@ import datetime
 import re
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Dict, List, Mapping, Optional
 
 from . import project
+from ._vendor.packaging.version import InvalidVersion, Version
 from .app_files import AppFiles, Entry, read_app_files
 from .assemble import AssemblePlan, is_truthy, pip_env, run_default_assemble
 from .checks import check_web_concurrency, forbidden_env_vars
 from .cnb.data import Launch
 from .cnb.runtime import BuildContext, DetectContext
 from .detect import PYTHON_SIGNALS, is_python_project
+from .entrypoints import bound_names, callable_in, find_django_project, imported_modules, module_file
 from .errors import (
+    NO_WEB_PROCESS_WARNING,
+    CommandFailed,
+    EntryCallableMissing,
     ForbiddenEnvVars,
     GunicornConfigMissing,
+    GunicornModuleMissing,
     HookFailed,
     NoInterpreterForArch,
-    NoWebProcess,
     VersionFileUnusable,
     render_error,
 )
@@ -31,24 +36,42 @@ from .layers.python import install_python
 from .layers.tools import LAYER_FORMAT as TOOL_LAYER_FORMAT
 from .layers.tools import ToolLayerMetadata, install_tool
 from .layers.venv import LAYER_FORMAT as VENV_LAYER_FORMAT
-from .layers.venv import VenvLayerMetadata, bundled_pip_version, finish_venv, index_settings_digest, prepare_venv
-from .layers.web import install_web_layer
+from .layers.venv import (
+    VenvLayerMetadata,
+    bundled_pip_version,
+    finish_venv,
+    index_settings_digest,
+    installed_distributions,
+    prepare_venv,
+)
+from .layers.web import OLD_UVICORN_WORKER, UVICORN_WORKER, GunicornPlan, install_web_layer
 from .managers import get_manager
 from .manifest import PythonBuild, load_manifest
 from .output import Output
 from .package_manager import PackageManager, PackageManagerChoice, choose_package_manager
-from .processes import AppFacts, Kind, WebChoice, choose_web_process, module_from_dist_name
+from .processes import (
+    AppFacts,
+    Kind,
+    Rule,
+    WebChoice,
+    choose_web_process,
+    is_asgi,
+    module_from_dist_name,
+    without_setup_py,
+)
+from .procfile import ProcfileEntry, parse_procfile
 from .python_version import VersionFiles, requested_python, resolve, warning_text
 from .redact import SECRET_BEARING_VARS, secrets_in_env
 from .s2i import DEFAULT_ASSEMBLE_PATH, find_hook, parse_environment, rewrite_hook
 from .sbom import write_venv_sbom
-from .tool_versions import gunicorn_requirement, read_pin
-from .utils import read_optional_text, run_captured, run_streamed
+from .tool_versions import gunicorn_requirement, read_pin, uvicorn_worker_requirement
+from .utils import compile_bytecode, read_optional_text, run_captured, run_streamed
 
 __all__ = ["PythonBuildpack"]
 
 # Runtime knobs that, given at build time (pack --env, the platform), also become launch-time defaults.
-LAUNCH_KNOBS = ("APP_RUN", "GUNICORN_APP_MODULE", "GUNICORN_CONFIG", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS")
+LAUNCH_KNOBS = ("APP_RUN", "GUNICORN_APP_MODULE", "GUNICORN_CONFIG", "GUNICORN_WORKER_CLASS", "WEB_CONCURRENCY",
+                "FORWARDED_ALLOW_IPS")
 
 
 @dataclass
@@ -92,14 +115,11 @@ class PythonBuildpack:
         build = next(b for b in for_arch if b.version == resolution.version)
         assemble_hook = find_hook(app_dir, "assemble")
         run_hook = find_hook(app_dir, "run")
-        choice = choose_web_process(AppFacts(
-            run_hook=run_hook is not None,
-            app_run=env.get("APP_RUN", ""),
-            gunicorn_app_module=env.get("GUNICORN_APP_MODULE", ""),
-            has_wsgi_py=(app_dir / "wsgi.py").is_file(),
-            has_setup_py=(app_dir / "setup.py").is_file(),
-            has_app_py=(app_dir / "app.py").is_file(),
-        ))
+        procfile = self._procfile(app_dir)
+        facts, callable_errors = self._app_facts(app_dir, env, run_hook is not None, procfile)
+        choice = choose_web_process(facts)
+        if choice.kind is Kind.GUNICORN and choice.rule in callable_errors:
+            raise callable_errors[choice.rule]
         gunicorn_config = self._gunicorn_config(app_dir, env)
 
         self.out.header("Determining Python version")
@@ -121,8 +141,11 @@ class PythonBuildpack:
             self.out.step(f"Ignoring {', '.join(manager_choice.ignored)} since {manager_choice.reason}")
         pip_cache_dir = prepare_pip_cache(layers_dir, self.out)
         gunicorn_req = gunicorn_requirement(ctx.buildpack_dir) if choice.needs_gunicorn else ""
+        uvicorn_worker_req = uvicorn_worker_requirement(ctx.buildpack_dir) if choice.needs_gunicorn else ""
+        # The web-server pins the buildpack may add (Gunicorn, and Uvicorn's worker for ASGI apps): a bump of either
+        # rebuilds the environment.
         metadata = self._venv_metadata(ctx.buildpack_dir, app_dir, build, python_dir, manager_choice, env,
-                                       gunicorn_req)
+                                       " ".join(req for req in (gunicorn_req, uvicorn_worker_req) if req))
         installer = "pip" if manager.is_pip else manager.value
         venv = prepare_venv(layers_dir, self.out, python_dir, metadata, reusable=assemble_hook is None, env=env,
                             installer=installer)
@@ -141,24 +164,20 @@ class PythonBuildpack:
             self._run_assemble_hook(assemble_hook, plan, env)
         else:
             run_default_assemble(plan, env, self.out)
+        self.out.header("Configuring the web process")
+        choice, gunicorn = self._web_server(app_dir, env, facts, choice, plan, gunicorn_config, uvicorn_worker_req)
         finish_venv(venv)
         write_venv_sbom(layers_dir, venv.path)
-
-        self.out.header("Configuring the web process")
-        module = choice.gunicorn_module
-        if choice.fallback is Kind.GUNICORN and module is None:
-            module = self._module_from_setup_py(app_dir, plan, env)
-            if module is None:
-                self.out.step("Could not read the project name from setup.py (python setup.py --name)")
-                choice = self._without_setup_py(choice, app_dir)
-        process = install_web_layer(
-            layers_dir, app_dir, python_dir, choice, module, gunicorn_config,
+        processes = install_web_layer(
+            layers_dir, app_dir, python_dir, choice.fallback, gunicorn, choice.procfile_command,
             tuning_source=(Path(__file__).parent / "launch_tuning.py").read_text(encoding="utf-8"),
+            init_source=(Path(__file__).parent / "process_init.py").read_text(encoding="utf-8"),
             launch_defaults=self._launch_defaults(ctx.env, s2i_env),
             run_hook=read_optional_text(run_hook) if run_hook is not None else None,
+            procfile=procfile,
         )
-        Launch(processes=[process]).write(layers_dir)
-        self.out.step(self._describe(choice, module, gunicorn_config))
+        Launch(processes=processes).write(layers_dir)
+        self._describe(choice, gunicorn, procfile)
 
     # ---- helpers (decisions stay in their modules; these gather inputs) --------------------------------
     def _venv_metadata(self, buildpack_dir: Path, app_dir: Path, build: PythonBuild, python_dir: Path,
@@ -212,23 +231,171 @@ class PythonBuildpack:
         match = re.search(r"""\bname\s*=\s*['"]([A-Za-z0-9_.-]+)['"]""", text)
         return module_from_dist_name(match.group(1)) if match else None
 
-    def _without_setup_py(self, choice: WebChoice, app_dir: Path) -> WebChoice:
-        fallback = Kind.APP_PY if (app_dir / "app.py").is_file() else Kind.NONE
-        if choice.kind in (Kind.RUN_HOOK, Kind.APP_RUN):
-            return WebChoice(choice.kind, fallback, None, choice.reason)
-        if fallback is Kind.NONE:
-            raise NoWebProcess()
-        return WebChoice(fallback, fallback, None, "app.py found")
+    # ---- the web process -------------------------------------------------------------------------------------
+    def _procfile(self, app_dir: Path) -> List[ProcfileEntry]:
+        text = read_optional_text(app_dir / "Procfile")
+        return parse_procfile(text) if text is not None else []
 
-    def _describe(self, choice: WebChoice, module: Optional[str], config: Optional[str]) -> str:
+    def _app_facts(self, app_dir: Path, env: Mapping[str, str], run_hook: bool,
+                   procfile: List[ProcfileEntry]) -> tuple[AppFacts, Dict[Rule, EntryCallableMissing]]:
+        """What the order table needs, read statically from the app's files (nothing is imported or run), and
+        the root wsgi.py/asgi.py that define no callable (an error only when their rule chooses Gunicorn: with
+        APP_RUN, `python wsgi.py` may be a plain script)."""
+        web = next((entry.command for entry in procfile if entry.name == "web"), None)
+        django, django_reason = None, "no manage.py (root and three levels down)"
+        try:
+            django, django_reason = find_django_project(app_dir)
+        except EntryCallableMissing as exc:
+            django_reason = f"{exc.path} defines neither application nor app"
+        main_text = read_optional_text(app_dir / "main.py") if (app_dir / "main.py").is_file() else None
+        main_names = bound_names(main_text) if main_text is not None else None
+        errors: Dict[Rule, EntryCallableMissing] = {}
+        wsgi_module = self._root_module(app_dir, "wsgi", Rule.WSGI_PY, errors)
+        asgi_module = self._root_module(app_dir, "asgi", Rule.ASGI_PY, errors)
+        return AppFacts(
+            run_hook=run_hook,
+            app_run=env.get("APP_RUN", ""),
+            gunicorn_app_module=env.get("GUNICORN_APP_MODULE", ""),
+            procfile_web=web,
+            has_procfile=(app_dir / "Procfile").is_file(),
+            wsgi_module=wsgi_module,
+            asgi_module=asgi_module,
+            django=django,
+            django_reason=django_reason,
+            has_setup_py=(app_dir / "setup.py").is_file(),
+            main_module="main:app" if main_names is not None and ("app" in main_names or "*" in main_names) else None,
+            has_main_py=main_text is not None,
+            has_app_py=(app_dir / "app.py").is_file(),
+        ), errors
+
+    def _root_module(self, app_dir: Path, name: str, rule: Rule, errors: Dict[Rule, EntryCallableMissing]
+                     ) -> Optional[str]:
+        """Gunicorn's module for a root wsgi.py/asgi.py: 'wsgi' (callable application, Gunicorn's default) or
+        'wsgi:app'. A file that defines neither fails the build (EntryCallableMissing names both)."""
+        path = app_dir / f"{name}.py"
+        text = read_optional_text(path) if path.is_file() else None
+        if text is None:
+            return None
+        try:
+            found = callable_in(text, path.name)
+        except EntryCallableMissing as exc:
+            errors[rule] = exc
+            return name
+        return name if found == "application" else f"{name}:{found}"
+
+    def _web_server(self, app_dir: Path, env: Mapping[str, str], facts: AppFacts, choice: WebChoice,
+                    plan: AssemblePlan, config: Optional[str], uvicorn_worker_req: str
+                    ) -> tuple[WebChoice, Optional[GunicornPlan]]:
+        """After the install: the setup.py name, the GUNICORN_APP_MODULE check, WSGI or ASGI (and Uvicorn's
+        worker when an ASGI app does not list it)."""
+        venv_dir = Path(plan.venv_dir)
+        if choice.fallback_rule is Rule.SETUP_PY:
+            module = self._module_from_setup_py(app_dir, plan, env)
+            if module is None:
+                self.out.step("Could not read the project name from setup.py (python setup.py --name)")
+                again = choose_web_process(without_setup_py(facts, "python setup.py --name gave no name"))
+                # .s2i/bin/run and APP_RUN still chose the web command; only what they fall back to changes.
+                choice = again if choice.kind is Kind.GUNICORN else replace(
+                    again, kind=choice.kind, rule=choice.rule, reason=choice.reason)
+            else:
+                choice = replace(choice, gunicorn_module=module)
+        if choice.fallback is not Kind.GUNICORN or choice.gunicorn_module is None:
+            return choice, None
+        installed = installed_distributions(venv_dir)
+        module = choice.gunicorn_module
+        base = app_dir / choice.chdir
+        module_name = module.split(":", 1)[0].strip()
+        module_path = module_file(base, module_name)
+        if choice.fallback_rule is Rule.GUNICORN_APP_MODULE and module_path is None \
+                and not self._installed_module(venv_dir, module_name):
+            raise GunicornModuleMissing(value=module, module=module_name)
+        source = (read_optional_text(module_path) or "") if module_path is not None else ""
+        django = choice.django
+        asgi = is_asgi(choice.fallback_rule, imported_modules(source), installed,
+                       django is not None and django.asgi_module is not None)
+        if asgi and django is not None and django.asgi_module is not None:
+            module = django.asgi_module
+            choice = replace(choice, gunicorn_module=module, reason=choice.reason + "; ASGI server installed, so "
+                             f"its {module.split(':')[0].replace('.', '/')}.py")
+        worker_class = env.get("GUNICORN_WORKER_CLASS", "").strip()
+        if not worker_class and asgi and not self._config_sets_worker_class(app_dir, config):
+            worker_class = UVICORN_WORKER
+            if "uvicorn-worker" not in installed and self._old_uvicorn(venv_dir):
+                # uvicorn-worker needs uvicorn >= 0.36; installing it would upgrade the app's pinned uvicorn.
+                # Older uvicorn releases ship the same worker class themselves.
+                worker_class = OLD_UVICORN_WORKER
+        if worker_class == UVICORN_WORKER and choice.needs_gunicorn and "uvicorn-worker" not in installed \
+                and uvicorn_worker_req:
+            self._add_uvicorn_worker(plan, env, uvicorn_worker_req)
+        return choice, GunicornPlan(module=module, config=config or "", worker_class=worker_class,
+                                    chdir=choice.chdir)
+
+    def _old_uvicorn(self, venv_dir: Path) -> bool:
+        """An installed uvicorn older than 0.36 that still has uvicorn.workers (read from the files)."""
+        for info in venv_dir.glob("lib/python3*/site-packages/uvicorn-*.dist-info"):
+            try:
+                version = Version(info.name[len("uvicorn-"):-len(".dist-info")])
+            except InvalidVersion:
+                continue
+            if version < Version("0.36") and (info.parent / "uvicorn" / "workers.py").is_file():
+                return True
+        return False
+
+    def _installed_module(self, venv_dir: Path, module: str) -> bool:
+        top = module.split(".", 1)[0]
+        for site in venv_dir.glob("lib/python3*/site-packages"):
+            if (site / top).is_dir() or (site / f"{top}.py").is_file() or any(site.glob(f"{top}.*.so")):
+                return True
+        return False
+
+    def _config_sets_worker_class(self, app_dir: Path, config: Optional[str]) -> bool:
+        if not config:
+            return False
+        names = bound_names(read_optional_text(app_dir / config) or "")
+        return names is not None and "worker_class" in names
+
+    def _add_uvicorn_worker(self, plan: AssemblePlan, env: Mapping[str, str], requirement: str) -> None:
+        venv_dir = Path(plan.venv_dir)
+        self.out.step("The web process is an ASGI app and uses Uvicorn's worker class, which the app does not "
+                      "list: adding it")
+        run_env = pip_env(env, venv_dir, Path(plan.pip_cache_dir))
+        args = ["install", "--no-compile", requirement]
+        status = run_streamed(self.out, [str(venv_dir / "bin" / "python"), "-m", "pip", *args], env=run_env,
+                              cwd=Path(plan.app_dir), shown="pip " + " ".join(args))
+        if status != 0:
+            raise CommandFailed(command="pip " + " ".join(args), exit_code=status)
+        for site_packages in sorted(venv_dir.glob("lib/python3*/site-packages")):
+            compile_bytecode(venv_dir / "bin" / "python", site_packages, run_env)
+
+    def _describe(self, choice: WebChoice, gunicorn: Optional[GunicornPlan], procfile: List[ProcfileEntry]) -> None:
+        """The build log: which rule chose the web process and why the earlier ones did not apply."""
+        if choice.kind is Kind.NONE:
+            self.out.warning("No web process found", NO_WEB_PROCESS_WARNING)
         if choice.kind is Kind.RUN_HOOK:
-            return "Web process: your .s2i/bin/run (it may source the default run stage)"
-        if choice.kind is Kind.APP_RUN:
-            return "Web process: the APP_RUN command, run through /bin/sh"
-        if choice.kind is Kind.GUNICORN:
-            return (f"Web process: gunicorn {module} ({choice.reason}), config {config or 'from the buildpack'}, "
-                    "listening on 0.0.0.0:8080 (PORT overrides)")
-        return "Web process: python app.py (app.py found)"
+            text = "Web process: your .s2i/bin/run (it may source the default run stage)"
+        elif choice.kind is Kind.APP_RUN:
+            text = "Web process: the APP_RUN command, run through /bin/sh"
+        elif choice.kind is Kind.GUNICORN and gunicorn is not None:
+            text = (f"Web process: gunicorn {gunicorn.module} ({choice.reason}), config "
+                    f"{gunicorn.config or 'from the buildpack'}, listening on 0.0.0.0:8080 (PORT overrides)")
+        elif choice.kind is Kind.PROCFILE:
+            text = f"Web process: the Procfile's web command, run through /bin/sh: {choice.procfile_command}"
+        elif choice.kind is Kind.APP_PY:
+            text = "Web process: python app.py (app.py found)"
+        else:
+            text = "Web process: none found; it runs APP_RUN if set at launch, else prints the error above and exits 1"
+        self.out.step(text)
+        if choice.skipped:
+            self.out.step("No rule applied:" if choice.kind is Kind.NONE else
+                          f"Chosen by rule '{choice.rule.value}'; the earlier rules did not apply:")
+            self.out.bullet_list(choice.skipped)
+        if gunicorn is not None and gunicorn.worker_class and choice.kind is Kind.GUNICORN:
+            self.out.step(f"Gunicorn worker class: {gunicorn.worker_class}")
+        if choice.procfile_web_unused:
+            self.out.step(f"The Procfile's web process is not used: {choice.rule.value} chose the web command")
+        others = [entry.name for entry in procfile if entry.name != "web"]
+        if others:
+            self.out.step(f"Procfile process types: {', '.join(others)} (docker run --entrypoint NAME IMAGE)")
 
     def _run_assemble_hook(self, hook: Path, plan: AssemblePlan, env: Mapping[str, str]) -> None:
         self.out.header("Running .s2i/bin/assemble")

@@ -185,8 +185,22 @@ class InvalidEnvValue(BuildpackError):
 
 
 @dataclass(eq=False)
-class NoWebProcess(BuildpackError):
-    pass
+class ProcfileInvalid(BuildpackError):
+    line_number: int
+    line: str
+    reason: str
+
+
+@dataclass(eq=False)
+class EntryCallableMissing(BuildpackError):
+    path: str
+    names: Sequence[str]
+
+
+@dataclass(eq=False)
+class GunicornModuleMissing(BuildpackError):
+    value: str
+    module: str
 
 
 @dataclass(eq=False)
@@ -414,6 +428,29 @@ def _env_value(e: InvalidEnvValue) -> Tuple[str, str]:
             f"Fix or unset {e.name}.")
 
 
+def _procfile(e: ProcfileInvalid) -> Tuple[str, str]:
+    return ("Invalid line in Procfile", f"Line {e.line_number} of Procfile is not usable: {_quote(e.line)}:\n"
+            f"{e.reason}.\n\nWrite one process per line as 'name: command' (for example 'web: gunicorn app:app'\n"
+            "or 'worker: python worker.py'); lines starting with # are comments.")
+
+
+def _entry_callable(e: EntryCallableMissing) -> Tuple[str, str]:
+    names = " or ".join(repr(n) for n in e.names)
+    return ("No application callable found", f"{e.path} defines neither {names} at the top level.\n\n"
+            f"Gunicorn serves the callable named {names} of {e.path}. Name your WSGI or ASGI application\n"
+            "'application' (or 'app'), or set GUNICORN_APP_MODULE to 'module:callable' (for example\n"
+            "'wsgi:server').")
+
+
+def _gunicorn_module(e: GunicornModuleMissing) -> Tuple[str, str]:
+    return ("Gunicorn application module not found",
+            f"GUNICORN_APP_MODULE is set to {_quote(e.value)}, but the module '{e.module}' is neither in the app\n"
+            "nor among the installed packages.\n\n"
+            "Set GUNICORN_APP_MODULE to 'module:callable' with the module's dotted path from the app root\n"
+            "(for example 'myproject.wsgi:application' for myproject/wsgi.py), or unset it to let the\n"
+            "buildpack find the app.")
+
+
 NO_WEB_PROCESS_BODY = """ERROR: don't know how to run your application.
 
 The buildpack starts your web process only when one of these is true:
@@ -421,11 +458,17 @@ The buildpack starts your web process only when one of these is true:
  - there is a valid wsgi.py for Gunicorn (or GUNICORN_APP_MODULE names the WSGI callable)
  - there is a valid app.py
 
-The easiest fix is to set APP_RUN (pack build --env APP_RUN=..., or in .s2i/environment)."""
+It also finds: a Procfile with a 'web: command' line, a root asgi.py (ASGI), a Django project's
+WSGI_APPLICATION (manage.py and its settings), the project name in setup.py, and a main.py that
+defines 'app' (FastAPI, Starlette, Flask ...).
 
+The easiest fix is to set APP_RUN (pack build --env APP_RUN=..., in .s2i/environment, or at launch
+with docker run -e APP_RUN=...)."""
 
-def _no_web(e: NoWebProcess) -> Tuple[str, str]:
-    return ("Unable to determine how to run the app", NO_WEB_PROCESS_BODY)
+NO_WEB_PROCESS_WARNING = NO_WEB_PROCESS_BODY + """
+
+The image is built anyway. Its web process runs APP_RUN when it is set at launch, and otherwise
+prints this message and exits 1. A later buildpack's web process replaces it."""
 
 
 def _not_a_file(e: NotAFile) -> Tuple[str, str]:
@@ -509,13 +552,15 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     ForbiddenEnvVars: _forbidden,
     GunicornConfigMissing: _gunicorn_config,
     InvalidEnvValue: _env_value,
-    NoWebProcess: _no_web,
     NotAFile: _not_a_file,
     MisspelledFile: _misspelled,
     PackageManagerConflict: _pm_conflict,
     LockfileMissing: _lock_missing,
     LockWithoutProject: _lock_without_project,
     LockfileOutOfDate: _lock_out_of_date,
+    ProcfileInvalid: _procfile,
+    EntryCallableMissing: _entry_callable,
+    GunicornModuleMissing: _gunicorn_module,
 }
 
 

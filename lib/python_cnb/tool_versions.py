@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["gunicorn_requirement"]
+__all__ = ["gunicorn_requirement", "uvicorn_worker_requirement"]
 
 _PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)==(?P<version>[0-9][0-9A-Za-z.+-]*)$")
 
@@ -20,3 +20,8 @@ def read_pin(buildpack_dir: Path, name: str) -> str:
 
 def gunicorn_requirement(buildpack_dir: Path) -> str:
     return read_pin(buildpack_dir, "gunicorn")
+
+
+def uvicorn_worker_requirement(buildpack_dir: Path) -> str:
+    """Uvicorn's Gunicorn worker class, added for ASGI apps that do not list it."""
+    return read_pin(buildpack_dir, "uvicorn-worker")

@@ -37,14 +37,6 @@ def test_bad_python_versions(make_app, filename, contents, title, fragment):
     assert not list(app.layers.glob("*.toml"))
 
 
-def test_no_web_process(make_app):
-    app = make_app("app_run")
-    result = app.build()
-    _assert_clean_failure(result, "Unable to determine how to run the app")
-    assert "ERROR: don't know how to run your application" in result.output
-    assert "APP_RUN" in result.output and "wsgi.py" in result.output and "app.py" in result.output
-
-
 def test_missing_gunicorn_config(make_app):
     app = make_app("flask_wsgi", GUNICORN_CONFIG="nope.conf.py")
     result = app.build()

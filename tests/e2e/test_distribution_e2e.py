@@ -70,8 +70,9 @@ def _read_buildpackage(cnb: Path) -> Tuple[Dict[str, Any], Dict[str, tarfile.Tar
 
 
 def _expected_files() -> Set[str]:
-    """What the buildpack needs, from the work tree: bin/, lib/ (no caches), the gunicorn pin and the top files."""
-    files = {"buildpack.toml", "package.toml", "README.md", "CHANGELOG.md", "requirements/gunicorn.txt"}
+    """What the buildpack needs, from the work tree: bin/, lib/ (no caches), the web server pins and the top files."""
+    files = {"buildpack.toml", "package.toml", "README.md", "CHANGELOG.md", "requirements/gunicorn.txt",
+             "requirements/uvicorn-worker.txt"}
     files |= {name for name in ("LICENSE", "LICENSE.md", "LICENSE.txt", "NOTICE") if (REPO / name).is_file()}
     for top in ("bin", "lib"):
         for path in (REPO / top).rglob("*"):

@@ -28,12 +28,6 @@ def test_eol_python_version(pack):
     assert "Supported versions: 3.11 to 3.12." in result.output
 
 
-def test_no_web_process(pack):
-    result = pack.build(pack.image_name("noweb"), pack.app("app_run"))
-    _failed_cleanly(result, "Unable to determine how to run the app")
-    assert "ERROR: don't know how to run your application" in result.output
-
-
 def test_pip_failure(pack):
     app = pack.app("flask_wsgi")
     (app / "requirements.txt").write_text("this-package-does-not-exist-python-cnb==1.0\n")

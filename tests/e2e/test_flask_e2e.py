@@ -30,7 +30,8 @@ def test_flask_image_rebuilds_and_runtime_knobs(pack):
     assert config["Entrypoint"] == ["/cnb/process/web"]
     metadata = json.loads(config["Labels"]["io.buildpacks.build.metadata"])
     web = [p for p in metadata["processes"] if p["type"] == "web"]
-    assert web and web[0]["command"][0].endswith("/web/bin/python-buildpack-run")
+    assert web and web[0]["command"][-1].endswith("/web/bin/python-buildpack-run")
+    assert web[0]["command"][2].endswith("/web/bin/python-buildpack-init")  # PID 1: forwards docker stop
 
     with docker_run(image) as container:
         assert container.get("/") == "Hello from Flask"

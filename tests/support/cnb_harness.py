@@ -236,6 +236,21 @@ class CnbApp:
         assert proc.returncode == 0, proc.stderr
         return {k: str(v) for k, v in toml_io.loads(output).items()}
 
+    def run_process(self, process_type: str, runtime_env: Optional[Dict[str, str]] = None,
+                    timeout: float = 60) -> Result:
+        """Run a launch.toml process to completion, as the launcher would start it (its env, working dir, user)."""
+        process = next(p for p in self.launch_toml()["processes"] if p["type"] == process_type)
+        env = self.launch_env(runtime_env or {}, process_type)
+        cmd = list(process["command"]) + list(process.get("args", []))
+        cmd[0] = shutil.which(cmd[0], path=env["PATH"]) or cmd[0]
+        kwargs = {}
+        if self.user is not None:
+            kwargs = {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
+        proc = subprocess.run(cmd, env=env, cwd=process.get("working-dir", self.app), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                              **kwargs)
+        return Result(proc.returncode, proc.stdout)
+
     @contextlib.contextmanager
     def serve(
         self, runtime_env: Optional[Dict[str, str]] = None, args: Optional[List[str]] = None

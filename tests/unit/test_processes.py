@@ -1,46 +1,109 @@
 import pytest
-from python_cnb.errors import NoWebProcess
-from python_cnb.processes import AppFacts, Kind, choose_web_process, module_from_dist_name
+from python_cnb.entrypoints import DjangoProject
+from python_cnb.processes import AppFacts, Kind, Rule, choose_web_process, is_asgi, module_from_dist_name
 
-NOTHING = dict(run_hook=False, app_run="", gunicorn_app_module="", has_wsgi_py=False, has_setup_py=False,
-               has_app_py=False)
+DJANGO = DjangoProject(manage_py="manage.py", chdir="", settings="mysite.settings",
+                       wsgi_module="mysite.wsgi:application", asgi_module="mysite.asgi:application",
+                       source="WSGI_APPLICATION in mysite/settings.py")
+EVERYTHING = dict(gunicorn_app_module="a.b:app", procfile_web="gunicorn x:y", has_procfile=True,
+                  wsgi_module="wsgi", asgi_module="asgi", django=DJANGO, has_setup_py=True, main_module="main:app",
+                  has_main_py=True, has_app_py=True)
+ORDER = ["gunicorn_app_module", "procfile_web", "wsgi_module", "asgi_module", "django", "has_setup_py",
+         "main_module", "has_app_py"]
+EXPECTED = [
+    (Kind.GUNICORN, Rule.GUNICORN_APP_MODULE, "a.b:app"),
+    (Kind.PROCFILE, Rule.PROCFILE_WEB, None),
+    (Kind.GUNICORN, Rule.WSGI_PY, "wsgi"),
+    (Kind.GUNICORN, Rule.ASGI_PY, "asgi"),
+    (Kind.GUNICORN, Rule.DJANGO, "mysite.wsgi:application"),
+    (Kind.GUNICORN, Rule.SETUP_PY, None),
+    (Kind.GUNICORN, Rule.MAIN_PY, "main:app"),
+    (Kind.APP_PY, Rule.APP_PY, None),
+]
+UNSET = {"gunicorn_app_module": "", "procfile_web": None, "wsgi_module": None, "asgi_module": None, "django": None,
+         "has_setup_py": False, "main_module": None, "has_app_py": False}
 
 
-def facts(**overrides):
-    return AppFacts(**{**NOTHING, **overrides})
+@pytest.mark.parametrize("position", range(len(ORDER)), ids=ORDER)
+def test_order_table_first_match_wins(position):
+    """With every rule from `position` on applying, the rule at `position` chooses; earlier ones are logged."""
+    overrides = {**EVERYTHING, **{name: UNSET[name] for name in ORDER[:position]}}
+    choice = choose_web_process(AppFacts(**overrides))
+    assert (choice.kind, choice.rule, choice.gunicorn_module) == EXPECTED[position]
+    assert choice.fallback is choice.kind
+    assert len(choice.skipped) == 2 + position
+    assert choice.skipped[:2] == (".s2i/bin/run: not found", "APP_RUN: not set")
+
+
+def test_skipped_reasons_name_each_rule():
+    choice = choose_web_process(AppFacts(has_procfile=True, has_main_py=True, has_app_py=True,
+                                         django_reason="no manage.py (root and three levels down)"))
+    assert choice.rule is Rule.APP_PY
+    assert choice.skipped == (
+        ".s2i/bin/run: not found", "APP_RUN: not set", "GUNICORN_APP_MODULE: not set",
+        "Procfile web: the Procfile has no web process", "wsgi.py: not at the root", "asgi.py: not at the root",
+        "Django: no manage.py (root and three levels down)", "setup.py name: no setup.py",
+        "main.py: it does not define app")
+
+
+def test_run_hook_and_app_run_come_first_and_keep_the_fallback():
+    hook = choose_web_process(AppFacts(run_hook=True, app_run="x", wsgi_module="wsgi"))
+    assert (hook.kind, hook.fallback, hook.gunicorn_module, hook.needs_gunicorn) == (
+        Kind.RUN_HOOK, Kind.GUNICORN, "wsgi", True)
+    app_run = choose_web_process(AppFacts(app_run="python x.py", gunicorn_app_module="a:b", wsgi_module="wsgi"))
+    assert (app_run.kind, app_run.fallback, app_run.gunicorn_module, app_run.needs_gunicorn) == (
+        Kind.APP_RUN, Kind.GUNICORN, "a:b", False)
+    assert app_run.skipped == (".s2i/bin/run: not found",)
+
+
+def test_blank_app_run_is_unset():
+    assert choose_web_process(AppFacts(app_run="  ", has_app_py=True)).kind is Kind.APP_PY
+
+
+def test_procfile_web_not_used_when_app_run_or_run_hook_chose():
+    for facts in (AppFacts(app_run="x", procfile_web="w"), AppFacts(run_hook=True, procfile_web="w")):
+        choice = choose_web_process(facts)
+        assert choice.procfile_web_unused
+        assert (choice.fallback, choice.procfile_command) == (Kind.PROCFILE, "w")
+    assert not choose_web_process(AppFacts(procfile_web="w")).procfile_web_unused
+
+
+def test_nothing_to_run_is_not_an_error():
+    choice = choose_web_process(AppFacts())
+    assert (choice.kind, choice.fallback, choice.needs_gunicorn) == (Kind.NONE, Kind.NONE, False)
+
+
+def test_django_with_manage_py_below_the_root_runs_from_there():
+    project = DjangoProject(manage_py="src/manage.py", chdir="src", settings="site.settings",
+                            wsgi_module="site.wsgi:application", asgi_module=None, source="x")
+    choice = choose_web_process(AppFacts(django=project))
+    assert (choice.rule, choice.gunicorn_module, choice.chdir, choice.django) == (
+        Rule.DJANGO, "site.wsgi:application", "src", project)
 
 
 @pytest.mark.parametrize(
-    ("overrides", "kind", "fallback", "module", "gunicorn"),
+    ("rule", "imports", "installed", "django_asgi", "asgi"),
     [
-        pytest.param(dict(run_hook=True, app_run="x", has_wsgi_py=True), Kind.RUN_HOOK, Kind.GUNICORN, "wsgi", True,
-                     id="run-hook-first"),
-        pytest.param(dict(run_hook=True), Kind.RUN_HOOK, Kind.NONE, None, False, id="run-hook-alone"),
-        pytest.param(dict(app_run="python x.py", gunicorn_app_module="a:b", has_wsgi_py=True), Kind.APP_RUN,
-                     Kind.GUNICORN, "a:b", False, id="app-run-before-gunicorn"),
-        pytest.param(dict(gunicorn_app_module=" a.b:app ", has_wsgi_py=True), Kind.GUNICORN, Kind.GUNICORN, "a.b:app",
-                     True, id="gunicorn-app-module"),
-        pytest.param(dict(has_wsgi_py=True, has_setup_py=True, has_app_py=True), Kind.GUNICORN, Kind.GUNICORN, "wsgi",
-                     True, id="wsgi"),
-        pytest.param(dict(has_setup_py=True, has_app_py=True), Kind.GUNICORN, Kind.GUNICORN, None, True,
-                     id="setup-py"),
-        pytest.param(dict(has_app_py=True), Kind.APP_PY, Kind.APP_PY, None, False, id="app-py"),
-        pytest.param(dict(app_run="  "), None, None, None, None, id="blank-app-run-ignored"),
+        pytest.param(Rule.ASGI_PY, set(), set(), False, True, id="root-asgi-py"),
+        pytest.param(Rule.WSGI_PY, {"fastapi"}, {"fastapi"}, False, False, id="root-wsgi-py"),
+        pytest.param(Rule.DJANGO, set(), {"django", "uvicorn"}, True, True, id="django-with-uvicorn"),
+        pytest.param(Rule.DJANGO, set(), {"django", "daphne"}, True, True, id="django-with-daphne"),
+        pytest.param(Rule.DJANGO, set(), {"django", "gunicorn"}, True, False, id="django-without-asgi-server"),
+        pytest.param(Rule.DJANGO, set(), {"django", "uvicorn"}, False, False, id="django-without-asgi-py"),
+        pytest.param(Rule.MAIN_PY, {"fastapi", "os"}, {"fastapi", "flask"}, False, True, id="fastapi-main"),
+        pytest.param(Rule.MAIN_PY, {"starlette"}, set(), False, True, id="starlette-main"),
+        pytest.param(Rule.MAIN_PY, {"litestar"}, set(), False, True, id="litestar-main"),
+        pytest.param(Rule.MAIN_PY, {"quart"}, set(), False, True, id="quart-main"),
+        pytest.param(Rule.MAIN_PY, {"flask"}, {"flask", "uvicorn"}, False, False, id="flask-main"),
+        pytest.param(Rule.GUNICORN_APP_MODULE, {"myapp"}, {"fastapi", "uvicorn"}, False, True,
+                     id="unknown-imports-asgi-framework-installed"),
+        pytest.param(Rule.GUNICORN_APP_MODULE, {"myapp"}, {"fastapi", "flask"}, False, False,
+                     id="unknown-imports-both-installed"),
+        pytest.param(Rule.SETUP_PY, set(), set(), False, False, id="nothing-known-is-wsgi"),
     ],
 )
-def test_choose_web_process(overrides, kind, fallback, module, gunicorn):
-    if kind is None:
-        with pytest.raises(NoWebProcess):
-            choose_web_process(facts(**overrides))
-        return
-    choice = choose_web_process(facts(**overrides))
-    assert (choice.kind, choice.fallback, choice.gunicorn_module, choice.needs_gunicorn) == (
-        kind, fallback, module, gunicorn)
-
-
-def test_nothing_to_run():
-    with pytest.raises(NoWebProcess):
-        choose_web_process(facts())
+def test_asgi_or_wsgi(rule, imports, installed, django_asgi, asgi):
+    assert is_asgi(rule, imports, installed, django_asgi) is asgi
 
 
 @pytest.mark.parametrize(("name", "module"), [("helloapp", "helloapp"), ("my-app", "my_app"), (" a.b\n", "a_b")])

@@ -1,24 +1,29 @@
-"""The launch-only layer that runs the app: the default run stage script, the Gunicorn config, the exec.d
-tuning program and the launch-time environment defaults. Rewritten every build (it is tiny); identical
-contents give an identical image layer, which the exporter reuses."""
+"""The launch-only layer that runs the app: the default run stage script, the Gunicorn config, the init that
+every process runs under, the exec.d tuning program and the launch-time environment defaults. Rewritten every
+build (it is tiny); identical contents give an identical image layer, which the exporter reuses."""
 
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import List, Mapping, Optional, Sequence
 
 from ..cnb.data import Process
 from ..cnb.layer import Layer, LayerTypes
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..errors import NO_WEB_PROCESS_BODY
-from ..processes import Kind, WebChoice
+from ..processes import Kind
+from ..procfile import ProcfileEntry
 from ..s2i import DEFAULT_RUN_PATH, rewrite_hook
 
-__all__ = ["install_web_layer", "render_run_script"]
+__all__ = ["GunicornPlan", "install_web_layer", "render_run_script"]
 
 LAYER_NAME = "web"
 RUN_SCRIPT = "bin/python-buildpack-run"
+INIT = "bin/python-buildpack-init"
+UVICORN_WORKER = "uvicorn_worker.UvicornWorker"
+OLD_UVICORN_WORKER = "uvicorn.workers.UvicornWorker"  # in uvicorn itself before 0.36
 
 GUNICORN_CONF = '''\
 """Gunicorn settings from the Python buildpack (used unless GUNICORN_CONFIG or a root gunicorn.conf.py)."""
@@ -32,24 +37,50 @@ errorlog = "-"
 '''
 
 
-def render_run_script(choice: WebChoice, gunicorn_module: Optional[str], config: str) -> str:
-    """POSIX sh: APP_RUN at launch wins, else the default decided at build time."""
+@dataclass(frozen=True)
+class GunicornPlan:
+    module: str  # module:callable
+    config: str  # path of the config file (the app's, or the buildpack's in this layer)
+    worker_class: str = ""  # "" lets the config (or Gunicorn's default, sync) decide
+    chdir: str = ""  # directory to load the app from, relative to the app root
+
+
+def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile_command: Optional[str]) -> str:
+    """POSIX sh: APP_RUN at launch wins (when not blank), else the default decided at build time. Every value
+    decided at build is shell-quoted."""
     lines = [
         "#!/bin/sh",
         "# The default run stage, written by the Python buildpack. .s2i/bin/run hooks may source it.",
-        'if [ -n "${APP_RUN:-}" ]; then',
-        '  echo "---> Running application from ($APP_RUN) ..."',
-        '  exec /bin/sh -c "$APP_RUN"',
-        "fi",
+        'case "${APP_RUN:-}" in',
+        "  *[![:space:]]*)",
+        '    echo "---> Running application from ($APP_RUN) ..."',
+        '    exec /bin/sh -c "$APP_RUN" ;;',
+        "esac",
     ]
-    if choice.fallback is Kind.GUNICORN and gunicorn_module:
+    if fallback is Kind.GUNICORN and gunicorn is not None:
         lines += [
-            f'module="${{GUNICORN_APP_MODULE:-{gunicorn_module}}}"',
-            f'config="${{GUNICORN_CONFIG:-{config}}}"',
-            'echo "---> Serving application with gunicorn ($module) ..."',
-            'exec gunicorn "$module" --config "$config" --bind "0.0.0.0:${PORT:-8080}" --access-logfile -',
+            f"default_module={shlex.quote(gunicorn.module)}",
+            f"default_config={shlex.quote(gunicorn.config)}",
+            f"default_worker_class={shlex.quote(gunicorn.worker_class)}",
+            'module="${GUNICORN_APP_MODULE:-$default_module}"',
+            'config="${GUNICORN_CONFIG:-$default_config}"',
+            'worker_class="${GUNICORN_WORKER_CLASS:-$default_worker_class}"',
+            'set -- "$module" --config "$config" --bind "0.0.0.0:${PORT:-8080}" --access-logfile -',
+            'if [ -n "$worker_class" ]; then set -- "$@" --worker-class "$worker_class"; fi',
         ]
-    elif choice.fallback is Kind.APP_PY:
+        if gunicorn.chdir:
+            lines += [f"set -- \"$@\" --chdir {shlex.quote(gunicorn.chdir)}"]
+        lines += [
+            'echo "---> Serving application with gunicorn ($module) ..."',
+            'exec gunicorn "$@"',
+        ]
+    elif fallback is Kind.PROCFILE and procfile_command is not None:
+        lines += [
+            f"command={shlex.quote(procfile_command)}",
+            'echo "---> Running application from the Procfile ($command) ..."',
+            'exec /bin/sh -c "$command"',
+        ]
+    elif fallback is Kind.APP_PY:
         lines += ['echo "---> Running application from (python app.py) ..."', "exec python app.py"]
     else:
         lines += [f"echo {shlex.quote(line)} >&2" for line in NO_WEB_PROCESS_BODY.splitlines()] + ["exit 1"]
@@ -60,21 +91,31 @@ def install_web_layer(
     layers_dir: Path,
     app_dir: Path,
     python_dir: Path,
-    choice: WebChoice,
-    gunicorn_module: Optional[str],
-    gunicorn_config: Optional[str],
+    fallback: Kind,
+    gunicorn: Optional[GunicornPlan],
+    procfile_command: Optional[str],
     tuning_source: str,
+    init_source: str,
     launch_defaults: Mapping[str, str],
     run_hook: Optional[str],
-) -> Process:
+    procfile: Sequence[ProcfileEntry] = (),
+) -> List[Process]:
+    """Writes the layer; returns the web process (default) and one process per other Procfile entry, each run
+    under the layer's init."""
     layer = Layer(layers_dir, LAYER_NAME)
     layer_dir = layer.reset()
     (layer_dir / "bin").mkdir()
-    config = gunicorn_config or str(layer_dir / "gunicorn.conf.py")
+    if gunicorn is not None and not gunicorn.config:
+        gunicorn = GunicornPlan(gunicorn.module, str(layer_dir / "gunicorn.conf.py"), gunicorn.worker_class,
+                                gunicorn.chdir)
     (layer_dir / "gunicorn.conf.py").write_text(GUNICORN_CONF, encoding="utf-8")
     run_script = layer_dir / RUN_SCRIPT
-    run_script.write_text(render_run_script(choice, gunicorn_module, config), encoding="utf-8")
+    run_script.write_text(render_run_script(fallback, gunicorn, procfile_command), encoding="utf-8")
     run_script.chmod(0o755)
+    init = layer_dir / INIT
+    init.write_text(init_source, encoding="utf-8")
+    init.chmod(0o755)
+    init_command = [str(python_dir / "bin" / "python3"), "-I", str(init)]
 
     exec_d = layer_dir / "exec.d"
     exec_d.mkdir()
@@ -83,7 +124,8 @@ def install_web_layer(
     tuning.chmod(0o755)
 
     env = LayerEnv()
-    defaults = {"FORWARDED_ALLOW_IPS": "*", "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8", **launch_defaults}
+    defaults = {"FORWARDED_ALLOW_IPS": "*", "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8", "PORT": "8080",
+                **launch_defaults}
     for name, value in sorted(defaults.items()):
         # .default: a value given to `docker run -e` (or the platform at launch) wins over build-time values.
         env.add(Scope.LAUNCH, Behavior.DEFAULT, name, value)
@@ -96,4 +138,8 @@ def install_web_layer(
         hook_copy.chmod(0o755)
         command = [str(hook_copy)] if run_hook.startswith("#!") else ["/bin/sh", str(hook_copy)]
     layer.write(LayerTypes(launch=True), {"layer_format": 1})
-    return Process(type="web", command=command, default=True, working_dir=str(app_dir))
+    processes = [Process(type="web", command=init_command + command, default=True, working_dir=str(app_dir))]
+    processes += [Process(type=entry.name, command=[*init_command, "/bin/sh", "-c", entry.command],
+                          working_dir=str(app_dir))
+                  for entry in procfile if entry.name != "web"]
+    return processes

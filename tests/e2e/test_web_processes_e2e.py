@@ -1,0 +1,135 @@
+"""The apps people actually write, through pack + lifecycle + docker run: Django's startproject layout, ASGI
+apps, main:app, Procfile process types, an image with no entry point, and how fast `docker stop` ends each kind
+of web process. Each image is built once (module-scoped) and carries several checks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from typing import Dict, Iterator, Optional, Tuple
+
+import pytest
+
+from .conftest import Pack, docker_run
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def module_pack(e2e_env: Dict[str, str], builder: str, manifest_url: str,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pack]:
+    tmp = tmp_path_factory.mktemp("web-processes")
+    tmp.chmod(0o755)
+    helper = Pack(e2e_env["PYTHON_CNB_PACK"], builder, manifest_url, tmp)
+    try:
+        yield helper
+    finally:
+        helper.cleanup()
+
+
+def _build(pack: Pack, fixture: str, env: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
+    image = pack.image_name(fixture.replace("_", "-"))
+    result = pack.build(image, pack.app(fixture), env=env)
+    assert result.returncode == 0, result
+    return image, result.output
+
+
+def _stop_seconds(name: str) -> float:
+    started = time.monotonic()
+    stopped = subprocess.run(["docker", "stop", name], capture_output=True, text=True, timeout=30)
+    assert stopped.returncode == 0, stopped.stderr
+    return time.monotonic() - started
+
+
+def _run_once(image: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", "run", "--rm", "--network", "host", *args, image], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def django(module_pack: Pack) -> Tuple[str, str]:
+    return _build(module_pack, "django_startproject")
+
+
+def test_django_startproject(django: Tuple[str, str]) -> None:
+    image, output = django
+    assert "Running 'python manage.py collectstatic --noinput'" in output
+    assert ("Web process: gunicorn mysite.wsgi:application (Django project: WSGI_APPLICATION in "
+            "mysite/settings.py)") in output
+    assert " - wsgi.py: not at the root" in output and " - asgi.py: not at the root" in output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from a django-admin startproject layout"
+        assert container.get("/static/hello.txt") == "hello static\n"
+        assert _stop_seconds(container.name) < 2
+
+
+@pytest.fixture(scope="module")
+def fastapi(module_pack: Pack) -> Tuple[str, str]:
+    return _build(module_pack, "fastapi_main")
+
+
+def test_fastapi_main_py(fastapi: Tuple[str, str]) -> None:
+    image, output = fastapi
+    assert "Web process: gunicorn main:app (main.py defines app)" in output
+    assert "Gunicorn worker class: uvicorn_worker.UvicornWorker" in output
+    assert "which the app does not list: adding it" in output
+    with docker_run(image, env={"WEB_CONCURRENCY": "3"}) as container:
+        assert json.loads(container.get("/")) == {"hello": "from FastAPI main:app"}
+        assert json.loads(container.get("/env/FORWARDED_ALLOW_IPS")) == {"FORWARDED_ALLOW_IPS": "*"}
+        assert container.workers(3) == 3
+        assert "uvicorn_worker" in container.log.lower() or "Started server process" in container.log
+        assert _stop_seconds(container.name) < 2
+
+
+def test_starlette_asgi_py(module_pack: Pack) -> None:
+    image, output = _build(module_pack, "starlette_asgi")
+    assert "Web process: gunicorn asgi:app (asgi.py found)" in output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from Starlette asgi.py over http"
+
+
+def test_flask_main_py(module_pack: Pack) -> None:
+    image, output = _build(module_pack, "flask_main")
+    assert "Web process: gunicorn main:app (main.py defines app)" in output
+    assert "worker class" not in output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from Flask main:app"
+        assert _stop_seconds(container.name) < 2
+
+
+@pytest.fixture(scope="module")
+def procfile(module_pack: Pack) -> Tuple[str, str]:
+    return _build(module_pack, "procfile_app")
+
+
+def test_procfile_web_with_port_and_worker(procfile: Tuple[str, str]) -> None:
+    image, output = procfile
+    assert "Procfile process types: worker" in output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from the Procfile web process on port 8080"
+        assert _stop_seconds(container.name) < 2
+    worker = _run_once(image, "--entrypoint", "worker")
+    assert worker.returncode == 0, worker.stdout
+    assert "worker started with --queue jobs:default" in worker.stdout
+
+
+def test_python_app_py_stops_quickly(module_pack: Pack) -> None:
+    image, output = _build(module_pack, "app_py")
+    assert "Web process: python app.py (app.py found)" in output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from app.py"
+        assert _stop_seconds(container.name) < 2
+
+
+def test_no_entry_point(module_pack: Pack) -> None:
+    image, output = _build(module_pack, "app_run")
+    assert "[Warning: No web process found]" in output
+    assert "ERROR: don't know how to run your application" in output
+    with docker_run(image, env={"APP_RUN": "python server.py"}) as container:
+        assert container.get("/") == "Hello from APP_RUN"
+        assert _stop_seconds(container.name) < 2
+    failed = _run_once(image)
+    assert failed.returncode == 1, failed.stdout
+    assert "ERROR: don't know how to run your application" in failed.stdout
+    assert "The easiest fix is to set APP_RUN" in failed.stdout
