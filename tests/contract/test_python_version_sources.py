@@ -78,6 +78,7 @@ def test_explicit_version_outside_the_declared_range(make_app):
 def test_no_version_matches_the_declared_range(make_app):
     app = make_app("app_py")
     (app.app / "uv.lock").write_text('version = 1\nrequires-python = ">=3.13"\n')
+    (app.app / "pyproject.toml").write_text('[project]\nname = "hello"\nversion = "1.0"\n')
     result = app.build()
     _assert_clean_failure(result, "No Python version matches the requirement")
     assert ("requires-python '>=3.13' in uv.lock matches none of the Python versions this buildpack has: "
