@@ -27,6 +27,10 @@ TEXT_FILES = (
     "Pipfile",
     "uv.lock",
     "setup.py",
+    "Procfile",
+    "wsgi.py",
+    "asgi.py",
+    "main.py",
 )
 MAX_TEXT_BYTES = 8 << 20  # a lockfile of a very large project is a few MB; refuse anything absurd
 
@@ -121,12 +125,14 @@ def _link_target(path: Path) -> str:
         return "?"
 
 
-def read_app_files(app_dir: Path) -> AppFiles:
+def read_app_files(app_dir: Path, *, with_texts: bool = True) -> AppFiles:
+    """The snapshot. Detect takes it without the texts: it only asks what exists, and must not fail on contents."""
     try:
         names = sorted(os.listdir(app_dir))
     except OSError as exc:
         raise FileReadError(path=str(app_dir), reason=exc.strerror or str(exc)) from None
     entries = {name: _entry(app_dir / name) for name in names}
-    texts = {name: _read(app_dir / name) for name in TEXT_FILES if entries.get(name) is Entry.FILE}
+    texts = {name: _read(app_dir / name) for name in TEXT_FILES
+             if with_texts and entries.get(name) is Entry.FILE}
     links = {name: _link_target(app_dir / name) for name, entry in entries.items() if entry is Entry.DANGLING}
     return AppFiles(entries, texts, links)

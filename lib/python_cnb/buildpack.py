@@ -81,7 +81,7 @@ class PythonBuildpack:
 
     # ---- detect -------------------------------------------------------------------------------------------
     def detect(self, ctx: DetectContext) -> bool:
-        if is_python_project(read_app_files(ctx.app_dir)):
+        if is_python_project(read_app_files(ctx.app_dir, with_texts=False)):
             return True
         self.out.step(f"No Python project files found (looked for: {', '.join(PYTHON_SIGNALS)}).")
         return False
@@ -115,8 +115,8 @@ class PythonBuildpack:
         build = next(b for b in for_arch if b.version == resolution.version)
         assemble_hook = find_hook(app_dir, "assemble")
         run_hook = find_hook(app_dir, "run")
-        procfile = self._procfile(app_dir)
-        facts, callable_errors = self._app_facts(app_dir, env, run_hook is not None, procfile)
+        procfile = self._procfile(files)
+        facts, callable_errors = self._app_facts(app_dir, files, env, run_hook is not None, procfile)
         choice = choose_web_process(facts)
         if choice.kind is Kind.GUNICORN and choice.rule in callable_errors:
             raise callable_errors[choice.rule]
@@ -232,11 +232,11 @@ class PythonBuildpack:
         return module_from_dist_name(match.group(1)) if match else None
 
     # ---- the web process -------------------------------------------------------------------------------------
-    def _procfile(self, app_dir: Path) -> List[ProcfileEntry]:
-        text = read_optional_text(app_dir / "Procfile")
+    def _procfile(self, files: AppFiles) -> List[ProcfileEntry]:
+        text = files.text("Procfile")
         return parse_procfile(text) if text is not None else []
 
-    def _app_facts(self, app_dir: Path, env: Mapping[str, str], run_hook: bool,
+    def _app_facts(self, app_dir: Path, files: AppFiles, env: Mapping[str, str], run_hook: bool,
                    procfile: List[ProcfileEntry]) -> tuple[AppFacts, Dict[Rule, EntryCallableMissing]]:
         """What the order table needs, read statically from the app's files (nothing is imported or run), and
         the root wsgi.py/asgi.py that define no callable (an error only when their rule chooses Gunicorn: with
@@ -247,37 +247,36 @@ class PythonBuildpack:
             django, django_reason = find_django_project(app_dir)
         except EntryCallableMissing as exc:
             django_reason = f"{exc.path} defines neither application nor app"
-        main_text = read_optional_text(app_dir / "main.py") if (app_dir / "main.py").is_file() else None
+        main_text = files.text("main.py")
         main_names = bound_names(main_text) if main_text is not None else None
         errors: Dict[Rule, EntryCallableMissing] = {}
-        wsgi_module = self._root_module(app_dir, "wsgi", Rule.WSGI_PY, errors)
-        asgi_module = self._root_module(app_dir, "asgi", Rule.ASGI_PY, errors)
+        wsgi_module = self._root_module(files, "wsgi", Rule.WSGI_PY, errors)
+        asgi_module = self._root_module(files, "asgi", Rule.ASGI_PY, errors)
         return AppFacts(
             run_hook=run_hook,
             app_run=env.get("APP_RUN", ""),
             gunicorn_app_module=env.get("GUNICORN_APP_MODULE", ""),
             procfile_web=web,
-            has_procfile=(app_dir / "Procfile").is_file(),
+            has_procfile=files.is_file("Procfile"),
             wsgi_module=wsgi_module,
             asgi_module=asgi_module,
             django=django,
             django_reason=django_reason,
-            has_setup_py=(app_dir / "setup.py").is_file(),
+            has_setup_py=files.is_file("setup.py"),
             main_module="main:app" if main_names is not None and ("app" in main_names or "*" in main_names) else None,
             has_main_py=main_text is not None,
-            has_app_py=(app_dir / "app.py").is_file(),
+            has_app_py=files.is_file("app.py"),
         ), errors
 
-    def _root_module(self, app_dir: Path, name: str, rule: Rule, errors: Dict[Rule, EntryCallableMissing]
+    def _root_module(self, files: AppFiles, name: str, rule: Rule, errors: Dict[Rule, EntryCallableMissing]
                      ) -> Optional[str]:
         """Gunicorn's module for a root wsgi.py/asgi.py: 'wsgi' (callable application, Gunicorn's default) or
         'wsgi:app'. A file that defines neither fails the build (EntryCallableMissing names both)."""
-        path = app_dir / f"{name}.py"
-        text = read_optional_text(path) if path.is_file() else None
+        text = files.text(f"{name}.py")
         if text is None:
             return None
         try:
-            found = callable_in(text, path.name)
+            found = callable_in(text, f"{name}.py")
         except EntryCallableMissing as exc:
             errors[rule] = exc
             return name
