@@ -109,3 +109,32 @@ def test_checksum_mismatch(pack, archive_server):
                         env={"BP_PYTHON_MANIFEST": f"{archive_server['url']}/e2e-bad-manifest.toml"})
     _failed_cleanly(result, "Python download failed its checksum")
     assert "but the manifest pins " + "0" * 64 in result.output
+
+
+@pytest.mark.parametrize(
+    ("files", "title", "fragment"),
+    [
+        pytest.param({"requirement.txt": "flask\n"}, "Found requirement.txt instead of requirements.txt",
+                     "Rename requirement.txt to requirements.txt", id="misspelled"),
+        pytest.param({"requirements.txt": "flask\n", "Pipfile": "[packages]\n", "Pipfile.lock": "{}"},
+                     "Multiple package manager files found", "set BP_PYTHON_PACKAGE_MANAGER", id="conflict"),
+        pytest.param({"Pipfile": "[packages]\n"}, "No Pipfile.lock found", "Run 'pipenv lock' in the app",
+                     id="pipfile-without-lock"),
+    ],
+)
+def test_package_manager_file_errors(pack, files, title, fragment):
+    app = pack.app("app_py")
+    for name, text in files.items():
+        (app / name).write_text(text)
+    result = pack.build(pack.image_name("pm-error"), app)
+    _failed_cleanly(result, title)
+    assert fragment in result.output
+
+
+def test_out_of_date_uv_lock(pack):
+    from support import lock_apps
+
+    app = lock_apps.uv_app(pack.tmp_path / "stale-uv", stale=True)
+    result = pack.build(pack.image_name("stale-uv"), app)
+    _failed_cleanly(result, "uv.lock is out of date")
+    assert "Run 'uv lock' in the app, commit the updated uv.lock, and build again." in result.output
