@@ -51,25 +51,25 @@ def install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: Tool
     later builds but nothing is installed."""
     name, _, version = metadata.requirement.partition("==")
     shown = f"{name} {version}"
-    types = LayerTypes(cache=True)
+    bin_dir = Layer(layers_dir, name).path / "venv" / "bin"
     if not needed and not Layer(layers_dir, name).toml_path.exists():
-        return Layer(layers_dir, name).path / "venv" / "bin"
-    layer = cached_layer(layers_dir, name, types, metadata, cache_invalidation_reasons,
+        return bin_dir
+    layer = cached_layer(layers_dir, name, LayerTypes(cache=True), metadata, cache_invalidation_reasons,
                          complete=lambda path: _tool_python(path).exists())
     if layer.reused:
         if needed:
             out.step(f"Using cached {shown}")
-        return layer.path / "venv" / "bin"
+        return bin_dir
     if layer.old is not None:
         out.step(f"Discarding cached {name} since:")
         out.bullet_list(layer.reasons)
     if not needed:
-        return layer.path / "venv" / "bin"
+        return bin_dir
     out.step(f"Installing {shown}")
     wheel = bundled_pip_wheel(python_dir)
-    venv_cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", str(layer.path / "venv")]
-    result = run_captured(venv_cmd[:3] + ["--without-pip"] + venv_cmd[3:] if wheel else venv_cmd, env=env,
-                          cwd=layers_dir)
+    without_pip = ["--without-pip"] if wheel else []
+    result = run_captured([str(python_dir / "bin" / "python3"), "-m", "venv", *without_pip, str(layer.path / "venv")],
+                          env=env, cwd=layers_dir)
     if result.returncode != 0:
         out.step(result.stdout + result.stderr)
         raise CommandFailed(command="python -m venv", exit_code=result.returncode)
@@ -82,4 +82,4 @@ def install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: Tool
                             hint="The buildpack installs its pinned tool from the package index (PIP_INDEX_URL if "
                                  "you set one).\nCheck that the index serves it.")
     layer.finish()
-    return layer.path / "venv" / "bin"
+    return bin_dir
