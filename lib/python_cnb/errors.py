@@ -175,6 +175,13 @@ class ForbiddenEnvVars(BuildpackError):
 @dataclass(eq=False)
 class GunicornConfigMissing(BuildpackError):
     path: str
+    variable: str = "GUNICORN_CONFIG"  # or APP_CONFIG, the S2I image's name, when that gave the value
+
+
+@dataclass(eq=False)
+class StartFileMissing(BuildpackError):
+    variable: str  # APP_SCRIPT or APP_FILE
+    path: str
 
 
 @dataclass(eq=False)
@@ -201,6 +208,7 @@ class EntryCallableMissing(BuildpackError):
 class GunicornModuleMissing(BuildpackError):
     value: str
     module: str
+    variable: str = "GUNICORN_APP_MODULE"  # or APP_MODULE, the S2I image's name, when that gave the value
 
 
 @dataclass(eq=False)
@@ -418,9 +426,17 @@ def _forbidden(e: ForbiddenEnvVars) -> Tuple[str, str]:
 
 
 def _gunicorn_config(e: GunicornConfigMissing) -> Tuple[str, str]:
-    return ("Gunicorn config file not found", f"GUNICORN_CONFIG is set to {_quote(e.path)}, but there is no such file\n"
-            "in the app. Set GUNICORN_CONFIG to a path relative to the app root (for example\n"
+    return ("Gunicorn config file not found", f"{e.variable} is set to {_quote(e.path)}, but there is no such file\n"
+            f"in the app. Set {e.variable} to a path relative to the app root (for example\n"
             "'config/gunicorn.conf.py'), or unset it to use the buildpack's default config.")
+
+
+def _start_file(e: StartFileMissing) -> Tuple[str, str]:
+    what = "shell script" if e.variable == "APP_SCRIPT" else "Python file"
+    return (f"{e.variable} file not found",
+            f"{e.variable} is set to {_quote(e.path)}, but there is no such file in the app.\n"
+            f"Set {e.variable} to the path of the {what} that starts the app, relative to the app root\n"
+            f"(for example {'scripts/start.sh' if e.variable == 'APP_SCRIPT' else 'src/server.py'}), or unset it.")
 
 
 def _env_value(e: InvalidEnvValue) -> Tuple[str, str]:
@@ -444,9 +460,9 @@ def _entry_callable(e: EntryCallableMissing) -> Tuple[str, str]:
 
 def _gunicorn_module(e: GunicornModuleMissing) -> Tuple[str, str]:
     return ("Gunicorn application module not found",
-            f"GUNICORN_APP_MODULE is set to {_quote(e.value)}, but the module '{e.module}' is neither in the app\n"
+            f"{e.variable} is set to {_quote(e.value)}, but the module '{e.module}' is neither in the app\n"
             "nor among the installed packages.\n\n"
-            "Set GUNICORN_APP_MODULE to 'module:callable' with the module's dotted path from the app root\n"
+            f"Set {e.variable} to 'module:callable' with the module's dotted path from the app root\n"
             "(for example 'myproject.wsgi:application' for myproject/wsgi.py), or unset it to let the\n"
             "buildpack find the app.")
 
@@ -551,6 +567,7 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     InvalidUrl: _invalid_url,
     ForbiddenEnvVars: _forbidden,
     GunicornConfigMissing: _gunicorn_config,
+    StartFileMissing: _start_file,
     InvalidEnvValue: _env_value,
     NotAFile: _not_a_file,
     MisspelledFile: _misspelled,
