@@ -22,6 +22,7 @@ from .detect import PYTHON_SIGNALS, is_python_project
 from .entrypoints import bound_names, callable_in, find_django_project, imported_modules, module_file
 from .errors import (
     NO_WEB_PROCESS_WARNING,
+    AppHomeInvalid,
     CommandFailed,
     EntryCallableMissing,
     ForbiddenEnvVars,
@@ -85,7 +86,10 @@ class PythonBuildpack:
 
     # ---- detect -------------------------------------------------------------------------------------------
     def detect(self, ctx: DetectContext) -> bool:
-        if is_python_project(read_app_files(ctx.app_dir, with_texts=False)):
+        # APP_HOME (the S2I image's app subdirectory), when the platform gives it to detect: its files count too.
+        home = ctx.env.get("APP_HOME", "").strip()
+        places = [ctx.app_dir / home] if home and (ctx.app_dir / home).is_dir() else []
+        if any(is_python_project(read_app_files(place, with_texts=False)) for place in [*places, ctx.app_dir]):
             return True
         self.out.step(f"No Python project files found (looked for: {', '.join(PYTHON_SIGNALS)}).")
         return False
@@ -108,6 +112,8 @@ class PythonBuildpack:
             self.out.header("Variables of the S2I Python image")
             for note in s2i_variables.notes:
                 self.out.step(note)
+        # APP_HOME: every decision and step below reads the app's subdirectory; .s2i/ and the manifest stay at the root.
+        root, app_dir = app_dir, self._app_home(app_dir, env)
         forbidden = forbidden_env_vars(env)
         if forbidden:
             raise ForbiddenEnvVars(names=forbidden)
@@ -117,15 +123,15 @@ class PythonBuildpack:
         files = read_app_files(app_dir)
         manager_choice = choose_package_manager(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""))
         requested = requested_python(version_files(files))
-        builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, app_dir)
+        builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, root)
         for_arch = [b for b in builds if b.arch == ctx.target.arch]
         if not for_arch:
             raise NoInterpreterForArch(arch=ctx.target.arch, version=str(requested.explicit or "(any)"),
                                        source=manifest_source)
         resolution = resolve(requested, [b.version for b in for_arch], self.today)
         build = next(b for b in for_arch if b.version == resolution.version)
-        assemble_hook = find_hook(app_dir, "assemble")
-        run_hook = find_hook(app_dir, "run")
+        assemble_hook = find_hook(root, "assemble")
+        run_hook = find_hook(root, "run")
         procfile = self._procfile(files)
         facts, callable_errors = self._app_facts(app_dir, files, env, run_hook is not None, procfile)
         choice = choose_web_process(facts)
@@ -173,7 +179,7 @@ class PythonBuildpack:
                             package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
                             extra_requirements=gunicorn_req, install=not venv.reused)
         if assemble_hook is not None:
-            self._run_assemble_hook(assemble_hook, plan, env)
+            self._run_assemble_hook(assemble_hook, plan, env, root)
         else:
             run_default_assemble(plan, env, self.out)
         self.out.header("Configuring the web process")
@@ -222,6 +228,19 @@ class PythonBuildpack:
     def _s2i_environment(self, app_dir: Path) -> Dict[str, str]:
         text = read_optional_text(app_dir / ".s2i" / "environment")
         return parse_environment(text) if text is not None else {}
+
+    def _app_home(self, root: Path, env: Mapping[str, str]) -> Path:
+        value = env.get("APP_HOME", "").strip()
+        if not value:
+            return root
+        if value.startswith("/") or ".." in Path(value).parts:
+            raise AppHomeInvalid(value=value, problem="it must be a directory inside the source, relative to its root")
+        home = root / value
+        if home.is_symlink() or not home.is_dir():
+            problem = ("it is a symbolic link" if home.is_symlink() else "it is a file" if home.exists()
+                       else "there is no such directory in the source")
+            raise AppHomeInvalid(value=value, problem=problem)
+        return home
 
     def _gunicorn_config(self, app_dir: Path, env: Mapping[str, str], variable: str) -> Optional[str]:
         configured = env.get("GUNICORN_CONFIG", "").strip()
@@ -455,7 +474,7 @@ class PythonBuildpack:
             self.out.step("Migrations do not run when the web process starts unless MIGRATE_ON_START=true "
                           "(at build or at docker run -e)")
 
-    def _run_assemble_hook(self, hook: Path, plan: AssemblePlan, env: Mapping[str, str]) -> None:
+    def _run_assemble_hook(self, hook: Path, plan: AssemblePlan, env: Mapping[str, str], cwd: Path) -> None:
         self.out.header("Running .s2i/bin/assemble")
         text = read_optional_text(hook) or ""
         with tempfile.TemporaryDirectory(prefix="python-buildpack-assemble-") as tmp:
@@ -472,7 +491,7 @@ class PythonBuildpack:
             script.chmod(0o755)
             cmd = [str(script)] if text.startswith("#!") else ["/bin/sh", str(script)]
             hook_env = pip_env(env, Path(plan.venv_dir), Path(plan.pip_cache_dir))
-            status = run_streamed(self.out, cmd, env=hook_env, cwd=Path(plan.app_dir), shown=".s2i/bin/assemble")
+            status = run_streamed(self.out, cmd, env=hook_env, cwd=cwd, shown=".s2i/bin/assemble")
         if status != 0:
             raise HookFailed(hook=".s2i/bin/assemble", exit_code=status)
 

@@ -179,6 +179,12 @@ class GunicornConfigMissing(BuildpackError):
 
 
 @dataclass(eq=False)
+class AppHomeInvalid(BuildpackError):
+    value: str
+    problem: str
+
+
+@dataclass(eq=False)
 class StartFileMissing(BuildpackError):
     variable: str  # APP_SCRIPT or APP_FILE
     path: str
@@ -431,6 +437,12 @@ def _gunicorn_config(e: GunicornConfigMissing) -> Tuple[str, str]:
             "'config/gunicorn.conf.py'), or unset it to use the buildpack's default config.")
 
 
+def _app_home(e: AppHomeInvalid) -> Tuple[str, str]:
+    return ("Invalid APP_HOME", f"APP_HOME is set to {_quote(e.value)}, but {e.problem}.\n"
+            "Set APP_HOME to the directory that holds the app (its requirements.txt, wsgi.py or manage.py),\n"
+            "relative to the root of the source (for example 'src/site'), or unset it to build the root.")
+
+
 def _start_file(e: StartFileMissing) -> Tuple[str, str]:
     what = "shell script" if e.variable == "APP_SCRIPT" else "Python file"
     return (f"{e.variable} file not found",
@@ -568,6 +580,7 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     ForbiddenEnvVars: _forbidden,
     GunicornConfigMissing: _gunicorn_config,
     StartFileMissing: _start_file,
+    AppHomeInvalid: _app_home,
     InvalidEnvValue: _env_value,
     NotAFile: _not_a_file,
     MisspelledFile: _misspelled,

@@ -82,6 +82,10 @@ def resolve_s2i_variables(env: Mapping[str, str]) -> S2iVariables:
     for name, reason in IGNORED.items():
         if _set(env, name):
             notes.append(f"{name} is set, but ignored: {reason}")
+    if _set(env, "APP_HOME"):
+        notes.append(f"APP_HOME is set: building the app in {env['APP_HOME'].strip()} (its version files, dependency "
+                     "files, collectstatic, web process and working directory); the rest of the source is in the "
+                     "image too, and .s2i/ stays at the root")
     if _set(env, "DISABLE_MIGRATE"):
         notes.append("DISABLE_MIGRATE is set: nothing to disable, since migrations do not run on start unless "
                      "MIGRATE_ON_START=true asks for them (the image has a 'migrate' process type for Django apps)")

@@ -133,3 +133,46 @@ def test_enable_pipenv_picks_pipenv_over_requirements_txt(make_app, tmp_path):
     assert "Running 'pipenv sync" in result.output
     with app.serve() as server:
         assert server.get("/") == "Hello from Pipenv"
+
+
+def test_app_home_subdirectory(make_app):
+    app = make_app("app_home", APP_HOME="src/site")
+    assert app.detect().returncode == 0
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "APP_HOME is set: building the app in src/site" in result.output
+    assert "Web process: gunicorn wsgi (wsgi.py found)" in result.output
+    web = next(p for p in app.launch_toml()["processes"] if p["type"] == "web")
+    assert web["working-dir"] == str(app.app / "src" / "site")
+    with app.serve() as server:
+        assert server.get("/") == "Hello from src/site"
+        assert server.get("/cwd") == str(app.app / "src" / "site")
+        assert "still in the image" in server.get("/readme")
+
+
+def test_monorepo_subdirectory_with_its_own_version_and_requirements(make_app):
+    # The root's runtime.txt and requirements.txt (a package that does not exist) are not used.
+    app = make_app("monorepo", APP_HOME="services/api/")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Using Python 3.11." in result.output and "runtime.txt" in result.output
+    assert "no-such-package" not in result.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from services/api on Python 3.11"
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("src/nope", "there is no such directory in the source"),
+    ("../elsewhere", "it must be a directory inside the source, relative to its root"),
+    ("README.md", "it is a file"),
+])
+def test_app_home_that_is_not_a_directory_of_the_source(make_app, value, problem):
+    result = make_app("app_home", APP_HOME=value).build()
+    _assert_clean_failure(result, "Invalid APP_HOME")
+    assert f"APP_HOME is set to '{value}', but {problem}." in result.output
+    assert "relative to the root of the source (for example 'src/site'), or unset it" in result.output
+
+
+def test_detect_without_app_home_sees_no_python_app_at_the_root(make_app):
+    app = make_app("app_home")
+    assert app.detect().returncode != 0

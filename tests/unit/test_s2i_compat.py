@@ -68,3 +68,8 @@ def test_meaningless_variables_are_logged_as_ignored_with_the_reason(name):
 def test_disable_migrate_says_migrations_do_not_run_on_start_unless_asked():
     (note,) = resolve_s2i_variables({"DISABLE_MIGRATE": "1"}).notes
     assert "migrations do not run on start unless MIGRATE_ON_START=true" in note
+
+
+def test_app_home_is_noted():
+    (note,) = resolve_s2i_variables({"APP_HOME": "src/site"}).notes
+    assert note.startswith("APP_HOME is set: building the app in src/site")
