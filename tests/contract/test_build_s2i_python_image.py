@@ -152,13 +152,15 @@ def test_app_home_subdirectory(make_app):
 
 def test_monorepo_subdirectory_with_its_own_version_and_requirements(make_app):
     # The root's runtime.txt and requirements.txt (a package that does not exist) are not used.
-    app = make_app("monorepo", APP_HOME="services/api/")
+    app = make_app("monorepo", APP_HOME="services/api/", APP_RUN="gunicorn wsgi")
     result = app.build()
     assert result.returncode == 0, result
     assert "Using Python 3.11." in result.output and "runtime.txt" in result.output
     assert "no-such-package" not in result.output
+    assert "The web process uses Gunicorn, which the app does not list: adding it" in result.output
     with app.serve() as server:
         assert server.get("/") == "Hello from services/api on Python 3.11"
+        assert server.get("/cwd") == str(app.app / "services" / "api")
 
 
 @pytest.mark.parametrize("value, problem", [
