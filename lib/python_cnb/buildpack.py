@@ -121,7 +121,8 @@ class PythonBuildpack:
 
         # Analyse first, so bad configuration fails before anything slow happens.
         files = read_app_files(app_dir)
-        manager_choice = choose_package_manager(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""))
+        manager_choice = choose_package_manager(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""),
+                                                s2i_variables.sources.get("BP_PYTHON_PACKAGE_MANAGER", ""))
         requested = requested_python(version_files(files))
         builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, root)
         for_arch = [b for b in builds if b.arch == ctx.target.arch]

@@ -241,6 +241,7 @@ class LockfileMissing(BuildpackError):
     lock_file: str
     found: str  # the project file that is there without its lock ('' if none)
     fix: str
+    requested_by: str = ""  # the variable that asked for this manager, when not BP_PYTHON_PACKAGE_MANAGER
 
 
 @dataclass(eq=False)
@@ -534,7 +535,8 @@ def _lock_missing(e: LockfileMissing) -> Tuple[str, str]:
                 "Add a requirements.txt (for example 'pip freeze > requirements.txt'), or unset\n"
                 "BP_PYTHON_PACKAGE_MANAGER so the buildpack picks the package manager from the app's files.")
     found = (f"The app has {e.found} but no {e.lock_file}" if e.found
-             else f"BP_PYTHON_PACKAGE_MANAGER is {e.manager}, but the app has no {e.lock_file}")
+             else f"{e.requested_by} is set (install with {e.manager}), but the app has no {e.lock_file}"
+             if e.requested_by else f"BP_PYTHON_PACKAGE_MANAGER is {e.manager}, but the app has no {e.lock_file}")
     return (f"No {e.lock_file} found",
             f"{found}. The buildpack installs exactly what the lockfile pins, so it needs one.\n\n"
             f"Run '{e.fix}' in the app and commit {e.lock_file}, then build again.")

@@ -76,6 +76,7 @@ def resolve_s2i_variables(env: Mapping[str, str]) -> S2iVariables:
             notes.append(f"{switch} is set, but BP_PYTHON_PACKAGE_MANAGER={requested} wins")
         elif not requested:
             result["BP_PYTHON_PACKAGE_MANAGER"] = "pipenv"
+            sources["BP_PYTHON_PACKAGE_MANAGER"] = switch
             notes.append(f"{switch} is set: installing with Pipenv, as BP_PYTHON_PACKAGE_MANAGER=pipenv would"
                          + (" (micropipenv itself is not used: Pipenv installs Pipfile.lock)"
                             if switch == "ENABLE_MICROPIPENV" else ""))
