@@ -14,6 +14,10 @@ if [ "$phase" = detect ]; then
     Requirements.txt REQUIREMENTS.txt requirements.text requirements.txt.txt requirements.in \
     pipfile Pipfile.txt pipfile.lock Poetry.lock poetry.lock.txt UV.lock uv.lock.txt; do
     { [ -e "$name" ] || [ -L "$name" ]; } && exit 0
+    # APP_HOME: the S2I image's app subdirectory, when the platform gives it to detect.
+    if [ -n "${APP_HOME:-}" ] && [ -d "$APP_HOME" ]; then
+      { [ -e "$APP_HOME/$name" ] || [ -L "$APP_HOME/$name" ]; } && exit 0
+    fi
   done
   echo "No Python project files found (looked for: requirements.txt, setup.py, setup.cfg, pyproject.toml, Pipfile, runtime.txt, .python-version, app.py, wsgi.py, manage.py, .s2i and others)."
   exit 100

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from .detect import PYTHON_SIGNALS, is_python_project
 from .entrypoints import bound_names, callable_in, find_django_project, imported_modules, module_file
 from .errors import (
     NO_WEB_PROCESS_WARNING,
+    AppHomeInvalid,
     CommandFailed,
     EntryCallableMissing,
     ForbiddenEnvVars,
@@ -28,6 +30,7 @@ from .errors import (
     GunicornModuleMissing,
     HookFailed,
     NoInterpreterForArch,
+    StartFileMissing,
     VersionFileUnusable,
     render_error,
 )
@@ -63,6 +66,7 @@ from .procfile import ProcfileEntry, parse_procfile
 from .python_version import VersionFiles, requested_python, resolve, warning_text
 from .redact import SECRET_BEARING_VARS, secrets_in_env
 from .s2i import DEFAULT_ASSEMBLE_PATH, find_hook, parse_environment, rewrite_hook
+from .s2i_compat import resolve_s2i_variables
 from .sbom import write_venv_sbom
 from .tool_versions import gunicorn_requirement, read_pin, uvicorn_worker_requirement
 from .utils import compile_bytecode, read_optional_text, run_captured, run_streamed
@@ -70,8 +74,9 @@ from .utils import compile_bytecode, read_optional_text, run_captured, run_strea
 __all__ = ["PythonBuildpack"]
 
 # Runtime knobs that, given at build time (pack --env, the platform), also become launch-time defaults.
+# APP_MODULE and APP_CONFIG (the S2I image's names) stay under their own names: the run stage resolves them at launch.
 LAUNCH_KNOBS = ("APP_RUN", "GUNICORN_APP_MODULE", "GUNICORN_CONFIG", "GUNICORN_WORKER_CLASS", "WEB_CONCURRENCY",
-                "FORWARDED_ALLOW_IPS")
+                "FORWARDED_ALLOW_IPS", "APP_MODULE", "APP_CONFIG", "MIGRATE_ON_START")
 
 
 @dataclass
@@ -81,7 +86,10 @@ class PythonBuildpack:
 
     # ---- detect -------------------------------------------------------------------------------------------
     def detect(self, ctx: DetectContext) -> bool:
-        if is_python_project(read_app_files(ctx.app_dir, with_texts=False)):
+        # APP_HOME (the S2I image's app subdirectory), when the platform gives it to detect: its files count too.
+        home = ctx.env.get("APP_HOME", "").strip()
+        places = [ctx.app_dir / home] if home and (ctx.app_dir / home).is_dir() else []
+        if any(is_python_project(read_app_files(place, with_texts=False)) for place in [*places, ctx.app_dir]):
             return True
         self.out.step(f"No Python project files found (looked for: {', '.join(PYTHON_SIGNALS)}).")
         return False
@@ -95,8 +103,17 @@ class PythonBuildpack:
         app_dir, layers_dir = ctx.app_dir, ctx.layers_dir
         s2i_env = self._s2i_environment(app_dir)
         # Values from the platform (pack --env, the dashboard) win over .s2i/environment, as in s2i.
-        env: Dict[str, str] = {**s2i_env, **ctx.env}
-        self.out.secrets = secrets_in_env(env)
+        given: Dict[str, str] = {**s2i_env, **ctx.env}
+        self.out.secrets = secrets_in_env(given)
+        # The S2I Python image's names, resolved once: every decision below sees the reference builder's names.
+        s2i_variables = resolve_s2i_variables(given)
+        env = s2i_variables.env
+        if s2i_variables.notes:
+            self.out.header("Variables of the S2I Python image")
+            for note in s2i_variables.notes:
+                self.out.step(note)
+        # APP_HOME: every decision and step below reads the app's subdirectory; .s2i/ and the manifest stay at the root.
+        root, app_dir = app_dir, self._app_home(app_dir, env)
         forbidden = forbidden_env_vars(env)
         if forbidden:
             raise ForbiddenEnvVars(names=forbidden)
@@ -104,23 +121,24 @@ class PythonBuildpack:
 
         # Analyse first, so bad configuration fails before anything slow happens.
         files = read_app_files(app_dir)
-        manager_choice = choose_package_manager(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""))
+        manager_choice = choose_package_manager(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""),
+                                                s2i_variables.sources.get("BP_PYTHON_PACKAGE_MANAGER", ""))
         requested = requested_python(version_files(files))
-        builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, app_dir)
+        builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, root)
         for_arch = [b for b in builds if b.arch == ctx.target.arch]
         if not for_arch:
             raise NoInterpreterForArch(arch=ctx.target.arch, version=str(requested.explicit or "(any)"),
                                        source=manifest_source)
         resolution = resolve(requested, [b.version for b in for_arch], self.today)
         build = next(b for b in for_arch if b.version == resolution.version)
-        assemble_hook = find_hook(app_dir, "assemble")
-        run_hook = find_hook(app_dir, "run")
+        assemble_hook = find_hook(root, "assemble")
+        run_hook = find_hook(root, "run")
         procfile = self._procfile(files)
         facts, callable_errors = self._app_facts(app_dir, files, env, run_hook is not None, procfile)
         choice = choose_web_process(facts)
         if choice.kind is Kind.GUNICORN and choice.rule in callable_errors:
             raise callable_errors[choice.rule]
-        gunicorn_config = self._gunicorn_config(app_dir, env)
+        gunicorn_config = self._gunicorn_config(app_dir, env, s2i_variables.named("GUNICORN_CONFIG"))
 
         self.out.header("Determining Python version")
         self.out.step(resolution.summary())
@@ -140,7 +158,8 @@ class PythonBuildpack:
         if manager_choice.ignored:
             self.out.step(f"Ignoring {', '.join(manager_choice.ignored)} since {manager_choice.reason}")
         pip_cache_dir = prepare_pip_cache(layers_dir, self.out)
-        gunicorn_req = gunicorn_requirement(ctx.buildpack_dir) if choice.needs_gunicorn else ""
+        # Also when APP_RUN, APP_SCRIPT or the Procfile's web command runs gunicorn itself.
+        gunicorn_req = gunicorn_requirement(ctx.buildpack_dir) if choice.installs_gunicorn else ""
         uvicorn_worker_req = uvicorn_worker_requirement(ctx.buildpack_dir) if choice.needs_gunicorn else ""
         # The web-server pins the buildpack may add (Gunicorn, and Uvicorn's worker for ASGI apps): a bump of either
         # rebuilds the environment.
@@ -161,11 +180,13 @@ class PythonBuildpack:
                             package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
                             extra_requirements=gunicorn_req, install=not venv.reused)
         if assemble_hook is not None:
-            self._run_assemble_hook(assemble_hook, plan, env)
+            self._run_assemble_hook(assemble_hook, plan, env, root)
         else:
             run_default_assemble(plan, env, self.out)
         self.out.header("Configuring the web process")
-        choice, gunicorn = self._web_server(app_dir, env, facts, choice, plan, gunicorn_config, uvicorn_worker_req)
+        choice, gunicorn = self._web_server(app_dir, env, facts, choice, plan, gunicorn_config, uvicorn_worker_req,
+                                            s2i_variables.named("GUNICORN_APP_MODULE"))
+        migrate_dir = self._migrate_dir(app_dir, venv.path)
         finish_venv(venv)
         write_venv_sbom(layers_dir, venv.path)
         processes = install_web_layer(
@@ -175,9 +196,12 @@ class PythonBuildpack:
             launch_defaults=self._launch_defaults(ctx.env, s2i_env),
             run_hook=read_optional_text(run_hook) if run_hook is not None else None,
             procfile=procfile,
+            script=choice.script, script_executable=choice.script is not None and self._executable(
+                app_dir / choice.script), python_file=choice.python_file, migrate_dir=migrate_dir,
         )
         Launch(processes=processes).write(layers_dir)
         self._describe(choice, gunicorn, procfile)
+        self._describe_migrations(migrate_dir, procfile, env)
 
     # ---- helpers (decisions stay in their modules; these gather inputs) --------------------------------
     def _venv_metadata(self, buildpack_dir: Path, app_dir: Path, build: PythonBuild, python_dir: Path,
@@ -206,11 +230,24 @@ class PythonBuildpack:
         text = read_optional_text(app_dir / ".s2i" / "environment")
         return parse_environment(text) if text is not None else {}
 
-    def _gunicorn_config(self, app_dir: Path, env: Mapping[str, str]) -> Optional[str]:
+    def _app_home(self, root: Path, env: Mapping[str, str]) -> Path:
+        value = env.get("APP_HOME", "").strip()
+        if not value:
+            return root
+        if value.startswith("/") or ".." in Path(value).parts:
+            raise AppHomeInvalid(value=value, problem="it must be a directory inside the source, relative to its root")
+        home = root / value
+        if home.is_symlink() or not home.is_dir():
+            problem = ("it is a symbolic link" if home.is_symlink() else "it is a file" if home.exists()
+                       else "there is no such directory in the source")
+            raise AppHomeInvalid(value=value, problem=problem)
+        return home
+
+    def _gunicorn_config(self, app_dir: Path, env: Mapping[str, str], variable: str) -> Optional[str]:
         configured = env.get("GUNICORN_CONFIG", "").strip()
         if configured:
             if not (app_dir / configured).is_file():
-                raise GunicornConfigMissing(path=configured)
+                raise GunicornConfigMissing(path=configured, variable=variable)
             return configured
         return "gunicorn.conf.py" if (app_dir / "gunicorn.conf.py").is_file() else None
 
@@ -242,6 +279,13 @@ class PythonBuildpack:
         the root wsgi.py/asgi.py that define no callable (an error only when their rule chooses Gunicorn: with
         APP_RUN, `python wsgi.py` may be a plain script)."""
         web = next((entry.command for entry in procfile if entry.name == "web"), None)
+        app_script, app_file = env.get("APP_SCRIPT", "").strip(), env.get("APP_FILE", "").strip()
+        for variable, path in (("APP_SCRIPT", app_script), ("APP_FILE", app_file)):
+            if path and not (app_dir / path).is_file():
+                raise StartFileMissing(variable=variable, path=path)
+        has_app_sh = files.is_file("app.sh") and self._executable(app_dir / "app.sh")
+        script_path = app_script or ("app.sh" if has_app_sh else "")
+        script_text = (read_optional_text(app_dir / script_path) or "") if script_path else ""
         django, django_reason = None, "no manage.py (root and three levels down)"
         try:
             django, django_reason = find_django_project(app_dir)
@@ -266,7 +310,24 @@ class PythonBuildpack:
             main_module="main:app" if main_names is not None and ("app" in main_names or "*" in main_names) else None,
             has_main_py=main_text is not None,
             has_app_py=files.is_file("app.py"),
+            app_script=app_script,
+            app_file=app_file,
+            has_app_sh=has_app_sh,
+            script_text=script_text,
         ), errors
+
+    def _executable(self, path: Path) -> bool:
+        return path.is_file() and os.access(path, os.X_OK)
+
+    def _migrate_dir(self, app_dir: Path, venv_dir: Path) -> Optional[str]:
+        """manage.py's directory (relative to the app, "" for the root) when Django is installed: the image gets a
+        `migrate` process type there."""
+        if "django" not in installed_distributions(venv_dir):
+            return None
+        manage = project.find_manage_py(app_dir)
+        if manage is None:
+            return None
+        return "" if manage.parent == app_dir else str(manage.parent.relative_to(app_dir))
 
     def _root_module(self, files: AppFiles, name: str, rule: Rule, errors: Dict[Rule, EntryCallableMissing]
                      ) -> Optional[str]:
@@ -283,7 +344,7 @@ class PythonBuildpack:
         return name if found == "application" else f"{name}:{found}"
 
     def _web_server(self, app_dir: Path, env: Mapping[str, str], facts: AppFacts, choice: WebChoice,
-                    plan: AssemblePlan, config: Optional[str], uvicorn_worker_req: str
+                    plan: AssemblePlan, config: Optional[str], uvicorn_worker_req: str, module_variable: str
                     ) -> tuple[WebChoice, Optional[GunicornPlan]]:
         """After the install: the setup.py name, the GUNICORN_APP_MODULE check, WSGI or ASGI (and Uvicorn's
         worker when an ASGI app does not list it)."""
@@ -307,7 +368,7 @@ class PythonBuildpack:
         module_path = module_file(base, module_name)
         if choice.fallback_rule is Rule.GUNICORN_APP_MODULE and module_path is None \
                 and not self._installed_module(venv_dir, module_name):
-            raise GunicornModuleMissing(value=module, module=module_name)
+            raise GunicornModuleMissing(value=module, module=module_name, variable=module_variable)
         source = (read_optional_text(module_path) or "") if module_path is not None else ""
         django = choice.django
         asgi = is_asgi(choice.fallback_rule, imported_modules(source), installed,
@@ -380,7 +441,9 @@ class PythonBuildpack:
         elif choice.kind is Kind.PROCFILE:
             text = f"Web process: the Procfile's web command, run through /bin/sh: {choice.procfile_command}"
         elif choice.kind is Kind.APP_PY:
-            text = "Web process: python app.py (app.py found)"
+            text = f"Web process: python {choice.python_file} ({choice.reason})"
+        elif choice.kind is Kind.SCRIPT:
+            text = f"Web process: the shell script {choice.script} ({choice.reason})"
         else:
             text = "Web process: none found; it runs APP_RUN if set at launch, else prints the error above and exits 1"
         self.out.step(text)
@@ -396,7 +459,23 @@ class PythonBuildpack:
         if others:
             self.out.step(f"Procfile process types: {', '.join(others)} (docker run --entrypoint NAME IMAGE)")
 
-    def _run_assemble_hook(self, hook: Path, plan: AssemblePlan, env: Mapping[str, str]) -> None:
+    def _describe_migrations(self, migrate_dir: Optional[str], procfile: List[ProcfileEntry],
+                             env: Mapping[str, str]) -> None:
+        if migrate_dir is None:
+            return
+        where = f"{migrate_dir}/manage.py" if migrate_dir else "manage.py"
+        if any(entry.name == "migrate" for entry in procfile):
+            self.out.step("Django migrations: the Procfile's migrate process type is kept")
+        else:
+            self.out.step(f"Django migrations: process type migrate runs 'python {where} migrate --noinput' "
+                          "(docker run --entrypoint migrate IMAGE, or a Kubernetes init container or Job)")
+        if is_truthy(env.get("MIGRATE_ON_START", "")):
+            self.out.step("MIGRATE_ON_START is set: the web process runs the migrations before it starts")
+        else:
+            self.out.step("Migrations do not run when the web process starts unless MIGRATE_ON_START=true "
+                          "(at build or at docker run -e)")
+
+    def _run_assemble_hook(self, hook: Path, plan: AssemblePlan, env: Mapping[str, str], cwd: Path) -> None:
         self.out.header("Running .s2i/bin/assemble")
         text = read_optional_text(hook) or ""
         with tempfile.TemporaryDirectory(prefix="python-buildpack-assemble-") as tmp:
@@ -413,7 +492,7 @@ class PythonBuildpack:
             script.chmod(0o755)
             cmd = [str(script)] if text.startswith("#!") else ["/bin/sh", str(script)]
             hook_env = pip_env(env, Path(plan.venv_dir), Path(plan.pip_cache_dir))
-            status = run_streamed(self.out, cmd, env=hook_env, cwd=Path(plan.app_dir), shown=".s2i/bin/assemble")
+            status = run_streamed(self.out, cmd, env=hook_env, cwd=cwd, shown=".s2i/bin/assemble")
         if status != 0:
             raise HookFailed(hook=".s2i/bin/assemble", exit_code=status)
 

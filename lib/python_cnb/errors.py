@@ -175,6 +175,19 @@ class ForbiddenEnvVars(BuildpackError):
 @dataclass(eq=False)
 class GunicornConfigMissing(BuildpackError):
     path: str
+    variable: str = "GUNICORN_CONFIG"  # or APP_CONFIG, the S2I image's name, when that gave the value
+
+
+@dataclass(eq=False)
+class AppHomeInvalid(BuildpackError):
+    value: str
+    problem: str
+
+
+@dataclass(eq=False)
+class StartFileMissing(BuildpackError):
+    variable: str  # APP_SCRIPT or APP_FILE
+    path: str
 
 
 @dataclass(eq=False)
@@ -201,6 +214,7 @@ class EntryCallableMissing(BuildpackError):
 class GunicornModuleMissing(BuildpackError):
     value: str
     module: str
+    variable: str = "GUNICORN_APP_MODULE"  # or APP_MODULE, the S2I image's name, when that gave the value
 
 
 @dataclass(eq=False)
@@ -227,6 +241,7 @@ class LockfileMissing(BuildpackError):
     lock_file: str
     found: str  # the project file that is there without its lock ('' if none)
     fix: str
+    requested_by: str = ""  # the variable that asked for this manager, when not BP_PYTHON_PACKAGE_MANAGER
 
 
 @dataclass(eq=False)
@@ -418,9 +433,23 @@ def _forbidden(e: ForbiddenEnvVars) -> Tuple[str, str]:
 
 
 def _gunicorn_config(e: GunicornConfigMissing) -> Tuple[str, str]:
-    return ("Gunicorn config file not found", f"GUNICORN_CONFIG is set to {_quote(e.path)}, but there is no such file\n"
-            "in the app. Set GUNICORN_CONFIG to a path relative to the app root (for example\n"
+    return ("Gunicorn config file not found", f"{e.variable} is set to {_quote(e.path)}, but there is no such file\n"
+            f"in the app. Set {e.variable} to a path relative to the app root (for example\n"
             "'config/gunicorn.conf.py'), or unset it to use the buildpack's default config.")
+
+
+def _app_home(e: AppHomeInvalid) -> Tuple[str, str]:
+    return ("Invalid APP_HOME", f"APP_HOME is set to {_quote(e.value)}, but {e.problem}.\n"
+            "Set APP_HOME to the directory that holds the app (its requirements.txt, wsgi.py or manage.py),\n"
+            "relative to the root of the source (for example 'src/site'), or unset it to build the root.")
+
+
+def _start_file(e: StartFileMissing) -> Tuple[str, str]:
+    what = "shell script" if e.variable == "APP_SCRIPT" else "Python file"
+    return (f"{e.variable} file not found",
+            f"{e.variable} is set to {_quote(e.path)}, but there is no such file in the app.\n"
+            f"Set {e.variable} to the path of the {what} that starts the app, relative to the app root\n"
+            f"(for example {'scripts/start.sh' if e.variable == 'APP_SCRIPT' else 'src/server.py'}), or unset it.")
 
 
 def _env_value(e: InvalidEnvValue) -> Tuple[str, str]:
@@ -444,9 +473,9 @@ def _entry_callable(e: EntryCallableMissing) -> Tuple[str, str]:
 
 def _gunicorn_module(e: GunicornModuleMissing) -> Tuple[str, str]:
     return ("Gunicorn application module not found",
-            f"GUNICORN_APP_MODULE is set to {_quote(e.value)}, but the module '{e.module}' is neither in the app\n"
+            f"{e.variable} is set to {_quote(e.value)}, but the module '{e.module}' is neither in the app\n"
             "nor among the installed packages.\n\n"
-            "Set GUNICORN_APP_MODULE to 'module:callable' with the module's dotted path from the app root\n"
+            f"Set {e.variable} to 'module:callable' with the module's dotted path from the app root\n"
             "(for example 'myproject.wsgi:application' for myproject/wsgi.py), or unset it to let the\n"
             "buildpack find the app.")
 
@@ -506,7 +535,8 @@ def _lock_missing(e: LockfileMissing) -> Tuple[str, str]:
                 "Add a requirements.txt (for example 'pip freeze > requirements.txt'), or unset\n"
                 "BP_PYTHON_PACKAGE_MANAGER so the buildpack picks the package manager from the app's files.")
     found = (f"The app has {e.found} but no {e.lock_file}" if e.found
-             else f"BP_PYTHON_PACKAGE_MANAGER is {e.manager}, but the app has no {e.lock_file}")
+             else f"{e.requested_by} is set (install with {e.manager}), but the app has no {e.lock_file}"
+             if e.requested_by else f"BP_PYTHON_PACKAGE_MANAGER is {e.manager}, but the app has no {e.lock_file}")
     return (f"No {e.lock_file} found",
             f"{found}. The buildpack installs exactly what the lockfile pins, so it needs one.\n\n"
             f"Run '{e.fix}' in the app and commit {e.lock_file}, then build again.")
@@ -551,6 +581,8 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     InvalidUrl: _invalid_url,
     ForbiddenEnvVars: _forbidden,
     GunicornConfigMissing: _gunicorn_config,
+    StartFileMissing: _start_file,
+    AppHomeInvalid: _app_home,
     InvalidEnvValue: _env_value,
     NotAFile: _not_a_file,
     MisspelledFile: _misspelled,

@@ -130,11 +130,12 @@ def _require_files(files: AppFiles, names: Tuple[str, ...]) -> None:
             raise NotAFile(path=name, kind=entry.value)
 
 
-def _lock_manager(files: AppFiles, name: str, reason: str) -> PackageManagerChoice:
+def _lock_manager(files: AppFiles, name: str, reason: str, requested_by: str = "") -> PackageManagerChoice:
     lock, project, fix = _LOCKS[name]
     _require_files(files, (lock, project))
     if not files.has(lock):
-        raise LockfileMissing(manager=name, lock_file=lock, found=project if files.has(project) else "", fix=fix)
+        raise LockfileMissing(manager=name, lock_file=lock, found=project if files.has(project) else "", fix=fix,
+                              requested_by=requested_by)
     if not files.has(project):
         raise LockWithoutProject(lock_file=lock, project_file=project)
     return PackageManagerChoice(_BY_NAME[name], reason)
@@ -152,7 +153,7 @@ def _pip(files: AppFiles, reason: str) -> PackageManagerChoice:
                                 "installable pyproject.toml")
 
 
-def choose_package_manager(files: AppFiles, requested: str = "") -> PackageManagerChoice:
+def choose_package_manager(files: AppFiles, requested: str = "", requested_by: str = "") -> PackageManagerChoice:
     """BP_PYTHON_PACKAGE_MANAGER first; else the one manager whose files are present; else the app itself; else
     nothing. Two managers' files at once, misspelled names and half a lockfile pair are errors with the fix."""
     present = _present(files)
@@ -162,14 +163,15 @@ def choose_package_manager(files: AppFiles, requested: str = "") -> PackageManag
             raise InvalidEnvValue(name="BP_PYTHON_PACKAGE_MANAGER", value=requested,
                                   expected="one of " + ", ".join(CHOICES))
         ignored = tuple(name for manager, names in sorted(present.items()) if manager != wanted for name in names)
-        reason = f"BP_PYTHON_PACKAGE_MANAGER is {wanted}"
+        # requested_by: the S2I switch (ENABLE_PIPENV) that set BP_PYTHON_PACKAGE_MANAGER, for the log and errors
+        reason = f"{requested_by} is set" if requested_by else f"BP_PYTHON_PACKAGE_MANAGER is {wanted}"
         if wanted == "pip":
             choice = _pip(files, reason)
             if choice.manager is PackageManager.NONE:
                 raise LockfileMissing(manager="pip", lock_file="requirements.txt", found="",
                                       fix="pip freeze > requirements.txt")
         else:
-            choice = _lock_manager(files, wanted, reason)
+            choice = _lock_manager(files, wanted, reason, requested_by)
         return PackageManagerChoice(choice.manager, choice.reason, ignored)
 
     for wrong, right in MISSPELLINGS.items():

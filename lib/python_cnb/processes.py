@@ -6,25 +6,32 @@ The order table (first match wins):
 |---|---|
 | .s2i/bin/run | the hook exists |
 | APP_RUN | the variable is set (not blank) |
-| GUNICORN_APP_MODULE | the variable is set |
+| APP_SCRIPT | the variable is set (the S2I image's shell script to run) |
+| APP_FILE | the variable is set (the S2I image's Python file to run instead of app.py) |
+| GUNICORN_APP_MODULE | the variable is set (or APP_MODULE, its S2I name) |
 | Procfile web | the root Procfile has a `web:` line |
 | wsgi.py | a root wsgi.py (its `application`, else `app`) |
 | asgi.py | a root asgi.py (ASGI, under Uvicorn's worker) |
 | Django | manage.py's settings module's WSGI_APPLICATION (else the single wsgi.py beside it) |
 | setup.py | the project name from setup.py |
 | main.py | a root main.py that defines `app` |
+| app.sh | a root app.sh that is executable (the S2I image's default APP_SCRIPT) |
 | app.py | a root app.py, run with `python app.py` |
 """
 
 from __future__ import annotations
 
 import enum
+import os
+import re
+import shlex
 from dataclasses import dataclass, field, replace
 from typing import AbstractSet, Optional, Tuple
 
 from .entrypoints import DjangoProject
 
-__all__ = ["AppFacts", "Kind", "Rule", "WebChoice", "choose_web_process", "is_asgi", "module_from_dist_name"]
+__all__ = ["AppFacts", "Kind", "Rule", "WebChoice", "choose_web_process", "is_asgi", "module_from_dist_name",
+           "starts_gunicorn"]
 
 
 class Kind(enum.Enum):
@@ -32,6 +39,7 @@ class Kind(enum.Enum):
     APP_RUN = "APP_RUN"
     GUNICORN = "gunicorn"
     PROCFILE = "Procfile web"
+    SCRIPT = "shell script"
     APP_PY = "python app.py"
     NONE = "none"
 
@@ -39,6 +47,8 @@ class Kind(enum.Enum):
 class Rule(enum.Enum):
     RUN_HOOK = ".s2i/bin/run"
     APP_RUN = "APP_RUN"
+    APP_SCRIPT = "APP_SCRIPT"
+    APP_FILE = "APP_FILE"
     GUNICORN_APP_MODULE = "GUNICORN_APP_MODULE"
     PROCFILE_WEB = "Procfile web"
     WSGI_PY = "wsgi.py"
@@ -46,6 +56,7 @@ class Rule(enum.Enum):
     DJANGO = "Django's WSGI_APPLICATION"
     SETUP_PY = "setup.py name"
     MAIN_PY = "main.py"
+    APP_SH = "app.sh"
     APP_PY = "app.py"
     NONE = "nothing"
 
@@ -66,6 +77,10 @@ class AppFacts:
     main_module: Optional[str] = None  # "main:app" when main.py defines app
     has_main_py: bool = False
     has_app_py: bool = False
+    app_script: str = ""  # APP_SCRIPT (a file in the app; the build checked that it exists)
+    app_file: str = ""  # APP_FILE (likewise)
+    has_app_sh: bool = False  # a root app.sh that is executable
+    script_text: str = ""  # the text of APP_SCRIPT's file, else app.sh's (to see whether it starts Gunicorn)
 
 
 @dataclass(frozen=True)
@@ -82,14 +97,52 @@ class WebChoice:
     procfile_command: Optional[str] = None
     procfile_web_unused: bool = False  # the Procfile has web, but .s2i/bin/run or APP_RUN chose the web command
     django: Optional[DjangoProject] = field(default=None, compare=False)
+    script: Optional[str] = None  # the shell script run by Kind.SCRIPT (APP_SCRIPT or app.sh)
+    python_file: str = "app.py"  # the file Kind.APP_PY runs (APP_FILE or app.py)
+    command_starts_gunicorn: bool = False  # the chosen command (APP_RUN, the script, Procfile web) runs gunicorn
 
     @property
     def needs_gunicorn(self) -> bool:
         return self.fallback is Kind.GUNICORN and self.kind is not Kind.APP_RUN
 
+    @property
+    def installs_gunicorn(self) -> bool:
+        """Gunicorn is added to the environment when the app does not list it."""
+        return self.needs_gunicorn or self.command_starts_gunicorn
+
+
+_SEPARATORS = re.compile(r"&&|\|\||[;|\n&()]")
+_PYTHON = re.compile(r"^python(3(\.\d+)?)?$")
+
+
+def starts_gunicorn(command: str) -> bool:
+    """Whether a shell command (or a script's text) runs Gunicorn: a simple command, after variable assignments and
+    exec/env/nohup, whose program is gunicorn or `python -m gunicorn`."""
+    for part in _SEPARATORS.split(command):
+        try:
+            words = shlex.split(part, comments=True)
+        except ValueError:
+            words = part.split()
+        while words and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]) or words[0] in ("exec", "env", "nohup")):
+            words.pop(0)
+        if not words:
+            continue
+        program = os.path.basename(words[0])
+        if program == "gunicorn":
+            return True
+        if _PYTHON.match(program) and words[1:3] == ["-m", "gunicorn"]:
+            return True
+    return False
+
 
 def _fallback(facts: AppFacts, skipped: list[str]) -> Tuple[Kind, Rule, Optional[str], str, str]:
     """(kind, rule, gunicorn module, chdir, reason) of the first rule from GUNICORN_APP_MODULE on that applies."""
+    if facts.app_script:
+        return Kind.SCRIPT, Rule.APP_SCRIPT, None, "", "APP_SCRIPT is set"
+    skipped.append("APP_SCRIPT: not set")
+    if facts.app_file:
+        return Kind.APP_PY, Rule.APP_FILE, None, "", "APP_FILE is set"
+    skipped.append("APP_FILE: not set")
     module = facts.gunicorn_app_module.strip()
     if module:
         return Kind.GUNICORN, Rule.GUNICORN_APP_MODULE, module, "", "GUNICORN_APP_MODULE is set"
@@ -113,6 +166,9 @@ def _fallback(facts: AppFacts, skipped: list[str]) -> Tuple[Kind, Rule, Optional
     if facts.main_module is not None:
         return Kind.GUNICORN, Rule.MAIN_PY, facts.main_module, "", "main.py defines app"
     skipped.append("main.py: " + ("it does not define app" if facts.has_main_py else "not at the root"))
+    if facts.has_app_sh:
+        return Kind.SCRIPT, Rule.APP_SH, None, "", "app.sh found (executable)"
+    skipped.append("app.sh: not at the root, or not executable")
     if facts.has_app_py:
         return Kind.APP_PY, Rule.APP_PY, None, "", "app.py found"
     skipped.append("app.py: not at the root")
@@ -120,20 +176,26 @@ def _fallback(facts: AppFacts, skipped: list[str]) -> Tuple[Kind, Rule, Optional
 
 
 def choose_web_process(facts: AppFacts) -> WebChoice:
-    """First match wins: .s2i/bin/run, APP_RUN, GUNICORN_APP_MODULE, Procfile web, wsgi.py, asgi.py, Django's
-    WSGI_APPLICATION, setup.py's name, main.py's app, app.py. With nothing, kind is NONE (the build warns)."""
+    """First match wins: .s2i/bin/run, APP_RUN, APP_SCRIPT, APP_FILE, GUNICORN_APP_MODULE, Procfile web, wsgi.py,
+    asgi.py, Django's WSGI_APPLICATION, setup.py's name, main.py's app, app.sh, app.py. With nothing, kind is NONE
+    (the build warns)."""
     rest: list[str] = []
     kind, rule, module, chdir, reason = _fallback(facts, rest)
+    script = (facts.app_script or "app.sh") if kind is Kind.SCRIPT else None
+    command = {Kind.PROCFILE: facts.procfile_web or "", Kind.SCRIPT: facts.script_text}.get(kind, "")
     chosen = WebChoice(kind=kind, rule=rule, fallback=kind, fallback_rule=rule, gunicorn_module=module,
                        reason=reason, chdir=chdir, procfile_command=facts.procfile_web,
-                       django=facts.django if rule is Rule.DJANGO else None)
+                       django=facts.django if rule is Rule.DJANGO else None, script=script,
+                       python_file=facts.app_file if rule is Rule.APP_FILE else "app.py",
+                       command_starts_gunicorn=starts_gunicorn(command))
     unused = facts.procfile_web is not None and kind is not Kind.PROCFILE
     if facts.run_hook:
         return replace(chosen, kind=Kind.RUN_HOOK, rule=Rule.RUN_HOOK, reason=".s2i/bin/run found",
                        procfile_web_unused=facts.procfile_web is not None)
     if facts.app_run.strip():
         return replace(chosen, kind=Kind.APP_RUN, rule=Rule.APP_RUN, reason="APP_RUN is set",
-                       skipped=(".s2i/bin/run: not found",), procfile_web_unused=facts.procfile_web is not None)
+                       skipped=(".s2i/bin/run: not found",), procfile_web_unused=facts.procfile_web is not None,
+                       command_starts_gunicorn=starts_gunicorn(facts.app_run))
     return replace(chosen, skipped=(".s2i/bin/run: not found", "APP_RUN: not set", *rest),
                    procfile_web_unused=unused)
 

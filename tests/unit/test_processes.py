@@ -5,12 +5,16 @@ from python_cnb.processes import AppFacts, Kind, Rule, choose_web_process, is_as
 DJANGO = DjangoProject(manage_py="manage.py", chdir="", settings="mysite.settings",
                        wsgi_module="mysite.wsgi:application", asgi_module="mysite.asgi:application",
                        source="WSGI_APPLICATION in mysite/settings.py")
-EVERYTHING = dict(gunicorn_app_module="a.b:app", procfile_web="gunicorn x:y", has_procfile=True,
+EVERYTHING = dict(app_script="start.sh", app_file="server.py", has_app_sh=True,
+                  gunicorn_app_module="a.b:app", procfile_web="gunicorn x:y", has_procfile=True,
                   wsgi_module="wsgi", asgi_module="asgi", django=DJANGO, has_setup_py=True, main_module="main:app",
                   has_main_py=True, has_app_py=True)
-ORDER = ["gunicorn_app_module", "procfile_web", "wsgi_module", "asgi_module", "django", "has_setup_py",
-         "main_module", "has_app_py"]
+ORDER = ["app_script", "app_file", "gunicorn_app_module",
+         "procfile_web", "wsgi_module", "asgi_module", "django", "has_setup_py",
+         "main_module", "has_app_sh", "has_app_py"]
 EXPECTED = [
+    (Kind.SCRIPT, Rule.APP_SCRIPT, None),
+    (Kind.APP_PY, Rule.APP_FILE, None),
     (Kind.GUNICORN, Rule.GUNICORN_APP_MODULE, "a.b:app"),
     (Kind.PROCFILE, Rule.PROCFILE_WEB, None),
     (Kind.GUNICORN, Rule.WSGI_PY, "wsgi"),
@@ -18,9 +22,11 @@ EXPECTED = [
     (Kind.GUNICORN, Rule.DJANGO, "mysite.wsgi:application"),
     (Kind.GUNICORN, Rule.SETUP_PY, None),
     (Kind.GUNICORN, Rule.MAIN_PY, "main:app"),
+    (Kind.SCRIPT, Rule.APP_SH, None),
     (Kind.APP_PY, Rule.APP_PY, None),
 ]
-UNSET = {"gunicorn_app_module": "", "procfile_web": None, "wsgi_module": None, "asgi_module": None, "django": None,
+UNSET = {"app_script": "", "app_file": "", "has_app_sh": False,
+         "gunicorn_app_module": "", "procfile_web": None, "wsgi_module": None, "asgi_module": None, "django": None,
          "has_setup_py": False, "main_module": None, "has_app_py": False}
 
 
@@ -40,10 +46,11 @@ def test_skipped_reasons_name_each_rule():
                                          django_reason="no manage.py (root and three levels down)"))
     assert choice.rule is Rule.APP_PY
     assert choice.skipped == (
-        ".s2i/bin/run: not found", "APP_RUN: not set", "GUNICORN_APP_MODULE: not set",
+        ".s2i/bin/run: not found", "APP_RUN: not set", "APP_SCRIPT: not set", "APP_FILE: not set",
+        "GUNICORN_APP_MODULE: not set",
         "Procfile web: the Procfile has no web process", "wsgi.py: not at the root", "asgi.py: not at the root",
         "Django: no manage.py (root and three levels down)", "setup.py name: no setup.py",
-        "main.py: it does not define app")
+        "main.py: it does not define app", "app.sh: not at the root, or not executable")
 
 
 def test_run_hook_and_app_run_come_first_and_keep_the_fallback():
@@ -109,3 +116,30 @@ def test_asgi_or_wsgi(rule, imports, installed, django_asgi, asgi):
 @pytest.mark.parametrize(("name", "module"), [("helloapp", "helloapp"), ("my-app", "my_app"), (" a.b\n", "a_b")])
 def test_module_from_dist_name(name, module):
     assert module_from_dist_name(name) == module
+
+
+def test_app_script_and_app_file_name_what_runs():
+    script = choose_web_process(AppFacts(app_script="bin/start.sh", has_app_sh=True, has_app_py=True))
+    assert (script.kind, script.script, script.reason) == (Kind.SCRIPT, "bin/start.sh", "APP_SCRIPT is set")
+    app_sh = choose_web_process(AppFacts(has_app_sh=True, has_app_py=True))
+    assert (app_sh.kind, app_sh.rule, app_sh.script) == (Kind.SCRIPT, Rule.APP_SH, "app.sh")
+    app_file = choose_web_process(AppFacts(app_file="src/server.py", has_app_py=True))
+    assert (app_file.kind, app_file.rule, app_file.python_file) == (Kind.APP_PY, Rule.APP_FILE, "src/server.py")
+    assert choose_web_process(AppFacts(has_app_py=True)).python_file == "app.py"
+
+
+@pytest.mark.parametrize("facts, installs", [
+    (AppFacts(app_run="gunicorn wsgi", has_app_py=True), True),
+    (AppFacts(app_run="cd src && exec gunicorn app:app", has_app_py=True), True),
+    (AppFacts(app_run="python -m gunicorn app:app"), True),
+    (AppFacts(app_run="python app.py", has_app_py=True), False),
+    (AppFacts(app_run="echo gunicorn"), False),
+    (AppFacts(procfile_web="gunicorn hello:app"), True),
+    (AppFacts(procfile_web="python hello.py"), False),
+    (AppFacts(app_script="start.sh", script_text="#!/bin/sh\nset -e\nexec gunicorn app:app\n"), True),
+    (AppFacts(has_app_sh=True, script_text="#!/bin/sh\n# gunicorn later\npython app.py\n"), False),
+    (AppFacts(wsgi_module="wsgi"), True),
+    (AppFacts(app_run="python x.py", wsgi_module="wsgi"), False),
+])
+def test_gunicorn_is_installed_for_commands_that_run_it(facts, installs):
+    assert choose_web_process(facts).installs_gunicorn is installs

@@ -74,3 +74,52 @@ def test_init_exit_status_and_missing_command():
     missing = subprocess.run([sys.executable, "-I", str(INIT), "/nonexistent"], capture_output=True, text=True)
     assert missing.returncode == 127 and "cannot run /nonexistent" in missing.stderr
     assert os.path.exists(INIT)
+
+
+def test_s2i_aliases_at_launch(tmp_path):
+    text = render_run_script(Kind.GUNICORN, GunicornPlan("wsgi", "/default.py"), None)
+    alias = run_script(tmp_path, text, {"APP_MODULE": "other:app", "APP_CONFIG": "g.py"})
+    assert alias.stdout.endswith("<other:app><--config><g.py><--bind><0.0.0.0:8080><--access-logfile><->")
+    both = run_script(tmp_path, text, {"APP_MODULE": "other:app", "GUNICORN_APP_MODULE": "mine:app"})
+    assert both.stdout.startswith("---> GUNICORN_APP_MODULE and APP_MODULE are both set and differ: using "
+                                  "GUNICORN_APP_MODULE (APP_MODULE is ignored)\n")
+    assert "<mine:app>" in both.stdout and "other:app>" not in both.stdout
+    same = run_script(tmp_path, text, {"APP_MODULE": "mine:app", "GUNICORN_APP_MODULE": "mine:app"})
+    assert "differ" not in same.stdout
+
+
+def test_scripts_and_python_files(tmp_path):
+    (tmp_path / "start.sh").write_text("echo started $1\n")
+    shell = run_script(tmp_path, render_run_script(Kind.SCRIPT, None, None, script="start.sh",
+                                                   script_executable=False), {})
+    assert shell.stdout == "---> Running application from script (start.sh) ...\nstarted\n"
+    (tmp_path / "run me.sh").write_text("#!/bin/sh\necho direct\n")
+    (tmp_path / "run me.sh").chmod(0o755)
+    direct = run_script(tmp_path, render_run_script(Kind.SCRIPT, None, None, script="run me.sh"), {})
+    assert direct.stdout.endswith("direct\n")
+    (tmp_path / "server.py").write_text("print('server')\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "python").symlink_to(sys.executable)
+    python = run_script(tmp_path, render_run_script(Kind.APP_PY, None, None, python_file="server.py"), {})
+    assert python.stdout == "---> Running application from (python server.py) ...\nserver\n"
+
+
+def test_migrate_on_start(tmp_path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "manage.py").write_text("import os, sys\nprint('migrate in', os.path.basename(os.getcwd()),"
+                                                 " sys.argv[1:])\nsys.exit(int(os.environ.get('FAIL', '0')))\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    text = render_run_script(Kind.PROCFILE, None, "echo web", migrate_dir="site")
+    assert run_script(tmp_path, text, {}).stdout == "---> Running application from the Procfile (echo web) ...\nweb\n"
+    for value in ("true", "TRUE", "1", "yes"):
+        ran = run_script(tmp_path, text, {"MIGRATE_ON_START": value})
+        assert ran.stdout.startswith("---> Running Django migrations (MIGRATE_ON_START is set) ...\n"
+                                     "migrate in site ['migrate', '--noinput']\n"), ran
+        assert ran.stdout.endswith("web\n")
+    assert "migrate" not in run_script(tmp_path, text, {"MIGRATE_ON_START": "false"}).stdout
+    failed = run_script(tmp_path, text, {"MIGRATE_ON_START": "true", "FAIL": "3"})
+    assert failed.returncode == 1 and "web" not in failed.stdout.splitlines()[-1]
+    assert "Django migrations failed; not starting the web process" in failed.stderr

@@ -45,12 +45,37 @@ class GunicornPlan:
     chdir: str = ""  # directory to load the app from, relative to the app root
 
 
-def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile_command: Optional[str]) -> str:
+def _alias_note(name: str, alias: str) -> List[str]:
+    return [f'if [ -n "${{{name}:-}}" ] && [ -n "${{{alias}:-}}" ] && [ "${name}" != "${alias}" ]; then',
+            f'  echo "---> {name} and {alias} are both set and differ: using {name} ({alias} is ignored)"',
+            "fi"]
+
+
+MIGRATE = "python manage.py migrate --noinput"
+
+
+def _migrate_on_start(migrate_dir: str) -> List[str]:
+    """MIGRATE_ON_START true (1, true, yes, on; any case) runs Django's migrations before the web command."""
+    return [
+        'case "${MIGRATE_ON_START:-}" in',
+        "  1|[Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]|[Oo][Nn])",
+        '    echo "---> Running Django migrations (MIGRATE_ON_START is set) ..."',
+        f"    (cd {shlex.quote(migrate_dir or '.')} && {MIGRATE}) || "
+        '{ echo "---> Django migrations failed; not starting the web process" >&2; exit 1; } ;;',
+        "esac",
+    ]
+
+
+def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile_command: Optional[str], *,
+                      script: Optional[str] = None, script_executable: bool = True, python_file: str = "app.py",
+                      migrate_dir: Optional[str] = None) -> str:
     """POSIX sh: APP_RUN at launch wins (when not blank), else the default decided at build time. Every value
-    decided at build is shell-quoted."""
+    decided at build is shell-quoted. With migrate_dir (manage.py's directory), MIGRATE_ON_START runs the
+    migrations first."""
     lines = [
         "#!/bin/sh",
         "# The default run stage, written by the Python buildpack. .s2i/bin/run hooks may source it.",
+        *(_migrate_on_start(migrate_dir) if migrate_dir is not None else []),
         'case "${APP_RUN:-}" in',
         "  *[![:space:]]*)",
         '    echo "---> Running application from ($APP_RUN) ..."',
@@ -62,8 +87,11 @@ def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile
             f"default_module={shlex.quote(gunicorn.module)}",
             f"default_config={shlex.quote(gunicorn.config)}",
             f"default_worker_class={shlex.quote(gunicorn.worker_class)}",
-            'module="${GUNICORN_APP_MODULE:-$default_module}"',
-            'config="${GUNICORN_CONFIG:-$default_config}"',
+            # APP_MODULE and APP_CONFIG are the S2I image's names; the reference builder's names win.
+            *_alias_note("GUNICORN_APP_MODULE", "APP_MODULE"),
+            *_alias_note("GUNICORN_CONFIG", "APP_CONFIG"),
+            'module="${GUNICORN_APP_MODULE:-${APP_MODULE:-$default_module}}"',
+            'config="${GUNICORN_CONFIG:-${APP_CONFIG:-$default_config}}"',
             'worker_class="${GUNICORN_WORKER_CLASS:-$default_worker_class}"',
             'set -- "$module" --config "$config" --bind "0.0.0.0:${PORT:-8080}" --access-logfile -',
             'if [ -n "$worker_class" ]; then set -- "$@" --worker-class "$worker_class"; fi',
@@ -80,8 +108,13 @@ def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile
             'echo "---> Running application from the Procfile ($command) ..."',
             'exec /bin/sh -c "$command"',
         ]
+    elif fallback is Kind.SCRIPT and script is not None:
+        path = script if script.startswith("/") else f"./{script}"
+        run = f"exec {shlex.quote(path)}" if script_executable else f"exec /bin/sh {shlex.quote(path)}"
+        lines += [f"echo {shlex.quote(f'---> Running application from script ({script}) ...')}", run]
     elif fallback is Kind.APP_PY:
-        lines += ['echo "---> Running application from (python app.py) ..."', "exec python app.py"]
+        lines += [f"echo {shlex.quote(f'---> Running application from (python {python_file}) ...')}",
+                  f"exec python {shlex.quote(python_file)}"]
     else:
         lines += [f"echo {shlex.quote(line)} >&2" for line in NO_WEB_PROCESS_BODY.splitlines()] + ["exit 1"]
     return "\n".join(lines) + "\n"
@@ -99,9 +132,14 @@ def install_web_layer(
     launch_defaults: Mapping[str, str],
     run_hook: Optional[str],
     procfile: Sequence[ProcfileEntry] = (),
+    script: Optional[str] = None,
+    script_executable: bool = True,
+    python_file: str = "app.py",
+    migrate_dir: Optional[str] = None,
 ) -> List[Process]:
-    """Writes the layer; returns the web process (default) and one process per other Procfile entry, each run
-    under the layer's init."""
+    """Writes the layer; returns the web process (default), one process per other Procfile entry and, for a
+    Django app (migrate_dir: manage.py's directory), `migrate` unless the Procfile has one; each runs under the
+    layer's init."""
     layer = Layer(layers_dir, LAYER_NAME)
     layer_dir = layer.reset()
     (layer_dir / "bin").mkdir()
@@ -110,7 +148,9 @@ def install_web_layer(
                                 gunicorn.chdir)
     (layer_dir / "gunicorn.conf.py").write_text(GUNICORN_CONF, encoding="utf-8")
     run_script = layer_dir / RUN_SCRIPT
-    run_script.write_text(render_run_script(fallback, gunicorn, procfile_command), encoding="utf-8")
+    run_script.write_text(render_run_script(fallback, gunicorn, procfile_command, script=script,
+                                            script_executable=script_executable, python_file=python_file,
+                                            migrate_dir=migrate_dir), encoding="utf-8")
     run_script.chmod(0o755)
     init = layer_dir / INIT
     init.write_text(init_source, encoding="utf-8")
@@ -142,4 +182,7 @@ def install_web_layer(
     processes += [Process(type=entry.name, command=[*init_command, "/bin/sh", "-c", entry.command],
                           working_dir=str(app_dir))
                   for entry in procfile if entry.name != "web"]
+    if migrate_dir is not None and not any(entry.name == "migrate" for entry in procfile):
+        processes.append(Process(type="migrate", command=[*init_command, "/bin/sh", "-c", MIGRATE],
+                                 working_dir=str(app_dir / migrate_dir) if migrate_dir else str(app_dir)))
     return processes
