@@ -70,9 +70,9 @@ def _read_buildpackage(cnb: Path) -> Tuple[Dict[str, Any], Dict[str, tarfile.Tar
 
 
 def _expected_files() -> Set[str]:
-    """What the buildpack needs, from the work tree: bin/, lib/ (no caches), the web server pins and the top files."""
-    files = {"buildpack.toml", "package.toml", "README.md", "CHANGELOG.md", "requirements/gunicorn.txt",
-             "requirements/uvicorn-worker.txt"}
+    """What the buildpack needs, from the work tree: bin/, lib/ (no caches), the tool pins and the top files."""
+    files = {"buildpack.toml", "package.toml", "README.md", "CHANGELOG.md"}
+    files |= {f"requirements/{pin.name}" for pin in (REPO / "requirements").glob("*.txt") if pin.name != "test.txt"}
     files |= {name for name in ("LICENSE", "LICENSE.md", "LICENSE.txt", "NOTICE") if (REPO / name).is_file()}
     for top in ("bin", "lib"):
         for path in (REPO / top).rglob("*"):
@@ -162,7 +162,8 @@ def test_package_holds_only_the_buildpack(cnb):
     files = {name[len(LAYER_DIR) + 1:] for name, entry in entries.items() if entry.isfile()}
     for needed in ("bin/build", "bin/detect", "buildpack.toml", "lib/entry.py", "lib/bootstrap.sh",
                    "lib/python_cnb/__main__.py", "lib/python_cnb/_vendor/tomli/__init__.py",
-                   "requirements/gunicorn.txt"):
+                   "requirements/gunicorn.txt", "requirements/uv.txt", "requirements/poetry.txt",
+                   "requirements/pipenv.txt"):
         assert needed in files, needed
     for name in files:
         assert not name.startswith(("tests/", "tools/", "examples/", "scripts/", "benchmarks/", ".")), name
