@@ -38,10 +38,12 @@ from .layers.tools import ToolLayerMetadata, install_tool
 from .layers.venv import LAYER_FORMAT as VENV_LAYER_FORMAT
 from .layers.venv import (
     VenvLayerMetadata,
+    build_image_description,
     bundled_pip_version,
     finish_venv,
     index_settings_digest,
     installed_distributions,
+    libc_version,
     prepare_venv,
 )
 from .layers.web import OLD_UVICORN_WORKER, UVICORN_WORKER, GunicornPlan, install_web_layer
@@ -146,9 +148,16 @@ class PythonBuildpack:
         # rebuilds the environment.
         metadata = self._venv_metadata(ctx.buildpack_dir, app_dir, build, python_dir, manager_choice, env,
                                        " ".join(req for req in (gunicorn_req, uvicorn_worker_req) if req))
+        metadata = replace(metadata, build_image=build_image_description(
+            ctx.target.distro_name, ctx.target.distro_version, libc_version()))
+        scan = project.scan_requirements(app_dir, env) if manager is PackageManager.PIP else None
         installer = "pip" if manager.is_pip else manager.value
-        venv = prepare_venv(layers_dir, self.out, python_dir, metadata, reusable=assemble_hook is None, env=env,
-                            installer=installer)
+        url_includes = scan.url_includes if scan is not None else ()
+        venv = prepare_venv(layers_dir, self.out, python_dir, metadata,
+                            reusable=assemble_hook is None and not url_includes, env=env, installer=installer,
+                            not_reusable_reason=f"The requirements include {', '.join(url_includes)} by URL, which "
+                            "may change at any time" if url_includes and assemble_hook is None else "",
+                            unpinned=scan.unpinned if scan is not None else ())
         tool_bin = tool_cache = ""
         if not manager.is_pip:
             tool_requirement = read_pin(ctx.buildpack_dir, get_manager(manager.value).pin)
@@ -188,7 +197,7 @@ class PythonBuildpack:
             tool = f"pip {bundled_pip_version(python_dir)} (bundled with Python)"
             inputs = {PackageManager.PIP: "requirements.txt", PackageManager.PIP_PROJECT: "setup.py, setup.cfg and "
                       "pyproject.toml"}.get(manager, "none")
-            digest = project.dependency_inputs_digest(app_dir, manager)
+            digest = project.dependency_inputs_digest(app_dir, manager, env=env)
             settings = index_settings_digest(env)
         else:
             lock_tool = get_manager(manager.value)
@@ -200,7 +209,7 @@ class PythonBuildpack:
             layer_format=VENV_LAYER_FORMAT, python_version=build.version, python_sha256=build.sha256,
             package_manager=manager.described, tool=tool, inputs=inputs, inputs_sha256=digest,
             index_settings_sha256=settings, pip_upgrade=manager.is_pip and is_truthy(env.get("PIP_UPGRADE", "")),
-            extra_requirements=extra)
+            extra_requirements=extra, build_image="")
 
     def _s2i_environment(self, app_dir: Path) -> Dict[str, str]:
         text = read_optional_text(app_dir / ".s2i" / "environment")

@@ -10,7 +10,8 @@ from python_cnb.layers import venv as venv_layer
 
 PY = python_layer.PythonLayerMetadata(1, "3.13.15", "a" * 64, "amd64", "debian", "12")
 VENV = venv_layer.VenvLayerMetadata(2, "3.13.15", "a" * 64, "pip install -r requirements.txt", "pip 25.2",
-                                    "requirements.txt", "b" * 64, "c" * 64, False, "gunicorn==27.0.1")
+                                    "requirements.txt", "b" * 64, "c" * 64, False, "gunicorn==27.0.1",
+                                    "debian 12, glibc 2.36")
 TOOL = tools_layer.ToolLayerMetadata(1, "uv==0.13.9", "3.13.15", "a" * 64)
 
 
@@ -97,3 +98,21 @@ def test_cached_layer_not_reusable_gives_the_reason(tmp_path):
     _layer(tmp_path, VENV).finish()
     hooked = _layer(tmp_path, VENV, reusable=False, not_reusable_reason="a hook")
     assert not hooked.reused and hooked.reasons == ("a hook",)
+
+
+def test_build_image_reason_names_both_images():
+    new = dataclasses.replace(VENV, build_image="ubuntu 24.04, glibc 2.39")
+    assert venv_layer.cache_invalidation_reasons(VENV, new) == [
+        "The build image has changed (from debian 12, glibc 2.36 to ubuntu 24.04, glibc 2.39)"]
+
+
+def test_build_image_description_reads_the_c_library():
+    libc = venv_layer.libc_version()
+    assert libc.startswith("glibc 2."), libc
+    assert venv_layer.build_image_description("debian", "12", libc) == f"debian 12, {libc}"
+    assert venv_layer.build_image_description("", "", "musl") == "unknown distro, musl"
+
+
+def test_unpinned_note_names_them_and_the_refresh():
+    note = venv_layer.unpinned_note(["flask", "six"])
+    assert "flask, six" in note and "pack build --clear-cache" in note

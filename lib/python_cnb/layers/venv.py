@@ -8,10 +8,12 @@ requirements or the lockfile do not linger.
 from __future__ import annotations
 
 import hashlib
+import os
+import platform
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Mapping, Optional
+from typing import Iterable, List, Mapping, Optional, Sequence
 
 from .._vendor.packaging.utils import canonicalize_name
 from ..cnb.layer import CachedLayer, LayerTypes, cached_layer
@@ -21,11 +23,11 @@ from ..output import Output
 from ..redact import redact
 from ..utils import run_captured
 
-__all__ = ["VenvLayerMetadata", "bundled_pip_version", "cache_invalidation_reasons", "finish_venv",
-           "index_settings_digest", "installed_distributions", "prepare_venv"]
+__all__ = ["VenvLayerMetadata", "build_image_description", "bundled_pip_version", "cache_invalidation_reasons",
+           "finish_venv", "index_settings_digest", "installed_distributions", "libc_version", "prepare_venv"]
 
 LAYER_NAME = "venv"
-LAYER_FORMAT = 2
+LAYER_FORMAT = 3
 LAYER_TYPES = LayerTypes(launch=True, build=True, cache=True)
 
 # PIP_* variables that cannot change which packages get installed; everything else counts.
@@ -48,6 +50,7 @@ class VenvLayerMetadata:
     index_settings_sha256: str
     pip_upgrade: bool
     extra_requirements: str  # what the buildpack adds for the web process ('gunicorn==27.0.1'), space-separated
+    build_image: str  # the build image's distro and C library ('debian 12, glibc 2.36'): wheels built here need them
 
 
 def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -> List[str]:
@@ -72,7 +75,26 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
         reasons.append(f"PIP_UPGRADE has changed from {old.pip_upgrade} to {new.pip_upgrade}")
     if old.extra_requirements != new.extra_requirements:
         reasons.append("What the buildpack adds for the web process (Gunicorn) has changed")
+    if old.build_image != new.build_image:
+        reasons.append(f"The build image has changed (from {old.build_image} to {new.build_image})")
     return reasons
+
+
+def libc_version() -> str:
+    """The C library of the build image ('glibc 2.36'), as the buildpack's process sees it."""
+    try:
+        found = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError, AttributeError):
+        found = None
+    if found:
+        return found
+    name, version = platform.libc_ver()
+    return f"{name} {version}".strip() or "unknown libc"
+
+
+def build_image_description(distro_name: str, distro_version: str, libc: str) -> str:
+    distro = f"{distro_name} {distro_version}".strip() or "unknown distro"
+    return f"{distro}, {libc}"
 
 
 def index_settings_digest(env: Mapping[str, str], names: Optional[Iterable[str]] = None) -> str:
@@ -99,17 +121,25 @@ def bundled_pip_version(python_dir: Path) -> str:
 
 
 def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayerMetadata, reusable: bool,
-                 env: Mapping[str, str], installer: str) -> CachedLayer[VenvLayerMetadata]:
-    """The venv layer, reused (complete: the caller runs no installer) or freshly created with pip in it."""
+                 env: Mapping[str, str], installer: str, not_reusable_reason: str = "",
+                 unpinned: Sequence[str] = ()) -> CachedLayer[VenvLayerMetadata]:
+    """The venv layer, reused (complete: the caller runs no installer) or freshly created with pip in it.
+    `unpinned`: requirements without an exact version, which a reused environment keeps at their first install."""
     layer = cached_layer(layers_dir, LAYER_NAME, LAYER_TYPES, new, cache_invalidation_reasons,
                          complete=lambda path: (path / "bin" / "python").exists(), reusable=reusable,
-                         not_reusable_reason="The app has a .s2i/bin/assemble hook, which may change it on every build")
+                         not_reusable_reason=not_reusable_reason or
+                         "The app has a .s2i/bin/assemble hook, which may change it on every build")
     if layer.reused:
         out.step(f"Using cached virtual environment: nothing that affects it has changed; skipping {installer}")
+        if unpinned:
+            out.step(unpinned_note(unpinned))
         return layer
     if layer.old is not None:
         out.step("Discarding cached virtual environment since:")
         out.bullet_list(layer.reasons)
+    elif not reusable and not_reusable_reason:
+        out.step(f"The virtual environment is rebuilt on every build since {not_reusable_reason[0].lower()}"
+                 f"{not_reusable_reason[1:]}")
     venv_dir = layer.path
     out.step("Creating virtual environment")
     python = str(python_dir / "bin" / "python3")
@@ -126,6 +156,12 @@ def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayer
             out.step(result.stdout + result.stderr)
             raise CommandFailed(command="python -m venv", exit_code=result.returncode)
     return layer
+
+
+def unpinned_note(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return (f"Unpinned requirements keep the versions of their first install while nothing above changes: {shown}. "
+            "Pin them (name==version), or rebuild with `pack build --clear-cache` to get the newest releases")
 
 
 def finish_venv(layer: CachedLayer[VenvLayerMetadata]) -> None:
