@@ -63,7 +63,8 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
         reasons.append(f"The install method has changed from '{old.package_manager}' to '{new.package_manager}'")
     elif old.inputs_sha256 != new.inputs_sha256 or old.inputs != new.inputs:
         if new.inputs == "requirements.txt":
-            reasons.append("The requirements files (or the packaging files they reference) have changed")
+            reasons.append("The requirements files (or the local projects, --find-links directories or pip "
+                           "configuration files they use) have changed")
         else:
             reasons.append(f"The dependency files ({new.inputs}) have changed")
     if old.tool != new.tool:
