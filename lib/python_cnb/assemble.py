@@ -14,6 +14,7 @@ from typing import Dict, List, Mapping
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
 from .errors import CollectstaticFailed, CommandFailed, LockfileOutOfDate
+from .layers.pip_tool import pip_command
 from .layers.venv import installed_distributions
 from .managers import get_manager
 from .managers.base import InstallPaths
@@ -40,6 +41,7 @@ class AssemblePlan:
     tool_bin: str  # a lockfile tool's bin/ directory ("" for pip)
     tool_cache_dir: str  # that tool's cache layer ("" for pip)
     extra_requirements: str  # what the web process needs and the app may not list ('gunicorn==27.0.1'), or ""
+    pip_python: str  # the python of the build-only pip layer, which installs into venv_dir (pip --python)
     install: bool  # False when the cached venv was reused
 
     def dump(self, path: Path) -> None:
@@ -65,8 +67,7 @@ def pip_env(env: Mapping[str, str], venv_dir: Path, pip_cache_dir: Path) -> Dict
 
 
 def _pip(out: Output, plan: AssemblePlan, env: Mapping[str, str], args: list[str], hint: str = "") -> None:
-    venv = Path(plan.venv_dir)
-    cmd = [str(venv / "bin" / "python"), "-m", "pip", *args]
+    cmd = [*pip_command(Path(plan.pip_python), Path(plan.venv_dir)), *args]
     status = run_streamed(out, cmd, env=env, cwd=Path(plan.app_dir), shown="pip " + " ".join(args))
     if status != 0:
         raise CommandFailed(command="pip " + " ".join(args), exit_code=status, hint=hint)
@@ -96,9 +97,6 @@ def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output
 
 
 def _pip_install(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
-    if is_truthy(run_env.get("PIP_UPGRADE", "")):
-        out.step("PIP_UPGRADE is set: upgrading pip, setuptools and wheel first")
-        _pip(out, plan, run_env, ["install", "--upgrade", "pip", "setuptools", "wheel"], PIP_HINT)
     # --no-compile: the venv is compiled once afterwards, with hash-based .pyc files (see compile_bytecode).
     if manager is PackageManager.PIP:
         _pip(out, plan, run_env, ["install", "--no-compile", "-r", "requirements.txt"], PIP_HINT)

@@ -32,6 +32,8 @@ from .errors import (
     render_error,
 )
 from .layers.pip_cache import prepare_cache, prepare_pip_cache
+from .layers.pip_tool import LAYER_FORMAT as PIP_TOOL_LAYER_FORMAT
+from .layers.pip_tool import PipToolMetadata, install_pip_tool, pip_command, write_pip_shim
 from .layers.python import install_python
 from .layers.tools import LAYER_FORMAT as TOOL_LAYER_FORMAT
 from .layers.tools import ToolLayerMetadata, install_tool
@@ -158,6 +160,10 @@ class PythonBuildpack:
                             not_reusable_reason=f"The requirements include {', '.join(url_includes)} by URL, which "
                             "may change at any time" if url_includes and assemble_hook is None else "",
                             unpinned=scan.unpinned if scan is not None else ())
+        pip_python = install_pip_tool(
+            layers_dir, self.out, python_dir, PipToolMetadata(PIP_TOOL_LAYER_FORMAT, bundled_pip_version(python_dir),
+                                                              build.version, build.sha256),
+            upgrade=metadata.pip_upgrade, needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir))
         tool_bin = tool_cache = ""
         if not manager.is_pip:
             tool_requirement = read_pin(ctx.buildpack_dir, get_manager(manager.value).pin)
@@ -168,7 +174,7 @@ class PythonBuildpack:
             tool_cache = str(prepare_cache(layers_dir, self.out, f"{manager.value}-cache", f"{manager.value} cache"))
         plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
                             package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
-                            extra_requirements=gunicorn_req, install=not venv.reused)
+                            extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused)
         if assemble_hook is not None:
             self._run_assemble_hook(assemble_hook, plan, env)
         else:
@@ -368,7 +374,7 @@ class PythonBuildpack:
                       "list: adding it")
         run_env = pip_env(env, venv_dir, Path(plan.pip_cache_dir))
         args = ["install", "--no-compile", requirement]
-        status = run_streamed(self.out, [str(venv_dir / "bin" / "python"), "-m", "pip", *args], env=run_env,
+        status = run_streamed(self.out, [*pip_command(Path(plan.pip_python), venv_dir), *args], env=run_env,
                               cwd=Path(plan.app_dir), shown="pip " + " ".join(args))
         if status != 0:
             raise CommandFailed(command="pip " + " ".join(args), exit_code=status)
@@ -422,6 +428,9 @@ class PythonBuildpack:
             script.chmod(0o755)
             cmd = [str(script)] if text.startswith("#!") else ["/bin/sh", str(script)]
             hook_env = pip_env(env, Path(plan.venv_dir), Path(plan.pip_cache_dir))
+            # `pip install` in the hook installs into the app's environment with the build-only pip.
+            shims = write_pip_shim(tmp_dir / "bin", Path(plan.pip_python), Path(plan.venv_dir))
+            hook_env["PATH"] = f"{shims}:{hook_env['PATH']}"
             status = run_streamed(self.out, cmd, env=hook_env, cwd=Path(plan.app_dir), shown=".s2i/bin/assemble")
         if status != 0:
             raise HookFailed(hook=".s2i/bin/assemble", exit_code=status)

@@ -1,6 +1,7 @@
 """Every metadata field has an invalidation reason, and an unchanged layer has none."""
 
 import dataclasses
+import os
 
 import pytest
 from python_cnb.cnb.layer import LayerTypes, cached_layer, metadata_from_toml
@@ -116,3 +117,23 @@ def test_build_image_description_reads_the_c_library():
 def test_unpinned_note_names_them_and_the_refresh():
     note = venv_layer.unpinned_note(["flask", "six"])
     assert "flask, six" in note and "pack build --clear-cache" in note
+
+
+def test_pip_tool_layer_reasons():
+    from python_cnb.layers import pip_tool
+
+    base = pip_tool.PipToolMetadata(1, "25.2", "3.13.15", "a" * 64)
+    assert pip_tool.cache_invalidation_reasons(base, base) == []
+    for field in dataclasses.fields(base):
+        changed = dataclasses.replace(base, **{field.name: _changed(getattr(base, field.name))})
+        assert pip_tool.cache_invalidation_reasons(base, changed), field.name
+
+
+def test_pip_shim_runs_the_build_only_pip_against_the_venv(tmp_path):
+    from python_cnb.layers import pip_tool
+
+    shims = pip_tool.write_pip_shim(tmp_path / "bin", tmp_path / "pip" / "python", tmp_path / "venv")
+    text = (shims / "pip").read_text()
+    assert text == (f"#!/bin/sh\nexec '{tmp_path}/pip/python' '-m' 'pip' '--python' '{tmp_path}/venv/bin/python' "
+                    '"$@"\n')
+    assert os.access(shims / "pip3", os.X_OK)

@@ -124,7 +124,7 @@ def bundled_pip_version(python_dir: Path) -> str:
 def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayerMetadata, reusable: bool,
                  env: Mapping[str, str], installer: str, not_reusable_reason: str = "",
                  unpinned: Sequence[str] = ()) -> CachedLayer[VenvLayerMetadata]:
-    """The venv layer, reused (complete: the caller runs no installer) or freshly created with pip in it.
+    """The venv layer, reused (complete: the caller runs no installer) or freshly created without pip.
     `unpinned`: requirements without an exact version, which a reused environment keeps at their first install."""
     layer = cached_layer(layers_dir, LAYER_NAME, LAYER_TYPES, new, cache_invalidation_reasons,
                          complete=lambda path: (path / "bin" / "python").exists(), reusable=reusable,
@@ -141,21 +141,13 @@ def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayer
     elif not reusable and not_reusable_reason:
         out.step(f"The virtual environment is rebuilt on every build since {not_reusable_reason[0].lower()}"
                  f"{not_reusable_reason[1:]}")
-    venv_dir = layer.path
     out.step("Creating virtual environment")
-    python = str(python_dir / "bin" / "python3")
-    wheel = bundled_pip_wheel(python_dir)
-    # The interpreter's bundled pip, installed without compiling (the whole venv is compiled once, later):
-    # about a second faster than letting venv run ensurepip.
-    steps = [[python, "-m", "venv", "--without-pip", str(venv_dir)],
-             [str(venv_dir / "bin" / "python"), f"{wheel}/pip", "install", "--no-compile", "--no-index", "--no-deps",
-              "--disable-pip-version-check", "--quiet", str(wheel)]] if wheel else \
-        [[python, "-m", "venv", str(venv_dir)]]
-    for cmd in steps:
-        result = run_captured(cmd, env=env, cwd=layers_dir)
-        if result.returncode != 0:
-            out.step(result.stdout + result.stderr)
-            raise CommandFailed(command="python -m venv", exit_code=result.returncode)
+    # Without pip: the build-only pip layer installs into it (`pip --python`), so pip stays out of the image.
+    cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", "--without-pip", str(layer.path)]
+    result = run_captured(cmd, env=env, cwd=layers_dir)
+    if result.returncode != 0:
+        out.step(result.stdout + result.stderr)
+        raise CommandFailed(command="python -m venv", exit_code=result.returncode)
     return layer
 
 
