@@ -174,7 +174,8 @@ class PythonBuildpack:
             tool_cache = str(prepare_cache(layers_dir, self.out, f"{manager.value}-cache", f"{manager.value} cache"))
         plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
                             package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
-                            extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused)
+                            extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused,
+                            update=venv.updated)
         if assemble_hook is not None:
             self._run_assemble_hook(assemble_hook, plan, env)
         else:

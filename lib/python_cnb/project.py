@@ -88,6 +88,7 @@ class RequirementsScan:
     digest: str
     url_includes: Tuple[str, ...]  # requirement/constraint files included by URL (credentials masked)
     unpinned: Tuple[str, ...]  # requirements not pinned to one version (==, ===): they keep their first install
+    requirements: Tuple[str, ...]  # the requirement lines that name a distribution (not constraints, not paths)
 
 
 class _Walker:
@@ -97,6 +98,7 @@ class _Walker:
         self.seen: Set[Path] = set()
         self.urls: List[str] = []
         self.unpinned: List[str] = []
+        self.requirements: List[str] = []
 
     def walk(self, path: Path, constraints: bool = False) -> None:
         resolved = _resolve(path, str(path.relative_to(self.app_dir)) if path.is_relative_to(self.app_dir)
@@ -140,7 +142,12 @@ class _Walker:
         if local is not None:
             self.digest.update(f"tree:{_rel(local, self.app_dir)}\n".encode())
             _hash_tree(local, self.digest)
-        elif not constraints and at_url is None and "://" not in line and not _PINNED.search(line):
+            return
+        if constraints:
+            return
+        if at_url is not None or "://" not in line:
+            self.requirements.append(line)
+        if at_url is None and "://" not in line and not _PINNED.search(line):
             name = _REQ_NAME.match(line)
             if name:
                 self.unpinned.append(name.group(0))
@@ -244,7 +251,7 @@ def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> Requirement
     walker.walk(app_dir / "requirements.txt")
     _hash_pip_settings_files(app_dir, env, digest, walker)
     return RequirementsScan(digest=digest.hexdigest(), url_includes=tuple(walker.urls),
-                            unpinned=tuple(dict.fromkeys(walker.unpinned)))
+                            unpinned=tuple(dict.fromkeys(walker.unpinned)), requirements=tuple(walker.requirements))
 
 
 def dependency_inputs_digest(app_dir: Path, manager: PackageManager, lock_inputs: Sequence[str] = (),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shlex
 import subprocess
 import time
@@ -43,12 +44,13 @@ def run_streamed(out: Output, cmd: Sequence[str], *, env: Mapping[str, str], cwd
     return status
 
 
-def run_captured(cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_captured(cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path,
+                 input_text: Optional[str] = None) -> subprocess.CompletedProcess[str]:
     """Run an internal probe and return its output (not logged)."""
     try:
         return subprocess.run(  # noqa: S603
             list(cmd), env=dict(env), cwd=cwd, capture_output=True, text=True, check=False,
-            stdin=subprocess.DEVNULL,
+            **({"input": input_text} if input_text is not None else {"stdin": subprocess.DEVNULL}),
         )
     except OSError as exc:
         raise CommandNotFound(command=display_command(cmd), reason=exc.strerror or str(exc)) from None
@@ -77,10 +79,30 @@ def read_optional_text(path: Path) -> Optional[str]:
 # stale: Python would rewrite them on the next import, changing the layer's contents, so an unchanged layer
 # could no longer be reused as the same image layer (and at launch, where layers are read-only, every start
 # would recompile). Hash-based, unchecked .pyc files are never rewritten.
-def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str]) -> None:
-    """Best effort: a file that does not compile (a deliberately broken test module) is not an error."""
-    run_captured(
-        [str(python), "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode", "unchecked-hash",
-         "-x", r"/(test|tests|idle_test)/", str(directory)],
-        env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory,
-    )
+def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only_missing: bool = False) -> None:
+    """Best effort: a file that does not compile (a deliberately broken test module) is not an error.
+    `only_missing`: compile only the .py files without a .pyc for this interpreter (after an in-place update:
+    what pip just installed; pip removes the .pyc files of what it uninstalls)."""
+    cmd = [str(python), "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode", "unchecked-hash"]
+    if only_missing:
+        tag = _cache_tag(python)
+        missing = [str(path) for path in directory.rglob("*.py")
+                   if not _EXCLUDED.search(str(path))
+                   and not (path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc").exists()]
+        if not missing or not tag:
+            return
+        run_captured([*cmd, "-i", "-"], env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory,
+                     input_text="\n".join(missing) + "\n")
+        return
+    run_captured([*cmd, "-x", _EXCLUDED.pattern, str(directory)],
+                 env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory)
+
+
+_EXCLUDED = re.compile(r"/(test|tests|idle_test)/")
+
+
+def _cache_tag(python: Path) -> str:
+    """'cpython-312', from the venv's lib/python3.X directory name."""
+    for lib in (python.parent.parent / "lib").glob("python3.*"):
+        return "cpython-" + lib.name[len("python"):].replace(".", "")
+    return ""

@@ -5,6 +5,8 @@ import base64
 import functools
 import hashlib
 import http.server
+import shutil
+import subprocess
 import threading
 import zipfile
 from pathlib import Path
@@ -17,13 +19,14 @@ REBUILT = "Discarding cached virtual environment since:\n - The requirements fil
 REUSED = "Using cached virtual environment: nothing that affects it has changed; skipping pip"
 
 
-def _wheel(directory: Path, name: str, version: str) -> None:
+def _wheel(directory: Path, name: str, version: str, requires: tuple = ()) -> None:
     """A minimal pure-Python wheel (no build step, no index needed)."""
     directory.mkdir(parents=True, exist_ok=True)
-    info = f"{name}-{version}.dist-info"
+    info = f"{name.replace('-', '_')}-{version}.dist-info"
+    requires_dist = "".join(f"Requires-Dist: {r}\n" for r in requires)
     files = {
-        f"{name}/__init__.py": f"VERSION = {version!r}\n",
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{name.replace('-', '_')}/__init__.py": f"VERSION = {version!r}\n",
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{requires_dist}",
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
@@ -31,7 +34,7 @@ def _wheel(directory: Path, name: str, version: str) -> None:
         digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
         record.append(f"{path},sha256={digest},{len(text.encode())}")
     record.append(f"{info}/RECORD,,")
-    with zipfile.ZipFile(directory / f"{name}-{version}-py3-none-any.whl", "w") as archive:
+    with zipfile.ZipFile(directory / f"{name.replace('-', '_')}-{version}-py3-none-any.whl", "w") as archive:
         for path, text in {**files, f"{info}/RECORD": "\n".join(record) + "\n"}.items():
             archive.writestr(path, text)
 
@@ -167,3 +170,57 @@ def test_requirements_included_by_url_are_never_reused(make_app, tmp_path):
         assert _versions(app, "greet") == ["greet-2.0.dist-info"]
     finally:
         server.shutdown()
+
+
+def _freeze(app) -> list:
+    pip = app.layers / "pip" / "venv" / "bin" / "python"
+    result = subprocess.run([str(pip), "-m", "pip", "--python", str(app.layers / "venv" / "bin" / "python"), "freeze",
+                             "--all"], capture_output=True, text=True, check=True)
+    return sorted(result.stdout.split())
+
+
+def test_incremental_update_gives_what_a_fresh_install_gives(make_app):
+    app = make_app("app_run", APP_RUN="python server.py")
+    wheels = app.app / "wheels"
+    _wheel(wheels, "greet", "1.0", ("dep-a",))
+    _wheel(wheels, "greet", "2.0", ("dep-b[fast]",))
+    _wheel(wheels, "shout", "1.0", ("dep-c",))
+    _wheel(wheels, "added", "1.0", ("dep-c ; python_version < '3'",))
+    _wheel(wheels, "dep-a", "1.0")
+    _wheel(wheels, "dep-b", "1.0", ("dep-fast ; extra == 'fast'",))
+    _wheel(wheels, "dep-c", "1.0")
+    _wheel(wheels, "dep-fast", "1.0")
+    options = "--no-index\n--find-links ./wheels\n"
+    (app.app / "requirements.txt").write_text(options + "greet==1.0\nshout\n")
+    first = app.build()
+    assert first.returncode == 0, first
+    assert _freeze(app) == ["dep-a==1.0", "dep-c==1.0", "greet==1.0", "shout==1.0"]
+
+    # Added (added), removed (shout, and dep-c it pulled in), upgraded (greet, whose dependency changes).
+    app.restore_for_next_build()
+    (app.app / "requirements.txt").write_text(options + "greet==2.0\nadded\n")
+    second = app.build()
+    assert second.returncode == 0, second
+    assert "Updating the cached virtual environment in place since:\n - The requirements files" in second.output
+    assert "Removing what the requirements no longer pull in: dep-a, dep-c, shout" in second.output
+    assert "Running 'pip check'" in second.output
+    updated = _freeze(app)
+    assert updated == ["added==1.0", "dep-b==1.0", "dep-fast==1.0", "greet==2.0"]
+    assert not list(app.layers.glob("venv/lib/python3*/site-packages/shout"))
+    compiled = list(app.layers.glob("venv/lib/python3*/site-packages/greet/__pycache__/*.pyc"))
+    assert len(compiled) == 1
+
+    # The same requirements from scratch.
+    app.restore_for_next_build()
+    shutil.rmtree(app.layers / "venv")
+    (app.layers / "venv.toml").unlink()
+    third = app.build()
+    assert third.returncode == 0, third
+    assert _freeze(app) == updated
+
+    # Anything else than the requirements (here the index settings) still starts fresh.
+    app.restore_for_next_build()
+    app.platform_env["PIP_PRE"] = "1"
+    fourth = app.build()
+    assert fourth.returncode == 0, fourth
+    assert "Discarding cached virtual environment since:\n - The package index settings" in fourth.output

@@ -137,3 +137,27 @@ def test_pip_shim_runs_the_build_only_pip_against_the_venv(tmp_path):
     assert text == (f"#!/bin/sh\nexec '{tmp_path}/pip/python' '-m' 'pip' '--python' '{tmp_path}/venv/bin/python' "
                     '"$@"\n')
     assert os.access(shims / "pip3", os.X_OK)
+
+
+def test_only_requirement_changes_on_pip_paths_update_in_place():
+    assert venv_layer.can_update_in_place(VENV, dataclasses.replace(VENV, inputs_sha256="d" * 64))
+    assert venv_layer.can_update_in_place(VENV, dataclasses.replace(VENV, extra_requirements=""))
+    for field in dataclasses.fields(VENV):
+        if field.name in ("inputs_sha256", "extra_requirements"):
+            continue
+        changed = dataclasses.replace(VENV, inputs_sha256="d" * 64,
+                                      **{field.name: _changed(getattr(VENV, field.name))})
+        assert not venv_layer.can_update_in_place(VENV, changed), field.name
+    uv = dataclasses.replace(VENV, package_manager="uv sync (uv.lock)")
+    assert not venv_layer.can_update_in_place(uv, dataclasses.replace(uv, inputs_sha256="d" * 64))
+
+
+def test_updatable_layer_keeps_its_contents_until_finished(tmp_path):
+    _layer(tmp_path, VENV).finish()
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "venv" / "bin" / "python").write_text("")
+    new = dataclasses.replace(VENV, inputs_sha256="d" * 64)
+    layer = cached_layer(tmp_path, "venv", LayerTypes(launch=True, build=True, cache=True), new,
+                         venv_layer.cache_invalidation_reasons, updatable=venv_layer.can_update_in_place)
+    assert layer.updated and not layer.reused and (tmp_path / "venv" / "bin" / "python").exists()
+    assert not (tmp_path / "venv.toml").exists()

@@ -7,6 +7,7 @@ requirements or the lockfile do not linger.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import platform
@@ -24,7 +25,8 @@ from ..redact import redact
 from ..utils import run_captured
 
 __all__ = ["VenvLayerMetadata", "build_image_description", "bundled_pip_version", "cache_invalidation_reasons",
-           "finish_venv", "index_settings_digest", "installed_distributions", "libc_version", "prepare_venv"]
+           "can_update_in_place", "finish_venv", "index_settings_digest", "installed_distributions", "libc_version",
+           "prepare_venv"]
 
 LAYER_NAME = "venv"
 LAYER_FORMAT = 3
@@ -81,6 +83,17 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
     return reasons
 
 
+_PIP_METHODS = ("pip install -r requirements.txt", "pip install -e .")
+
+
+def can_update_in_place(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
+    """Only the requirements (or what the buildpack adds for the web process) changed, on a pip path, with the same
+    interpreter, pip, index settings and build image: installing what is new and removing what is no longer required
+    gives the environment a fresh install would."""
+    same = dataclasses.replace(old, inputs_sha256=new.inputs_sha256, extra_requirements=new.extra_requirements)
+    return same == new and new.package_manager.startswith(_PIP_METHODS)
+
+
 def libc_version() -> str:
     """The C library of the build image ('glibc 2.36'), as the buildpack's process sees it."""
     try:
@@ -129,11 +142,16 @@ def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayer
     layer = cached_layer(layers_dir, LAYER_NAME, LAYER_TYPES, new, cache_invalidation_reasons,
                          complete=lambda path: (path / "bin" / "python").exists(), reusable=reusable,
                          not_reusable_reason=not_reusable_reason or
-                         "The app has a .s2i/bin/assemble hook, which may change it on every build")
+                         "The app has a .s2i/bin/assemble hook, which may change it on every build",
+                         updatable=can_update_in_place)
     if layer.reused:
         out.step(f"Using cached virtual environment: nothing that affects it has changed; skipping {installer}")
         if unpinned:
             out.step(unpinned_note(unpinned))
+        return layer
+    if layer.updated:
+        out.step("Updating the cached virtual environment in place since:")
+        out.bullet_list(layer.reasons)
         return layer
     if layer.old is not None:
         out.step("Discarding cached virtual environment since:")
