@@ -56,7 +56,7 @@ def test_local_sources_find_links_constraints_config_and_build_image_take_effect
     (lib / "mylib" / "__init__.py").write_text("VALUE = 1\n")
     _wheel(app.app / "wheels", "greet", "1.0")
     (app.app / "constraints.txt").write_text("greet<=2\n")
-    (app.app / "requirements.txt").write_text("--find-links ./wheels\n-c constraints.txt\nmylib @ file:./libs/mylib\n"
+    (app.app / "requirements.txt").write_text("--find-links ./wheels\n-c constraints.txt\n./libs/mylib\n"
                                               "greet\n")
     first = app.build()
     assert first.returncode == 0, first
