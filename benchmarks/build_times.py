@@ -1,11 +1,11 @@
-"""Build-time benchmark (not a test): cold build, no-change rebuild and one-requirement-changed rebuild for a
-Flask and a Django app, through the real bin/build (see tests/support/cnb_harness.py), with real pip installs.
+"""Build-time benchmark (not a test): a cold build, a no-change rebuild, then a requirement added, upgraded and
+removed (incremental rebuilds) for a Flask and a Django app, through the real bin/build (see
+tests/support/cnb_harness.py), with real pip installs; then the sizes of the launch layers (python, venv, web).
 
-Then a requirement is added, upgraded and removed (incremental rebuilds), and the sizes of the launch layers
-(python, venv, web) are printed. For each build it reports the wall time, the time spent in the app's own
-commands (pip, collectstatic, hooks: every "Running '...'" step, measured by the buildpack and logged as "Done (N.NNs)") and the buildpack's own
-time, the difference. Goals: a no-change rebuild runs no installer, and the buildpack's own work stays under
-1 second. Run with `scripts/benchmark`; it exits non-zero when a goal is missed.
+For each build it reports the wall time, the time spent in the app's own commands (pip, collectstatic, hooks: every
+"Running '...'" step, measured by the buildpack and logged as "Done (N.NNs)") and the buildpack's own time, the
+difference. Goals: a no-change rebuild runs no installer, the buildpack's own work stays under 1 second, and pip
+is not in the venv layer. Run with `scripts/benchmark`; it exits non-zero when a goal is missed.
 """
 
 from __future__ import annotations

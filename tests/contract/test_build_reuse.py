@@ -24,6 +24,8 @@ def _wheel(directory: Path, name: str, version: str, requires: tuple = ()) -> No
     directory.mkdir(parents=True, exist_ok=True)
     info = f"{name.replace('-', '_')}-{version}.dist-info"
     requires_dist = "".join(f"Requires-Dist: {r}\n" for r in requires)
+    extras = sorted({r.split("extra == '")[1].split("'")[0] for r in requires if "extra == '" in r})
+    requires_dist += "".join(f"Provides-Extra: {e}\n" for e in extras)
     files = {
         f"{name.replace('-', '_')}/__init__.py": f"VERSION = {version!r}\n",
         f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{requires_dist}",
@@ -66,7 +68,7 @@ def test_local_sources_find_links_constraints_config_and_build_image_take_effect
     # Nothing changed (build output and VCS data in the local project do not count): reused, and the log says
     # once which requirements keep their first install.
     app.restore_for_next_build()
-    (lib / "build" / "lib").mkdir(parents=True)
+    (lib / "build" / "lib").mkdir(parents=True, exist_ok=True)  # pip's setuptools build may have left it
     (lib / "build" / "lib" / "junk.py").write_text("x = 1\n")
     (lib / ".git").mkdir()
     (lib / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
