@@ -79,7 +79,8 @@ def read_optional_text(path: Path) -> Optional[str]:
 # stale: Python would rewrite them on the next import, changing the layer's contents, so an unchanged layer
 # could no longer be reused as the same image layer (and at launch, where layers are read-only, every start
 # would recompile). Hash-based, unchecked .pyc files are never rewritten.
-def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only_missing: bool = False) -> None:
+def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only_missing: bool = False,
+                     exclude: str = r"/(test|tests|idle_test)/") -> None:
     """Best effort: a file that does not compile (a deliberately broken test module) is not an error.
     `only_missing`: compile only the .py files without a .pyc for this interpreter (after an in-place update:
     what pip just installed; pip removes the .pyc files of what it uninstalls)."""
@@ -87,18 +88,16 @@ def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only
     if only_missing:
         tag = _cache_tag(python)
         missing = [str(path) for path in directory.rglob("*.py")
-                   if not _EXCLUDED.search(str(path))
+                   if not re.search(exclude, str(path))
                    and not (path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc").exists()]
         if not missing or not tag:
             return
         run_captured([*cmd, "-i", "-"], env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory,
                      input_text="\n".join(missing) + "\n")
         return
-    run_captured([*cmd, "-x", _EXCLUDED.pattern, str(directory)],
+    run_captured([*cmd, "-x", exclude, str(directory)],
                  env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory)
 
-
-_EXCLUDED = re.compile(r"/(test|tests|idle_test)/")
 
 
 def _cache_tag(python: Path) -> str:
