@@ -84,7 +84,8 @@ def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only
     """Best effort: a file that does not compile (a deliberately broken test module) is not an error.
     `only_missing`: compile only the .py files without a .pyc for this interpreter (after an in-place update:
     what pip just installed; pip removes the .pyc files of what it uninstalls)."""
-    cmd = [str(python), "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode", "unchecked-hash"]
+    # One process: on these 2-core machines compileall's process pool (-j 0) costs more than it saves.
+    cmd = [str(python), "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash"]
     if only_missing:
         tag = _cache_tag(python)
         missing = [str(path) for path in directory.rglob("*.py")
