@@ -135,8 +135,9 @@ class PythonBuildpack:
 
         self.out.header("Installing Python")
         bootstrap = ctx.env.get("PYTHON_BUILDPACK_BOOTSTRAP_ARCHIVE")
-        python_dir = install_python(layers_dir, self.out, build, ctx.target, Path(bootstrap) if bootstrap else None,
-                                    env={"PATH": env.get("PATH", "/usr/bin:/bin")})
+        python_dir, complete_python = install_python(layers_dir, self.out, build, ctx.target,
+                                                     Path(bootstrap) if bootstrap else None,
+                                                     env={"PATH": env.get("PATH", "/usr/bin:/bin")})
 
         self.out.header("Installing dependencies")
         manager = manager_choice.manager
@@ -182,6 +183,7 @@ class PythonBuildpack:
             run_default_assemble(plan, env, self.out)
         self.out.header("Configuring the web process")
         choice, gunicorn = self._web_server(app_dir, env, facts, choice, plan, gunicorn_config, uvicorn_worker_req)
+        complete_python()
         finish_venv(venv)
         write_venv_sbom(layers_dir, venv.path)
         processes = install_web_layer(

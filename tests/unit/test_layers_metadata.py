@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+from pathlib import Path
 
 import pytest
 from python_cnb.cnb.layer import LayerTypes, cached_layer, metadata_from_toml
@@ -161,3 +162,24 @@ def test_updatable_layer_keeps_its_contents_until_finished(tmp_path):
                          venv_layer.cache_invalidation_reasons, updatable=venv_layer.can_update_in_place)
     assert layer.updated and not layer.reused and (tmp_path / "venv" / "bin" / "python").exists()
     assert not (tmp_path / "venv.toml").exists()
+
+
+def test_background_compile_leaves_only_hash_based_bytecode(tmp_path):
+    import py_compile
+    import sys
+
+    from python_cnb.utils import compile_bytecode_in_background
+
+    (tmp_path / "kept.py").write_text("A = 1\n")
+    (tmp_path / "late.py").write_text("B = 2\n")
+    (tmp_path / "skipped").mkdir()
+    (tmp_path / "skipped" / "x.py").write_text("C = 3\n")
+    run = compile_bytecode_in_background(Path(sys.executable), tmp_path, {}, exclude=r"/skipped/")
+    run.process.wait()
+    # What an import running meanwhile writes: ordinary timestamp-based files, also where nothing is compiled.
+    tag = sys.implementation.cache_tag
+    py_compile.compile(str(tmp_path / "late.py"), cfile=str(tmp_path / "__pycache__" / f"late.{tag}.pyc"))
+    py_compile.compile(str(tmp_path / "skipped" / "x.py"))
+    run.wait()
+    flags = {p.name: int.from_bytes(p.read_bytes()[4:8], "little") for p in tmp_path.rglob("*.pyc")}
+    assert flags == {f"kept.{tag}.pyc": 1, f"late.{tag}.pyc": 1}
