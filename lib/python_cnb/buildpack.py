@@ -151,9 +151,10 @@ class PythonBuildpack:
         # rebuilds the environment.
         metadata = self._venv_metadata(ctx.buildpack_dir, app_dir, build, python_dir, manager_choice, env,
                                        " ".join(req for req in (gunicorn_req, uvicorn_worker_req) if req))
-        metadata = replace(metadata, build_image=build_image_description(
-            ctx.target.distro_name, ctx.target.distro_version, libc_version()))
         scan = project.scan_requirements(app_dir, env) if manager is PackageManager.PIP else None
+        metadata = replace(metadata, build_image=build_image_description(
+            ctx.target.distro_name, ctx.target.distro_version, libc_version()),
+            local_sources_sha256=scan.local_sources if scan is not None else "")
         installer = "pip" if manager.is_pip else manager.value
         url_includes = scan.url_includes if scan is not None else ()
         venv = prepare_venv(layers_dir, self.out, python_dir, metadata,
@@ -218,7 +219,7 @@ class PythonBuildpack:
             layer_format=VENV_LAYER_FORMAT, python_version=build.version, python_sha256=build.sha256,
             package_manager=manager.described, tool=tool, inputs=inputs, inputs_sha256=digest,
             index_settings_sha256=settings, pip_upgrade=manager.is_pip and is_truthy(env.get("PIP_UPGRADE", "")),
-            extra_requirements=extra, build_image="")
+            extra_requirements=extra, build_image="", local_sources_sha256="")
 
     def _s2i_environment(self, app_dir: Path) -> Dict[str, str]:
         text = read_optional_text(app_dir / ".s2i" / "environment")

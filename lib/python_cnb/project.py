@@ -89,12 +89,15 @@ class RequirementsScan:
     url_includes: Tuple[str, ...]  # requirement/constraint files included by URL (credentials masked)
     unpinned: Tuple[str, ...]  # requirements not pinned to one version (==, ===): they keep their first install
     requirements: Tuple[str, ...]  # the requirement lines that name a distribution (not constraints, not paths)
+    local_sources: str  # sha256 of the part of `digest` that is not requirement-file text: local project trees,
+    # --find-links contents, pip configuration files (an in-place update cannot follow those exactly)
 
 
 class _Walker:
     def __init__(self, app_dir: Path, digest: "hashlib._Hash") -> None:
         self.app_dir = app_dir
         self.digest = digest
+        self.local = hashlib.sha256()
         self.seen: Set[Path] = set()
         self.urls: List[str] = []
         self.unpinned: List[str] = []
@@ -142,6 +145,8 @@ class _Walker:
         if local is not None:
             self.digest.update(f"tree:{_rel(local, self.app_dir)}\n".encode())
             _hash_tree(local, self.digest)
+            self.local.update(f"tree:{_rel(local, self.app_dir)}\n".encode())
+            _hash_tree(local, self.local)
             return
         if constraints:
             return
@@ -160,8 +165,9 @@ class _Walker:
         value = value[len("file:"):] if value.startswith("file:") else value
         for candidate in (base / value, self.app_dir / value):
             if candidate.exists():
-                self.digest.update(f"find-links:{_rel(candidate, self.app_dir)}\n".encode())
-                _hash_tree(candidate, self.digest)
+                for digest in (self.digest, self.local):
+                    digest.update(f"find-links:{_rel(candidate, self.app_dir)}\n".encode())
+                    _hash_tree(candidate, digest)
                 return
         self.digest.update(f"find-links:{value}:<missing>\n".encode())
 
@@ -239,8 +245,9 @@ def _hash_pip_settings_files(app_dir: Path, env: Mapping[str, str], digest: "has
     for name in [*names, "pip.conf", "pip.ini"]:
         path = app_dir / name
         if path.is_file():
-            digest.update(f"pip-config:{name}\n".encode())
-            _hash_tree(path, digest)
+            for target in (digest, walker.local):
+                target.update(f"pip-config:{name}\n".encode())
+                _hash_tree(path, target)
 
 
 def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> RequirementsScan:  # noqa: B006
@@ -251,7 +258,8 @@ def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> Requirement
     walker.walk(app_dir / "requirements.txt")
     _hash_pip_settings_files(app_dir, env, digest, walker)
     return RequirementsScan(digest=digest.hexdigest(), url_includes=tuple(walker.urls),
-                            unpinned=tuple(dict.fromkeys(walker.unpinned)), requirements=tuple(walker.requirements))
+                            unpinned=tuple(dict.fromkeys(walker.unpinned)), requirements=tuple(walker.requirements),
+                            local_sources=walker.local.hexdigest())
 
 
 def dependency_inputs_digest(app_dir: Path, manager: PackageManager, lock_inputs: Sequence[str] = (),

@@ -95,12 +95,12 @@ def test_local_sources_find_links_constraints_config_and_build_image_take_effect
     assert REBUILT in fourth.output
     assert _versions(app, "greet") == ["greet-2.0.dist-info"]
 
-    # A constraint file.
+    # A constraint file (requirement-file text: the environment is updated in place).
     app.restore_for_next_build()
     (app.app / "constraints.txt").write_text("greet<2\n")
     fifth = app.build()
     assert fifth.returncode == 0, fifth
-    assert REBUILT in fifth.output
+    assert "Updating the cached virtual environment in place since:\n - The requirements files" in fifth.output
     assert _versions(app, "greet") == ["greet-1.0.dist-info"]
 
     # PIP_FIND_LINKS: the variable, then what its directory holds.

@@ -13,7 +13,7 @@ from python_cnb.layers import venv as venv_layer
 PY = python_layer.PythonLayerMetadata(1, "3.13.15", "a" * 64, "amd64", "debian", "12")
 VENV = venv_layer.VenvLayerMetadata(2, "3.13.15", "a" * 64, "pip install -r requirements.txt", "pip 25.2",
                                     "requirements.txt", "b" * 64, "c" * 64, False, "gunicorn==27.0.1",
-                                    "debian 12, glibc 2.36")
+                                    "debian 12, glibc 2.36", "e" * 64)
 TOOL = tools_layer.ToolLayerMetadata(1, "uv==0.13.9", "3.13.15", "a" * 64)
 
 

@@ -158,8 +158,14 @@ def test_non_editable_local_requirement_hashes_its_whole_tree(tmp_path):
             (lib / skipped).parent.mkdir(parents=True, exist_ok=True)
             (lib / skipped).write_text(spec)
         assert scan_requirements(tmp_path).digest == first, spec
+        local = scan_requirements(tmp_path).local_sources
         (lib / "mylib" / "__init__.py").write_text("VALUE = 2\n")
         assert scan_requirements(tmp_path).digest != first, spec
+        assert scan_requirements(tmp_path).local_sources != local, spec
+    (tmp_path / "requirements.txt").write_text("./libs/mylib\nsix==1.17.0\n")
+    local = scan_requirements(tmp_path).local_sources
+    (tmp_path / "requirements.txt").write_text("./libs/mylib\nsix==1.16.0\n")
+    assert scan_requirements(tmp_path).local_sources == local, "requirement text is not a local source"
 
 
 def test_editable_local_requirement_hashes_only_packaging_files(tmp_path):

@@ -53,6 +53,7 @@ class VenvLayerMetadata:
     pip_upgrade: bool
     extra_requirements: str  # what the buildpack adds for the web process ('gunicorn==27.0.1'), space-separated
     build_image: str  # the build image's distro and C library ('debian 12, glibc 2.36'): wheels built here need them
+    local_sources_sha256: str  # pip -r: local project trees, --find-links contents, pip config files ("" otherwise)
 
 
 def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -> List[str]:
@@ -69,6 +70,8 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
                            "configuration files they use) have changed")
         else:
             reasons.append(f"The dependency files ({new.inputs}) have changed")
+    elif old.local_sources_sha256 != new.local_sources_sha256:
+        reasons.append("The local projects, --find-links directories or pip configuration files have changed")
     if old.tool != new.tool:
         reasons.append(f"The installer has changed from {old.tool} to {new.tool}")
     if old.index_settings_sha256 != new.index_settings_sha256:
@@ -91,6 +94,7 @@ def can_update_in_place(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
     interpreter, pip, index settings and build image: installing what is new and removing what is no longer required
     gives the environment a fresh install would."""
     same = dataclasses.replace(old, inputs_sha256=new.inputs_sha256, extra_requirements=new.extra_requirements)
+    # local_sources_sha256 must match: pip keeps an installed local project or find-links wheel of the same version.
     return same == new and new.package_manager.startswith(_PIP_METHODS)
 
 
