@@ -14,12 +14,14 @@ from typing import Dict, List, Mapping
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
 from .errors import CollectstaticFailed, CommandFailed, LockfileOutOfDate
+from .layers.pip_tool import pip_command
 from .layers.venv import installed_distributions
 from .managers import get_manager
 from .managers.base import InstallPaths
 from .output import Output
 from .package_manager import PackageManager
-from .project import find_manage_py
+from .project import find_manage_py, scan_requirements
+from .requirement_graph import marker_env, read_distributions, required_closure, root_names
 from .utils import compile_bytecode, run_streamed
 
 __all__ = ["AssemblePlan", "is_truthy", "pip_env", "run_default_assemble"]
@@ -40,7 +42,9 @@ class AssemblePlan:
     tool_bin: str  # a lockfile tool's bin/ directory ("" for pip)
     tool_cache_dir: str  # that tool's cache layer ("" for pip)
     extra_requirements: str  # what the web process needs and the app may not list ('gunicorn==27.0.1'), or ""
+    pip_python: str  # the python of the build-only pip layer, which installs into venv_dir (pip --python)
     install: bool  # False when the cached venv was reused
+    update: bool = False  # install into the restored venv, then remove what is no longer required (pip paths)
 
     def dump(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
@@ -65,8 +69,7 @@ def pip_env(env: Mapping[str, str], venv_dir: Path, pip_cache_dir: Path) -> Dict
 
 
 def _pip(out: Output, plan: AssemblePlan, env: Mapping[str, str], args: list[str], hint: str = "") -> None:
-    venv = Path(plan.venv_dir)
-    cmd = [str(venv / "bin" / "python"), "-m", "pip", *args]
+    cmd = [*pip_command(Path(plan.pip_python), Path(plan.venv_dir)), *args]
     status = run_streamed(out, cmd, env=env, cwd=Path(plan.app_dir), shown="pip " + " ".join(args))
     if status != 0:
         raise CommandFailed(command="pip " + " ".join(args), exit_code=status, hint=hint)
@@ -85,25 +88,47 @@ def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output
         manager = PackageManager(plan.package_manager)
         if manager.is_pip:
             _pip_install(plan, run_env, out, manager)
+            if plan.update:
+                _add_extra_requirements(plan, run_env, out)
+                _remove_unrequired(plan, run_env, out, manager)
         else:
             if is_truthy(env.get("PIP_UPGRADE", "")):
                 out.step(f"PIP_UPGRADE is set, but ignored: {manager.value} installs this app's dependencies, not pip")
             _sync_lock(plan, run_env, out, manager)
         _add_extra_requirements(plan, run_env, out)
         for site_packages in sorted(venv.glob("lib/python3*/site-packages")):
-            compile_bytecode(venv / "bin" / "python", site_packages, run_env)
+            compile_bytecode(venv / "bin" / "python", site_packages, run_env, only_missing=plan.update)
     _collectstatic(app_dir, venv, run_env, out)
 
 
 def _pip_install(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
-    if is_truthy(run_env.get("PIP_UPGRADE", "")):
-        out.step("PIP_UPGRADE is set: upgrading pip, setuptools and wheel first")
-        _pip(out, plan, run_env, ["install", "--upgrade", "pip", "setuptools", "wheel"], PIP_HINT)
     # --no-compile: the venv is compiled once afterwards, with hash-based .pyc files (see compile_bytecode).
     if manager is PackageManager.PIP:
         _pip(out, plan, run_env, ["install", "--no-compile", "-r", "requirements.txt"], PIP_HINT)
     elif manager is PackageManager.PIP_PROJECT:
         _pip(out, plan, run_env, ["install", "--no-compile", "-e", "."], PIP_HINT)
+
+
+def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
+    """After an in-place update: uninstall what the requirements no longer pull in (directly or through
+    dependencies), then `pip check`: the environment must be the one a fresh install gives."""
+    venv = Path(plan.venv_dir)
+    env_markers = marker_env(venv)
+    requirements = list(scan_requirements(Path(plan.app_dir), run_env).requirements) \
+        if manager is PackageManager.PIP else []
+    installed = read_distributions(sorted(venv.glob("lib/python3*/site-packages")))
+    roots = root_names([*requirements, *plan.extra_requirements.split()], env_markers)
+    unused = sorted(set(installed) - required_closure(roots, installed, env_markers))
+    if unused:
+        out.step(f"Removing what the requirements no longer pull in: {', '.join(unused)}")
+        _pip(out, plan, run_env, ["uninstall", "--yes", *unused])
+    output: List[str] = []
+    cmd = [*pip_command(Path(plan.pip_python), venv), "check"]
+    status = run_streamed(out, cmd, env=run_env, cwd=Path(plan.app_dir), shown="pip check", capture=output)
+    if status != 0:
+        raise CommandFailed(command="pip check", exit_code=status,
+                            hint="The updated environment has conflicting requirements (listed above). Fix the "
+                                 "versions in the requirements, or rebuild with `pack build --clear-cache`.")
 
 
 def _sync_lock(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:

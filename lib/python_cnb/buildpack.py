@@ -35,16 +35,20 @@ from .errors import (
     render_error,
 )
 from .layers.pip_cache import prepare_cache, prepare_pip_cache
+from .layers.pip_tool import LAYER_FORMAT as PIP_TOOL_LAYER_FORMAT
+from .layers.pip_tool import PipToolMetadata, install_pip_tool, pip_command, write_pip_shim
 from .layers.python import install_python
 from .layers.tools import LAYER_FORMAT as TOOL_LAYER_FORMAT
 from .layers.tools import ToolLayerMetadata, install_tool
 from .layers.venv import LAYER_FORMAT as VENV_LAYER_FORMAT
 from .layers.venv import (
     VenvLayerMetadata,
+    build_image_description,
     bundled_pip_version,
     finish_venv,
     index_settings_digest,
     installed_distributions,
+    libc_version,
     prepare_venv,
 )
 from .layers.web import OLD_UVICORN_WORKER, UVICORN_WORKER, GunicornPlan, install_web_layer
@@ -149,8 +153,9 @@ class PythonBuildpack:
 
         self.out.header("Installing Python")
         bootstrap = ctx.env.get("PYTHON_BUILDPACK_BOOTSTRAP_ARCHIVE")
-        python_dir = install_python(layers_dir, self.out, build, ctx.target, Path(bootstrap) if bootstrap else None,
-                                    env={"PATH": env.get("PATH", "/usr/bin:/bin")})
+        python_dir, complete_python = install_python(layers_dir, self.out, build, ctx.target,
+                                                     Path(bootstrap) if bootstrap else None,
+                                                     env={"PATH": env.get("PATH", "/usr/bin:/bin")})
 
         self.out.header("Installing dependencies")
         manager = manager_choice.manager
@@ -165,9 +170,21 @@ class PythonBuildpack:
         # rebuilds the environment.
         metadata = self._venv_metadata(ctx.buildpack_dir, app_dir, build, python_dir, manager_choice, env,
                                        " ".join(req for req in (gunicorn_req, uvicorn_worker_req) if req))
+        scan = project.scan_requirements(app_dir, env) if manager is PackageManager.PIP else None
+        metadata = replace(metadata, build_image=build_image_description(
+            ctx.target.distro_name, ctx.target.distro_version, libc_version()),
+            local_sources_sha256=scan.local_sources if scan is not None else "")
         installer = "pip" if manager.is_pip else manager.value
-        venv = prepare_venv(layers_dir, self.out, python_dir, metadata, reusable=assemble_hook is None, env=env,
-                            installer=installer)
+        url_includes = scan.url_includes if scan is not None else ()
+        venv = prepare_venv(layers_dir, self.out, python_dir, metadata,
+                            reusable=assemble_hook is None and not url_includes, env=env, installer=installer,
+                            not_reusable_reason=f"The requirements include {', '.join(url_includes)} by URL, which "
+                            "may change at any time" if url_includes and assemble_hook is None else "",
+                            unpinned=scan.unpinned if scan is not None else ())
+        pip_python = install_pip_tool(
+            layers_dir, self.out, python_dir, PipToolMetadata(PIP_TOOL_LAYER_FORMAT, bundled_pip_version(python_dir),
+                                                              build.version, build.sha256),
+            upgrade=metadata.pip_upgrade, needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir))
         tool_bin = tool_cache = ""
         if not manager.is_pip:
             tool_requirement = read_pin(ctx.buildpack_dir, get_manager(manager.value).pin)
@@ -178,7 +195,8 @@ class PythonBuildpack:
             tool_cache = str(prepare_cache(layers_dir, self.out, f"{manager.value}-cache", f"{manager.value} cache"))
         plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
                             package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
-                            extra_requirements=gunicorn_req, install=not venv.reused)
+                            extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused,
+                            update=venv.updated)
         if assemble_hook is not None:
             self._run_assemble_hook(assemble_hook, plan, env, root)
         else:
@@ -187,6 +205,7 @@ class PythonBuildpack:
         choice, gunicorn = self._web_server(app_dir, env, facts, choice, plan, gunicorn_config, uvicorn_worker_req,
                                             s2i_variables.named("GUNICORN_APP_MODULE"))
         migrate_dir = self._migrate_dir(app_dir, venv.path)
+        complete_python()
         finish_venv(venv)
         write_venv_sbom(layers_dir, venv.path)
         processes = install_web_layer(
@@ -212,7 +231,7 @@ class PythonBuildpack:
             tool = f"pip {bundled_pip_version(python_dir)} (bundled with Python)"
             inputs = {PackageManager.PIP: "requirements.txt", PackageManager.PIP_PROJECT: "setup.py, setup.cfg and "
                       "pyproject.toml"}.get(manager, "none")
-            digest = project.dependency_inputs_digest(app_dir, manager)
+            digest = project.dependency_inputs_digest(app_dir, manager, env=env)
             settings = index_settings_digest(env)
         else:
             lock_tool = get_manager(manager.value)
@@ -224,7 +243,7 @@ class PythonBuildpack:
             layer_format=VENV_LAYER_FORMAT, python_version=build.version, python_sha256=build.sha256,
             package_manager=manager.described, tool=tool, inputs=inputs, inputs_sha256=digest,
             index_settings_sha256=settings, pip_upgrade=manager.is_pip and is_truthy(env.get("PIP_UPGRADE", "")),
-            extra_requirements=extra)
+            extra_requirements=extra, build_image="", local_sources_sha256="")
 
     def _s2i_environment(self, app_dir: Path) -> Dict[str, str]:
         text = read_optional_text(app_dir / ".s2i" / "environment")
@@ -420,7 +439,7 @@ class PythonBuildpack:
                       "list: adding it")
         run_env = pip_env(env, venv_dir, Path(plan.pip_cache_dir))
         args = ["install", "--no-compile", requirement]
-        status = run_streamed(self.out, [str(venv_dir / "bin" / "python"), "-m", "pip", *args], env=run_env,
+        status = run_streamed(self.out, [*pip_command(Path(plan.pip_python), venv_dir), *args], env=run_env,
                               cwd=Path(plan.app_dir), shown="pip " + " ".join(args))
         if status != 0:
             raise CommandFailed(command="pip " + " ".join(args), exit_code=status)
@@ -492,6 +511,9 @@ class PythonBuildpack:
             script.chmod(0o755)
             cmd = [str(script)] if text.startswith("#!") else ["/bin/sh", str(script)]
             hook_env = pip_env(env, Path(plan.venv_dir), Path(plan.pip_cache_dir))
+            # `pip install` in the hook installs into the app's environment with the build-only pip.
+            shims = write_pip_shim(tmp_dir / "bin", Path(plan.pip_python), Path(plan.venv_dir))
+            hook_env["PATH"] = f"{shims}:{hook_env['PATH']}"
             status = run_streamed(self.out, cmd, env=hook_env, cwd=cwd, shown=".s2i/bin/assemble")
         if status != 0:
             raise HookFailed(hook=".s2i/bin/assemble", exit_code=status)

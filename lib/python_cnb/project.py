@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Set
+from typing import Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from .errors import FileReadError
 from .package_manager import PackageManager
+from .redact import redact
 from .utils import read_optional_text
 
-__all__ = ["dependency_inputs_digest", "find_manage_py", "read_requirements_file"]
+__all__ = ["RequirementsScan", "dependency_inputs_digest", "find_manage_py", "read_requirements_file",
+           "scan_requirements"]
 
 _PROJECT_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".s2i", "staticfiles", "static"}
@@ -25,7 +29,7 @@ _EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s+|=)(?P<path>\S+)")
 
 def _local_path(spec: str, base: Path) -> Optional[Path]:
     """A requirement that names a local directory ('.', './pkg', 'file:../x'), resolved against base."""
-    spec = spec.split("#", 1)[0].split("[", 1)[0].strip()
+    spec = spec.split(";", 1)[0].split("#", 1)[0].split("[", 1)[0].strip()
     if spec.startswith("file://"):
         spec = spec[len("file://"):]
     elif spec.startswith("file:"):
@@ -64,27 +68,154 @@ def _resolve(path: Path, shown: str) -> Path:
                             "itself") from None
 
 
-def _walk(path: Path, digest: "hashlib._Hash", seen: Set[Path], app_dir: Path) -> None:
-    resolved = _resolve(path, str(path.relative_to(app_dir)) if path.is_relative_to(app_dir) else str(path))
-    if resolved in seen:
-        return
-    seen.add(resolved)
-    text = read_requirements_file(path)
-    digest.update(f"file:{_rel(path, app_dir)}\n".encode())
-    if text is None:
-        digest.update(b"<missing>\n")
-        return
-    digest.update(text.encode())
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
+_FIND_LINKS = re.compile(r"^(?:-f|--find-links)(?:\s+|=)(?P<path>\S+)")
+_NAME_AT_URL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*@\s*(?P<url>\S+)")
+_PINNED = re.compile(r"===?\s*[^\s,;*]+\s*(?:;|$)")
+_REQ_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
+# What a local project's tree holds besides its sources: build output, VCS data and bytecode.
+_TREE_SKIP_DIRS = {"build", "dist", "__pycache__", ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".eggs",
+                   ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+
+
+def _is_url(value: str) -> bool:
+    return "://" in value and not value.startswith("file:")
+
+
+@dataclass(frozen=True)
+class RequirementsScan:
+    """What the pip path's reuse rules need from requirements.txt and what it includes."""
+
+    digest: str
+    url_includes: Tuple[str, ...]  # requirement/constraint files included by URL (credentials masked)
+    unpinned: Tuple[str, ...]  # requirements not pinned to one version (==, ===): they keep their first install
+    requirements: Tuple[str, ...]  # the requirement lines that name a distribution (not constraints, not paths)
+    local_sources: str  # sha256 of the part of `digest` that is not requirement-file text: local project trees,
+    # --find-links contents, pip configuration files (an in-place update cannot follow those exactly)
+
+
+class _Walker:
+    def __init__(self, app_dir: Path, digest: "hashlib._Hash") -> None:
+        self.app_dir = app_dir
+        self.digest = digest
+        self.local = hashlib.sha256()
+        self.seen: Set[Path] = set()
+        self.urls: List[str] = []
+        self.unpinned: List[str] = []
+        self.requirements: List[str] = []
+
+    def walk(self, path: Path, constraints: bool = False) -> None:
+        resolved = _resolve(path, str(path.relative_to(self.app_dir)) if path.is_relative_to(self.app_dir)
+                            else str(path))
+        if resolved in self.seen:
+            return
+        self.seen.add(resolved)
+        text = read_requirements_file(path)
+        self.digest.update(f"file:{_rel(path, self.app_dir)}\n".encode())
+        if text is None:
+            self.digest.update(b"<missing>\n")
+            return
+        self.digest.update(text.encode())
+        for line in _logical_lines(text):
+            self._line(line, path.parent, constraints)
+
+    def _line(self, line: str, base: Path, constraints: bool) -> None:
         option = _OPTION_FILE.match(line)
         if option:
-            _walk(path.parent / option.group("path"), digest, seen, app_dir)
-            continue
+            target = option.group("path")
+            if _is_url(target):
+                self.urls.append(redact(target))
+            else:
+                self.walk(base / target[len("file:"):] if target.startswith("file:") else base / target,
+                          constraints or line.startswith(("-c", "--constraint")))
+            return
+        links = _FIND_LINKS.match(line)
+        if links:
+            self.find_links(links.group("path"), base)
+            return
         editable = _EDITABLE.match(line)
-        local = _local_path(editable.group("path") if editable else line, path.parent)
+        if editable:
+            local = _local_path(editable.group("path"), base)
+            if local is not None:
+                _hash_project(local, self.digest, self.app_dir)  # its code is imported from where it is
+            return
+        if line.startswith("-"):
+            return  # other options (--index-url, --pre, ...) are part of the file's text, hashed above
+        at_url = _NAME_AT_URL.match(line)
+        local = _local_path(at_url.group("url") if at_url else line, base)
         if local is not None:
-            _hash_project(local, digest, app_dir)
+            self.digest.update(f"tree:{_rel(local, self.app_dir)}\n".encode())
+            _hash_tree(local, self.digest)
+            self.local.update(f"tree:{_rel(local, self.app_dir)}\n".encode())
+            _hash_tree(local, self.local)
+            return
+        if constraints:
+            return
+        if at_url is not None or "://" not in line:
+            self.requirements.append(line)
+        if at_url is None and "://" not in line and not _PINNED.search(line):
+            name = _REQ_NAME.match(line)
+            if name:
+                self.unpinned.append(name.group(0))
+
+    def find_links(self, value: str, base: Path) -> None:
+        """A local --find-links directory (or file): what it holds decides what gets installed."""
+        if _is_url(value):
+            return
+        value = value[len("file://"):] if value.startswith("file://") else value
+        value = value[len("file:"):] if value.startswith("file:") else value
+        for candidate in (base / value, self.app_dir / value):
+            if candidate.exists():
+                for digest in (self.digest, self.local):
+                    digest.update(f"find-links:{_rel(candidate, self.app_dir)}\n".encode())
+                    _hash_tree(candidate, digest)
+                return
+        self.digest.update(f"find-links:{value}:<missing>\n".encode())
+
+
+def _logical_lines(text: str) -> Iterator[str]:
+    """Lines as pip reads them: comments removed, backslash continuations joined, blank lines dropped."""
+    pending = ""
+    for raw in text.splitlines():
+        line = raw if not raw.lstrip().startswith("#") else ""
+        line = line.split(" #", 1)[0].split("\t#", 1)[0]
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1]
+            continue
+        line = (pending + line).strip()
+        pending = ""
+        if line:
+            yield line
+    if pending.strip():
+        yield pending.strip()
+
+
+def _hash_tree(root: Path, digest: "hashlib._Hash") -> None:
+    """Paths, executable bits, link targets and contents under root, sorted; build output, VCS folders,
+    *.egg-info and __pycache__ skipped (a local build leaves them, and they do not change what gets installed)."""
+    if root.is_file():
+        digest.update(b"F")
+        digest.update(root.read_bytes())
+        return
+    if not root.is_dir():
+        digest.update(b"<missing>\n")
+        return
+    for current, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _TREE_SKIP_DIRS and not d.endswith(".egg-info"))
+        for name in sorted(files):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = Path(current) / name
+            digest.update(f"\0{path.relative_to(root)}\0".encode())
+            try:
+                if path.is_symlink():
+                    digest.update(b"L" + os.readlink(path).encode())
+                else:
+                    digest.update(b"X" if os.access(path, os.X_OK) else b"F")
+                    with path.open("rb") as handle:
+                        for chunk in iter(lambda: handle.read(1 << 20), b""):
+                            digest.update(chunk)
+            except OSError as exc:
+                raise FileReadError(path=str(path), reason=exc.strerror or str(exc)) from None
 
 
 def _rel(path: Path, app_dir: Path) -> str:
@@ -103,17 +234,47 @@ def _hash_project(directory: Path, digest: "hashlib._Hash", app_dir: Path) -> No
             digest.update(text.encode())
 
 
-def dependency_inputs_digest(app_dir: Path, manager: PackageManager, lock_inputs: Sequence[str] = ()) -> str:
+def _hash_pip_settings_files(app_dir: Path, env: Mapping[str, str], digest: "hashlib._Hash",
+                             walker: "_Walker") -> None:
+    """PIP_FIND_LINKS directories, the PIP_CONFIG_FILE and a pip.conf/pip.ini the app ships: their contents
+    change what pip installs without any variable changing."""
+    for value in env.get("PIP_FIND_LINKS", "").split():
+        walker.find_links(value, app_dir)
+    config = env.get("PIP_CONFIG_FILE", "").strip()
+    names = [config] if config and config != os.devnull else []
+    for name in [*names, "pip.conf", "pip.ini"]:
+        path = app_dir / name
+        if path.is_file():
+            for target in (digest, walker.local):
+                target.update(f"pip-config:{name}\n".encode())
+                _hash_tree(path, target)
+
+
+def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> RequirementsScan:  # noqa: B006
+    """requirements.txt with what it includes (-r/-c), the local projects it installs (non-editable: the whole
+    tree; editable: the packaging files), --find-links directories, and pip's settings files."""
+    digest = hashlib.sha256(PackageManager.PIP.name.encode())
+    walker = _Walker(app_dir, digest)
+    walker.walk(app_dir / "requirements.txt")
+    _hash_pip_settings_files(app_dir, env, digest, walker)
+    return RequirementsScan(digest=digest.hexdigest(), url_includes=tuple(walker.urls),
+                            unpinned=tuple(dict.fromkeys(walker.unpinned)), requirements=tuple(walker.requirements),
+                            local_sources=walker.local.hexdigest())
+
+
+def dependency_inputs_digest(app_dir: Path, manager: PackageManager, lock_inputs: Sequence[str] = (),
+                             env: Mapping[str, str] = {}) -> str:  # noqa: B006
     """sha256 over what decides the environment besides the interpreter, the tool and the index settings.
 
-    pip -r: requirements.txt, the files it includes (-r/-c) and the packaging files of local projects it installs
-    (-e ., ./pkg). pip -e .: the app's packaging files. A lockfile tool: `lock_inputs` (its lockfile and project file).
-    The app's own code is not part of it: editable installs import it from the app dir."""
-    digest = hashlib.sha256(manager.name.encode())
+    pip -r: see scan_requirements. pip -e .: the app's packaging files and pip's settings files. A lockfile tool:
+    `lock_inputs` (its lockfile and project file). The app's own code is not part of it: editable installs import it
+    from the app dir."""
     if manager is PackageManager.PIP:
-        _walk(app_dir / "requirements.txt", digest, set(), app_dir)
-    elif manager is PackageManager.PIP_PROJECT:
+        return scan_requirements(app_dir, env).digest
+    digest = hashlib.sha256(manager.name.encode())
+    if manager is PackageManager.PIP_PROJECT:
         _hash_project(app_dir, digest, app_dir)
+        _hash_pip_settings_files(app_dir, env, digest, _Walker(app_dir, digest))
     for name in lock_inputs:
         text = read_optional_text(app_dir / name)
         digest.update(f"file:{name}\n".encode())

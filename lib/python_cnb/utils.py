@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shlex
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping, Optional, Sequence
 
 from .errors import CommandNotFound, FileReadError
 from .output import Output
 
-__all__ = ["display_command", "read_optional_text", "run_captured", "run_streamed", "sha256_file"]
+__all__ = ["BackgroundCompile", "compile_bytecode", "compile_bytecode_in_background", "display_command",
+           "read_optional_text", "run_captured", "run_streamed", "sha256_file"]
 
 
 def display_command(cmd: Sequence[str]) -> str:
@@ -43,12 +46,13 @@ def run_streamed(out: Output, cmd: Sequence[str], *, env: Mapping[str, str], cwd
     return status
 
 
-def run_captured(cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_captured(cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path,
+                 input_text: Optional[str] = None) -> subprocess.CompletedProcess[str]:
     """Run an internal probe and return its output (not logged)."""
     try:
         return subprocess.run(  # noqa: S603
             list(cmd), env=dict(env), cwd=cwd, capture_output=True, text=True, check=False,
-            stdin=subprocess.DEVNULL,
+            **({"input": input_text} if input_text is not None else {"stdin": subprocess.DEVNULL}),
         )
     except OSError as exc:
         raise CommandNotFound(command=display_command(cmd), reason=exc.strerror or str(exc)) from None
@@ -77,10 +81,82 @@ def read_optional_text(path: Path) -> Optional[str]:
 # stale: Python would rewrite them on the next import, changing the layer's contents, so an unchanged layer
 # could no longer be reused as the same image layer (and at launch, where layers are read-only, every start
 # would recompile). Hash-based, unchecked .pyc files are never rewritten.
-def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str]) -> None:
-    """Best effort: a file that does not compile (a deliberately broken test module) is not an error."""
-    run_captured(
-        [str(python), "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode", "unchecked-hash",
-         "-x", r"/(test|tests|idle_test)/", str(directory)],
-        env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory,
-    )
+def _compile_cmd(python: Path) -> List[str]:
+    # One process: on these 2-core machines compileall's process pool (-j 0) costs more than it saves.
+    return [str(python), "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash"]
+
+
+def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only_missing: bool = False,
+                     exclude: str = r"/(test|tests|idle_test)/") -> None:
+    """Best effort: a file that does not compile (a deliberately broken test module) is not an error.
+    `only_missing`: compile only the .py files without a .pyc for this interpreter (after an in-place update:
+    what pip just installed; pip removes the .pyc files of what it uninstalls)."""
+    cmd = _compile_cmd(python)
+    if only_missing:
+        tag = _cache_tag(python)
+        missing = [str(path) for path in directory.rglob("*.py")
+                   if not re.search(exclude, str(path))
+                   and not (path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc").exists()]
+        if not missing or not tag:
+            return
+        run_captured([*cmd, "-i", "-"], env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory,
+                     input_text="\n".join(missing) + "\n")
+        return
+    run_captured([*cmd, "-x", exclude, str(directory)],
+                 env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory)
+
+
+
+def _cache_tag(python: Path) -> str:
+    """'cpython-312', from the venv's lib/python3.X directory name."""
+    for lib in (python.parent.parent / "lib").glob("python3.*"):
+        return "cpython-" + lib.name[len("python"):].replace(".", "")
+    return ""
+
+
+@dataclass
+class BackgroundCompile:
+    """A compileall run that overlaps with other work (the dependency install). Whatever runs the same interpreter
+    meanwhile may write ordinary (timestamp) .pyc files: `wait()` replaces those, so the result is the same as a
+    compile that ran alone."""
+
+    process: "subprocess.Popen[bytes]"
+    python: Path
+    directory: Path
+    env: Mapping[str, str]
+    exclude: str
+
+    def wait(self) -> None:
+        self.process.wait()
+        again: List[str] = []
+        for pyc in self.directory.rglob("__pycache__/*.pyc"):
+            if ".opt-" in pyc.name:
+                continue
+            try:
+                with pyc.open("rb") as handle:
+                    flags = int.from_bytes(handle.read(8)[4:8], "little")
+            except OSError:
+                continue
+            if flags == 1:  # hash-based, unchecked: what compile_bytecode writes
+                continue
+            source = pyc.parent.parent / (pyc.name.split(".", 1)[0] + ".py")
+            if source.is_file() and not re.search(self.exclude, str(source)):
+                again.append(str(source))
+            else:
+                pyc.unlink(missing_ok=True)
+        if again:
+            run_captured(_compile_cmd(self.python) + ["-i", "-"], env={**self.env, "PYTHONDONTWRITEBYTECODE": "1"},
+                         cwd=self.directory, input_text="\n".join(again) + "\n")
+
+
+def compile_bytecode_in_background(python: Path, directory: Path, env: Mapping[str, str],
+                                   exclude: str) -> BackgroundCompile:
+    """compile_bytecode, started and not waited for: call `wait()` before the directory's layer is finished."""
+    cmd = _compile_cmd(python) + ["-x", exclude, str(directory)]
+    try:
+        process = subprocess.Popen(  # noqa: S603
+            cmd, env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        raise CommandNotFound(command=display_command(cmd), reason=exc.strerror or str(exc)) from None
+    return BackgroundCompile(process, python, directory, env, exclude)

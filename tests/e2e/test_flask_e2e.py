@@ -78,7 +78,7 @@ def test_flask_image_rebuilds_and_runtime_knobs(pack):
     assert "Using cached Python 3.12.1" in third.output
     assert "Reusing layer 'python-cnb/python:python'" in third.output
     assert "Reusing layer 'python-cnb/python:web'" in third.output
-    assert "Discarding cached virtual environment since:\n - The requirements files" in third.output
+    assert "Updating the cached virtual environment in place since:\n - The requirements files" in third.output
     assert "Adding layer 'python-cnb/python:venv'" in third.output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from Flask"

@@ -98,6 +98,7 @@ class CnbApp:
     platform_env: Dict[str, str] = field(default_factory=dict)
     user: Optional[pwd.struct_passwd] = field(default_factory=_test_user)
     build_path: str = BASE_PATH  # PATH of the build image
+    distro_version: str = "12"  # CNB_TARGET_DISTRO_VERSION of the build image
 
     @property
     def app(self) -> Path:
@@ -131,7 +132,7 @@ class CnbApp:
         env = {k: os.environ[k] for k in PASSTHROUGH if k in os.environ}
         env.update(PATH=self.build_path, HOME=str(self.home), CNB_BUILDPACK_DIR=str(self.buildpack_dir),
                    CNB_PLATFORM_DIR=str(self.platform), CNB_TARGET_OS="linux", CNB_TARGET_ARCH="amd64",
-                   CNB_TARGET_DISTRO_NAME="debian", CNB_TARGET_DISTRO_VERSION="12")
+                   CNB_TARGET_DISTRO_NAME="debian", CNB_TARGET_DISTRO_VERSION=self.distro_version)
         return env
 
     def _write_platform_env(self) -> Dict[str, str]:

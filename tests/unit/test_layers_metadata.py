@@ -1,6 +1,8 @@
 """Every metadata field has an invalidation reason, and an unchanged layer has none."""
 
 import dataclasses
+import os
+from pathlib import Path
 
 import pytest
 from python_cnb.cnb.layer import LayerTypes, cached_layer, metadata_from_toml
@@ -10,7 +12,8 @@ from python_cnb.layers import venv as venv_layer
 
 PY = python_layer.PythonLayerMetadata(1, "3.13.15", "a" * 64, "amd64", "debian", "12")
 VENV = venv_layer.VenvLayerMetadata(2, "3.13.15", "a" * 64, "pip install -r requirements.txt", "pip 25.2",
-                                    "requirements.txt", "b" * 64, "c" * 64, False, "gunicorn==27.0.1")
+                                    "requirements.txt", "b" * 64, "c" * 64, False, "gunicorn==27.0.1",
+                                    "debian 12, glibc 2.36", "e" * 64)
 TOOL = tools_layer.ToolLayerMetadata(1, "uv==0.13.9", "3.13.15", "a" * 64)
 
 
@@ -97,3 +100,86 @@ def test_cached_layer_not_reusable_gives_the_reason(tmp_path):
     _layer(tmp_path, VENV).finish()
     hooked = _layer(tmp_path, VENV, reusable=False, not_reusable_reason="a hook")
     assert not hooked.reused and hooked.reasons == ("a hook",)
+
+
+def test_build_image_reason_names_both_images():
+    new = dataclasses.replace(VENV, build_image="ubuntu 24.04, glibc 2.39")
+    assert venv_layer.cache_invalidation_reasons(VENV, new) == [
+        "The build image has changed (from debian 12, glibc 2.36 to ubuntu 24.04, glibc 2.39)"]
+
+
+def test_build_image_description_reads_the_c_library():
+    libc = venv_layer.libc_version()
+    assert libc.startswith("glibc 2."), libc
+    assert venv_layer.build_image_description("debian", "12", libc) == f"debian 12, {libc}"
+    assert venv_layer.build_image_description("", "", "musl") == "unknown distro, musl"
+
+
+def test_unpinned_note_names_them_and_the_refresh():
+    note = venv_layer.unpinned_note(["flask", "six"])
+    assert "flask, six" in note and "pack build --clear-cache" in note
+
+
+def test_pip_tool_layer_reasons():
+    from python_cnb.layers import pip_tool
+
+    base = pip_tool.PipToolMetadata(1, "25.2", "3.13.15", "a" * 64)
+    assert pip_tool.cache_invalidation_reasons(base, base) == []
+    for field in dataclasses.fields(base):
+        changed = dataclasses.replace(base, **{field.name: _changed(getattr(base, field.name))})
+        assert pip_tool.cache_invalidation_reasons(base, changed), field.name
+
+
+def test_pip_shim_runs_the_build_only_pip_against_the_venv(tmp_path):
+    from python_cnb.layers import pip_tool
+
+    shims = pip_tool.write_pip_shim(tmp_path / "bin", tmp_path / "pip" / "python", tmp_path / "venv")
+    text = (shims / "pip").read_text()
+    assert text == (f"#!/bin/sh\nexec '{tmp_path}/pip/python' '-m' 'pip' '--python' '{tmp_path}/venv/bin/python' "
+                    '"$@"\n')
+    assert os.access(shims / "pip3", os.X_OK)
+
+
+def test_only_requirement_changes_on_pip_paths_update_in_place():
+    assert venv_layer.can_update_in_place(VENV, dataclasses.replace(VENV, inputs_sha256="d" * 64))
+    assert venv_layer.can_update_in_place(VENV, dataclasses.replace(VENV, extra_requirements=""))
+    for field in dataclasses.fields(VENV):
+        if field.name in ("inputs_sha256", "extra_requirements"):
+            continue
+        changed = dataclasses.replace(VENV, inputs_sha256="d" * 64,
+                                      **{field.name: _changed(getattr(VENV, field.name))})
+        assert not venv_layer.can_update_in_place(VENV, changed), field.name
+    uv = dataclasses.replace(VENV, package_manager="uv sync (uv.lock)")
+    assert not venv_layer.can_update_in_place(uv, dataclasses.replace(uv, inputs_sha256="d" * 64))
+
+
+def test_updatable_layer_keeps_its_contents_until_finished(tmp_path):
+    _layer(tmp_path, VENV).finish()
+    (tmp_path / "venv" / "bin").mkdir(parents=True)
+    (tmp_path / "venv" / "bin" / "python").write_text("")
+    new = dataclasses.replace(VENV, inputs_sha256="d" * 64)
+    layer = cached_layer(tmp_path, "venv", LayerTypes(launch=True, build=True, cache=True), new,
+                         venv_layer.cache_invalidation_reasons, updatable=venv_layer.can_update_in_place)
+    assert layer.updated and not layer.reused and (tmp_path / "venv" / "bin" / "python").exists()
+    assert not (tmp_path / "venv.toml").exists()
+
+
+def test_background_compile_leaves_only_hash_based_bytecode(tmp_path):
+    import py_compile
+    import sys
+
+    from python_cnb.utils import compile_bytecode_in_background
+
+    (tmp_path / "kept.py").write_text("A = 1\n")
+    (tmp_path / "late.py").write_text("B = 2\n")
+    (tmp_path / "skipped").mkdir()
+    (tmp_path / "skipped" / "x.py").write_text("C = 3\n")
+    run = compile_bytecode_in_background(Path(sys.executable), tmp_path, {}, exclude=r"/skipped/")
+    run.process.wait()
+    # What an import running meanwhile writes: ordinary timestamp-based files, also where nothing is compiled.
+    tag = sys.implementation.cache_tag
+    py_compile.compile(str(tmp_path / "late.py"), cfile=str(tmp_path / "__pycache__" / f"late.{tag}.pyc"))
+    py_compile.compile(str(tmp_path / "skipped" / "x.py"))
+    run.wait()
+    flags = {p.name: int.from_bytes(p.read_bytes()[4:8], "little") for p in tmp_path.rglob("*.pyc")}
+    assert flags == {f"kept.{tag}.pyc": 1, f"late.{tag}.pyc": 1}

@@ -5,7 +5,7 @@ from python_cnb import detect
 from python_cnb.cnb import toml_io
 from python_cnb.errors import _RENDERERS, BuildpackError, FileReadError, render_error
 from python_cnb.package_manager import PackageManager
-from python_cnb.project import dependency_inputs_digest, find_manage_py, read_requirements_file
+from python_cnb.project import dependency_inputs_digest, find_manage_py, read_requirements_file, scan_requirements
 from python_cnb.tool_versions import gunicorn_requirement
 
 REPO = Path(__file__).resolve().parents[2]
@@ -137,3 +137,74 @@ def test_unexpected_errors_say_they_are_bugs():
     title, body = render_error(ValueError("boom"))
     assert title == "Internal buildpack error"
     assert "This is a bug in the buildpack" in body and "ValueError: boom" in body
+
+
+def _lib(root, name="mylib"):
+    lib = root / "libs" / name
+    (lib / name).mkdir(parents=True)
+    (lib / "pyproject.toml").write_text(f"[project]\nname = '{name}'\nversion = '1'\n")
+    (lib / name / "__init__.py").write_text("VALUE = 1\n")
+    return lib
+
+
+def test_non_editable_local_requirement_hashes_its_whole_tree(tmp_path):
+    lib = _lib(tmp_path)
+    for spec in ("./libs/mylib", "mylib @ file:./libs/mylib", "mylib[extra] @ file:./libs/mylib ; python_version>'3'"):
+        (lib / "mylib" / "__init__.py").write_text("VALUE = 1\n")
+        (tmp_path / "requirements.txt").write_text(spec + "\n")
+        first = scan_requirements(tmp_path).digest
+        for skipped in ("build/lib/mylib/x.py", "dist/mylib-1.tar.gz", "mylib.egg-info/PKG-INFO",
+                        ".git/HEAD", "mylib/__pycache__/x.pyc"):
+            (lib / skipped).parent.mkdir(parents=True, exist_ok=True)
+            (lib / skipped).write_text(spec)
+        assert scan_requirements(tmp_path).digest == first, spec
+        local = scan_requirements(tmp_path).local_sources
+        (lib / "mylib" / "__init__.py").write_text("VALUE = 2\n")
+        assert scan_requirements(tmp_path).digest != first, spec
+        assert scan_requirements(tmp_path).local_sources != local, spec
+    (tmp_path / "requirements.txt").write_text("./libs/mylib\nsix==1.17.0\n")
+    local = scan_requirements(tmp_path).local_sources
+    (tmp_path / "requirements.txt").write_text("./libs/mylib\nsix==1.16.0\n")
+    assert scan_requirements(tmp_path).local_sources == local, "requirement text is not a local source"
+
+
+def test_editable_local_requirement_hashes_only_packaging_files(tmp_path):
+    lib = _lib(tmp_path)
+    (tmp_path / "requirements.txt").write_text("-e ./libs/mylib\n")
+    first = scan_requirements(tmp_path).digest
+    (lib / "mylib" / "__init__.py").write_text("VALUE = 2\n")
+    assert scan_requirements(tmp_path).digest == first
+
+
+def test_find_links_constraints_and_pip_config_change_the_digest(tmp_path):
+    (tmp_path / "wheels").mkdir()
+    (tmp_path / "links").mkdir()
+    (tmp_path / "requirements.txt").write_text("--find-links ./wheels\n-c constraints.txt\nflask\n")
+    (tmp_path / "constraints.txt").write_text("flask<3\n")
+    env = {"PIP_FIND_LINKS": "links https://example.com/simple", "PIP_CONFIG_FILE": "conf/pip.conf"}
+    digests = [scan_requirements(tmp_path, env).digest]
+    (tmp_path / "wheels" / "a-1-py3-none-any.whl").write_bytes(b"1")
+    digests.append(scan_requirements(tmp_path, env).digest)
+    (tmp_path / "links" / "b-1-py3-none-any.whl").write_bytes(b"1")
+    digests.append(scan_requirements(tmp_path, env).digest)
+    (tmp_path / "constraints.txt").write_text("flask<2\n")
+    digests.append(scan_requirements(tmp_path, env).digest)
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "pip.conf").write_text("[global]\npre = true\n")
+    digests.append(scan_requirements(tmp_path, env).digest)
+    (tmp_path / "pip.conf").write_text("[global]\npre = true\n")
+    digests.append(scan_requirements(tmp_path, env).digest)
+    assert len(set(digests)) == len(digests)
+    assert dependency_inputs_digest(tmp_path, PackageManager.PIP, env=env) == digests[-1]
+
+
+def test_url_includes_and_unpinned_names(tmp_path):
+    (tmp_path / "requirements.txt").write_text(
+        "-r https://user:secretpassword@example.com/base.txt\n-c base.txt\nflask==3.0.0\nsix>=1 \\\n  # c\n"
+        "Django ~= 5.0\nrequests\n./libs/x\nurllib3 @ https://example.com/u.whl\n"
+        "gunicorn===23.0.0 ; python_version>'3'\n"
+        "# a comment\n--pre\n")
+    (tmp_path / "base.txt").write_text("attrs\n")
+    scan = scan_requirements(tmp_path)
+    assert scan.url_includes == ("https://****@example.com/base.txt",)
+    assert scan.unpinned == ("six", "Django", "requests")

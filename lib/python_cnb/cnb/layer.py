@@ -57,11 +57,16 @@ class Layer:
     def has_contents(self) -> bool:
         return self.path.is_dir()
 
-    def reset(self) -> Path:
-        """Forget the layer (toml first, so no half state is ever described) and return an empty dir."""
+    def forget(self) -> None:
+        """Remove the description (toml, SBOM) and keep the contents: a build that dies while changing them leaves
+        nothing a later build trusts."""
         self.toml_path.unlink(missing_ok=True)
         for sbom in self.layers_dir.glob(f"{self.name}.sbom.*.json"):
             sbom.unlink()
+
+    def reset(self) -> Path:
+        """Forget the layer (toml first, so no half state is ever described) and return an empty dir."""
+        self.forget()
         if self.path.is_symlink() or self.path.is_file():
             self.path.unlink()
         elif self.path.exists():
@@ -115,6 +120,7 @@ class CachedLayer(Generic[M]):
     old: Optional[M] = None  # what the previous build recorded, when it could be read
     reasons: Tuple[str, ...] = ()  # why a restored layer was discarded
     unreadable: bool = False  # something was restored, but its metadata was missing or of an unknown layout
+    updated: bool = False  # kept to be updated in place (its metadata is removed until `finish()`)
 
     @property
     def path(self) -> Path:
@@ -136,13 +142,16 @@ def cached_layer(
     complete: Callable[[Path], bool] = lambda path: True,
     reusable: bool = True,
     not_reusable_reason: str = "",
+    updatable: Callable[[M, M], bool] = lambda old, new: False,
 ) -> CachedLayer[M]:
     """Restore, compare, then reuse or reset: the one cycle every cached layer goes through.
 
     Reused when the restored metadata reads as this layer's type, the contents pass `complete`, `reasons(old, new)`
     is empty and `reusable` is true; [types] and the metadata are rewritten at once (the lifecycle drops a restored
-    layer whose [types] are not rewritten). Otherwise the layer is emptied (toml first) and the caller fills it
-    and calls `finish()`. The caller logs the outcome; this module knows no messages."""
+    layer whose [types] are not rewritten). When `updatable(old, new)` says the differences can be applied in
+    place, the contents are kept (`updated`) and only the metadata is removed until `finish()`. Otherwise the layer
+    is emptied (toml first) and the caller fills it and calls `finish()`. The caller logs the outcome; this module
+    knows no messages."""
     layer = Layer(layers_dir, name)
     old = metadata_from_toml(type(metadata), layer.restored_metadata())
     if old is not None and layer.has_contents() and complete(layer.path):
@@ -151,6 +160,9 @@ def cached_layer(
             result = CachedLayer(layer, types, metadata, reused=True, old=old)
             result.finish()
             return result
+        if why and reusable and updatable(old, metadata):
+            layer.forget()
+            return CachedLayer(layer, types, metadata, reused=False, old=old, reasons=tuple(why), updated=True)
         layer.reset()
         return CachedLayer(layer, types, metadata, reused=False, old=old,
                            reasons=tuple(why or [not_reusable_reason]))

@@ -7,11 +7,14 @@ requirements or the lockfile do not linger.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
+import platform
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Mapping, Optional
+from typing import Iterable, List, Mapping, Optional, Sequence
 
 from .._vendor.packaging.utils import canonicalize_name
 from ..cnb.layer import CachedLayer, LayerTypes, cached_layer
@@ -21,11 +24,12 @@ from ..output import Output
 from ..redact import redact
 from ..utils import run_captured
 
-__all__ = ["VenvLayerMetadata", "bundled_pip_version", "cache_invalidation_reasons", "finish_venv",
-           "index_settings_digest", "installed_distributions", "prepare_venv"]
+__all__ = ["VenvLayerMetadata", "build_image_description", "bundled_pip_version", "cache_invalidation_reasons",
+           "can_update_in_place", "finish_venv", "index_settings_digest", "installed_distributions", "libc_version",
+           "prepare_venv"]
 
 LAYER_NAME = "venv"
-LAYER_FORMAT = 2
+LAYER_FORMAT = 3
 LAYER_TYPES = LayerTypes(launch=True, build=True, cache=True)
 
 # PIP_* variables that cannot change which packages get installed; everything else counts.
@@ -48,6 +52,8 @@ class VenvLayerMetadata:
     index_settings_sha256: str
     pip_upgrade: bool
     extra_requirements: str  # what the buildpack adds for the web process ('gunicorn==27.0.1'), space-separated
+    build_image: str  # the build image's distro and C library ('debian 12, glibc 2.36'): wheels built here need them
+    local_sources_sha256: str  # pip -r: local project trees, --find-links contents, pip config files ("" otherwise)
 
 
 def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -> List[str]:
@@ -60,9 +66,12 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
         reasons.append(f"The install method has changed from '{old.package_manager}' to '{new.package_manager}'")
     elif old.inputs_sha256 != new.inputs_sha256 or old.inputs != new.inputs:
         if new.inputs == "requirements.txt":
-            reasons.append("The requirements files (or the packaging files they reference) have changed")
+            reasons.append("The requirements files (or the local projects, --find-links directories or pip "
+                           "configuration files they use) have changed")
         else:
             reasons.append(f"The dependency files ({new.inputs}) have changed")
+    elif old.local_sources_sha256 != new.local_sources_sha256:
+        reasons.append("The local projects, --find-links directories or pip configuration files have changed")
     if old.tool != new.tool:
         reasons.append(f"The installer has changed from {old.tool} to {new.tool}")
     if old.index_settings_sha256 != new.index_settings_sha256:
@@ -72,7 +81,38 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
         reasons.append(f"PIP_UPGRADE has changed from {old.pip_upgrade} to {new.pip_upgrade}")
     if old.extra_requirements != new.extra_requirements:
         reasons.append("What the buildpack adds for the web process (Gunicorn) has changed")
+    if old.build_image != new.build_image:
+        reasons.append(f"The build image has changed (from {old.build_image} to {new.build_image})")
     return reasons
+
+
+_PIP_METHODS = ("pip install -r requirements.txt", "pip install -e .")
+
+
+def can_update_in_place(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
+    """Only the requirements (or what the buildpack adds for the web process) changed, on a pip path, with the same
+    interpreter, pip, index settings and build image: installing what is new and removing what is no longer required
+    gives the environment a fresh install would."""
+    same = dataclasses.replace(old, inputs_sha256=new.inputs_sha256, extra_requirements=new.extra_requirements)
+    # local_sources_sha256 must match: pip keeps an installed local project or find-links wheel of the same version.
+    return same == new and new.package_manager.startswith(_PIP_METHODS)
+
+
+def libc_version() -> str:
+    """The C library of the build image ('glibc 2.36'), as the buildpack's process sees it."""
+    try:
+        found = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError, AttributeError):
+        found = None
+    if found:
+        return found
+    name, version = platform.libc_ver()
+    return f"{name} {version}".strip() or "unknown libc"
+
+
+def build_image_description(distro_name: str, distro_version: str, libc: str) -> str:
+    distro = f"{distro_name} {distro_version}".strip() or "unknown distro"
+    return f"{distro}, {libc}"
 
 
 def index_settings_digest(env: Mapping[str, str], names: Optional[Iterable[str]] = None) -> str:
@@ -99,33 +139,44 @@ def bundled_pip_version(python_dir: Path) -> str:
 
 
 def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayerMetadata, reusable: bool,
-                 env: Mapping[str, str], installer: str) -> CachedLayer[VenvLayerMetadata]:
-    """The venv layer, reused (complete: the caller runs no installer) or freshly created with pip in it."""
+                 env: Mapping[str, str], installer: str, not_reusable_reason: str = "",
+                 unpinned: Sequence[str] = ()) -> CachedLayer[VenvLayerMetadata]:
+    """The venv layer, reused (complete: the caller runs no installer) or freshly created without pip.
+    `unpinned`: requirements without an exact version, which a reused environment keeps at their first install."""
     layer = cached_layer(layers_dir, LAYER_NAME, LAYER_TYPES, new, cache_invalidation_reasons,
                          complete=lambda path: (path / "bin" / "python").exists(), reusable=reusable,
-                         not_reusable_reason="The app has a .s2i/bin/assemble hook, which may change it on every build")
+                         not_reusable_reason=not_reusable_reason or
+                         "The app has a .s2i/bin/assemble hook, which may change it on every build",
+                         updatable=can_update_in_place)
     if layer.reused:
         out.step(f"Using cached virtual environment: nothing that affects it has changed; skipping {installer}")
+        if unpinned:
+            out.step(unpinned_note(unpinned))
+        return layer
+    if layer.updated:
+        out.step("Updating the cached virtual environment in place since:")
+        out.bullet_list(layer.reasons)
         return layer
     if layer.old is not None:
         out.step("Discarding cached virtual environment since:")
         out.bullet_list(layer.reasons)
-    venv_dir = layer.path
+    elif not reusable and not_reusable_reason:
+        out.step(f"The virtual environment is rebuilt on every build since {not_reusable_reason[0].lower()}"
+                 f"{not_reusable_reason[1:]}")
     out.step("Creating virtual environment")
-    python = str(python_dir / "bin" / "python3")
-    wheel = bundled_pip_wheel(python_dir)
-    # The interpreter's bundled pip, installed without compiling (the whole venv is compiled once, later):
-    # about a second faster than letting venv run ensurepip.
-    steps = [[python, "-m", "venv", "--without-pip", str(venv_dir)],
-             [str(venv_dir / "bin" / "python"), f"{wheel}/pip", "install", "--no-compile", "--no-index", "--no-deps",
-              "--disable-pip-version-check", "--quiet", str(wheel)]] if wheel else \
-        [[python, "-m", "venv", str(venv_dir)]]
-    for cmd in steps:
-        result = run_captured(cmd, env=env, cwd=layers_dir)
-        if result.returncode != 0:
-            out.step(result.stdout + result.stderr)
-            raise CommandFailed(command="python -m venv", exit_code=result.returncode)
+    # Without pip: the build-only pip layer installs into it (`pip --python`), so pip stays out of the image.
+    cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", "--without-pip", str(layer.path)]
+    result = run_captured(cmd, env=env, cwd=layers_dir)
+    if result.returncode != 0:
+        out.step(result.stdout + result.stderr)
+        raise CommandFailed(command="python -m venv", exit_code=result.returncode)
     return layer
+
+
+def unpinned_note(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return (f"Unpinned requirements keep the versions of their first install while nothing above changes: {shown}. "
+            "Pin them (name==version), or rebuild with `pack build --clear-cache` to get the newest releases")
 
 
 def finish_venv(layer: CachedLayer[VenvLayerMetadata]) -> None:

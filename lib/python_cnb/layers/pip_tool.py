@@ -1,0 +1,111 @@
+"""The pip that installs into the app's environment, in a build-only cached layer (`pip`): the app's virtual
+environment is created without pip, so pip (and setuptools and wheel, unless the app's requirements pull them in)
+never ships in the image.
+
+pip runs from its own virtual environment and installs into the app's with `--python VENV/bin/python`. It is the
+interpreter's bundled pip, or with PIP_UPGRADE the newest pip from the package index (the layer is then refreshed on
+every build that installs).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Mapping
+
+from ..cnb.layer import LayerTypes, cached_layer
+from ..errors import CommandFailed
+from ..output import Output
+from ..utils import run_captured, run_streamed
+from .venv import bundled_pip_wheel
+
+__all__ = ["PipToolMetadata", "cache_invalidation_reasons", "install_pip_tool", "pip_command", "write_pip_shim"]
+
+LAYER_NAME = "pip"
+LAYER_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class PipToolMetadata:
+    layer_format: int
+    pip_version: str  # the bundled pip's version
+    python_version: str
+    python_sha256: str
+
+
+def cache_invalidation_reasons(old: PipToolMetadata, new: PipToolMetadata) -> List[str]:
+    reasons = []
+    if old.layer_format != new.layer_format:
+        reasons.append("The buildpack's pip layer format has changed")
+    if old.pip_version != new.pip_version:
+        reasons.append(f"The bundled pip has changed from {old.pip_version} to {new.pip_version}")
+    if old.python_version != new.python_version or old.python_sha256 != new.python_sha256:
+        reasons.append(f"The Python interpreter has changed (from {old.python_version} to {new.python_version})")
+    return reasons
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for part in version.split(".")[:2]:
+        if not part.isdigit():
+            return (999,)  # unknown: assume new enough
+        parts.append(int(part))
+    return tuple(parts)
+
+
+def _python(layer_dir: Path) -> Path:
+    return layer_dir / "venv" / "bin" / "python"
+
+
+def pip_command(pip_python: Path, venv_dir: Path) -> List[str]:
+    """The argv prefix that runs the build-only pip against the app's environment."""
+    return [str(pip_python), "-m", "pip", "--python", str(venv_dir / "bin" / "python")]
+
+
+def write_pip_shim(directory: Path, pip_python: Path, venv_dir: Path) -> Path:
+    """`pip` and `pip3` for .s2i/bin/assemble hooks: they install into the app's environment with the build-only pip.
+    Returns the directory to put first on the hook's PATH."""
+    directory.mkdir(parents=True, exist_ok=True)
+    argv = " ".join(f"'{part}'" for part in pip_command(pip_python, venv_dir))
+    for name in ("pip", "pip3"):
+        shim = directory / name
+        shim.write_text(f"#!/bin/sh\nexec {argv} \"$@\"\n", encoding="utf-8")
+        shim.chmod(0o755)
+    return directory
+
+
+def install_pip_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: PipToolMetadata, *, upgrade: bool,
+                     needed: bool, env: Mapping[str, str]) -> Path:
+    """The python of pip's own environment (reused across builds); with `upgrade`, pip is upgraded from the index.
+    When it is not `needed` (nothing gets installed) a cached one is kept for later builds, and nothing installed."""
+    layer = cached_layer(layers_dir, LAYER_NAME, LayerTypes(cache=True), metadata, cache_invalidation_reasons,
+                         complete=lambda path: _python(path).exists(), reusable=not (upgrade and needed),
+                         not_reusable_reason="PIP_UPGRADE is set")
+    python = _python(layer.path)
+    if layer.reused or not needed:
+        return python
+    wheel = bundled_pip_wheel(python_dir)
+    venv_cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", "--without-pip", str(layer.path / "venv")]
+    result = run_captured(venv_cmd if wheel else venv_cmd[:3] + venv_cmd[4:], env=env, cwd=layers_dir)
+    if result.returncode != 0:
+        out.step(result.stdout + result.stderr)
+        raise CommandFailed(command="python -m venv", exit_code=result.returncode)
+    if wheel is not None:
+        # pip is pure Python and runs as `python -m pip`: unpacking its wheel is all an install would do that
+        # matters here, and takes a tenth of the time of running pip to install itself.
+        for site_packages in sorted((layer.path / "venv").glob("lib/python3*/site-packages")):
+            with zipfile.ZipFile(wheel) as archive:
+                archive.extractall(site_packages)
+    too_old = _version_tuple(metadata.pip_version) < (22, 3)
+    if upgrade or too_old:
+        out.step("PIP_UPGRADE is set: upgrading the pip that installs the dependencies" if upgrade else
+                 f"The bundled pip {metadata.pip_version} cannot install into another environment (--python needs "
+                 "22.3 or newer): upgrading it")
+        args = ["install", "--upgrade", "pip" if upgrade else "pip>=22.3"]
+        status = run_streamed(out, [str(python), "-m", "pip", *args], env=env, cwd=layers_dir,
+                              shown="pip " + " ".join(args))
+        if status != 0:
+            raise CommandFailed(command="pip " + " ".join(args), exit_code=status)
+    layer.finish()
+    return python

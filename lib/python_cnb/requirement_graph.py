@@ -1,0 +1,104 @@
+"""What an environment's requirements pull in, read from the installed distributions' metadata (no subprocess):
+the distributions an in-place update must remove are the installed ones no requirement reaches any more."""
+
+from __future__ import annotations
+
+import email.parser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
+
+from ._vendor.packaging.markers import UndefinedEnvironmentName
+from ._vendor.packaging.requirements import InvalidRequirement, Requirement
+from ._vendor.packaging.utils import canonicalize_name
+
+__all__ = ["Distribution", "marker_env", "read_distributions", "required_closure", "root_names"]
+
+
+def marker_env(venv_dir: Path) -> Dict[str, str]:
+    """python_version and python_full_version of the venv's interpreter, from its pyvenv.cfg."""
+    try:
+        text = (venv_dir / "pyvenv.cfg").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info"):
+            full = value.strip()
+            return {"python_full_version": full, "python_version": ".".join(full.split(".")[:2])}
+    return {}
+
+
+@dataclass(frozen=True)
+class Distribution:
+    name: str  # canonical
+    requires: Tuple[str, ...]  # Requires-Dist lines
+    direct: bool  # installed from a path or URL (direct_url.json): the requirements named it, not a dependency
+
+
+def read_distributions(site_packages: Iterable[Path]) -> Dict[str, Distribution]:
+    found: Dict[str, Distribution] = {}
+    for site in site_packages:
+        for info in sorted(site.glob("*.dist-info")):
+            try:
+                headers = email.parser.Parser().parsestr((info / "METADATA").read_text(encoding="utf-8",
+                                                                                        errors="replace"),
+                                                         headersonly=True)
+            except OSError:
+                continue
+            name = canonicalize_name(headers.get("Name") or info.name[: -len(".dist-info")].rsplit("-", 1)[0])
+            found[name] = Distribution(name=name, requires=tuple(headers.get_all("Requires-Dist") or ()),
+                                       direct=(info / "direct_url.json").is_file())
+    return found
+
+
+def _parse(text: str) -> Optional[Requirement]:
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
+
+
+def _applies(requirement: Requirement, extras: FrozenSet[str], marker_env: Mapping[str, str]) -> bool:
+    if requirement.marker is None:
+        return True
+    for extra in extras or frozenset({""}):
+        try:
+            if requirement.marker.evaluate({**marker_env, "extra": extra}):
+                return True
+        except UndefinedEnvironmentName:
+            return True
+    return False
+
+
+def root_names(requirements: Iterable[str], marker_env: Mapping[str, str]) -> List[Tuple[str, FrozenSet[str]]]:
+    """(canonical name, extras) of each requirement line that names a distribution and applies here.
+    `marker_env`: the app interpreter's python_version and python_full_version (the buildpack runs on another)."""
+    roots: List[Tuple[str, FrozenSet[str]]] = []
+    for text in requirements:
+        requirement = _parse(text)
+        if requirement is not None and _applies(requirement, frozenset(), marker_env):
+            roots.append((canonicalize_name(requirement.name), frozenset(requirement.extras)))
+    return roots
+
+
+def required_closure(roots: Iterable[Tuple[str, FrozenSet[str]]], installed: Dict[str, Distribution],
+                     marker_env: Mapping[str, str]) -> Set[str]:
+    """Every installed distribution the roots reach through Requires-Dist (extras and markers evaluated), plus every
+    one installed from a path or URL (a requirement named it by location)."""
+    pending: List[Tuple[str, FrozenSet[str]]] = list(roots)
+    pending += [(d.name, frozenset()) for d in installed.values() if d.direct]
+    seen: Set[Tuple[str, FrozenSet[str]]] = set()
+    reached: Set[str] = set()
+    while pending:
+        name, extras = pending.pop()
+        if (name, extras) in seen or name not in installed:
+            continue
+        seen.add((name, extras))
+        reached.add(name)
+        for line in installed[name].requires:
+            requirement = _parse(line)
+            if requirement is not None and _applies(requirement, frozenset(canonicalize_name(e) for e in extras),
+                                                    marker_env):
+                pending.append((canonicalize_name(requirement.name), frozenset(requirement.extras)))
+    return reached
