@@ -157,54 +157,60 @@ class PythonBuildpack:
                                                      Path(bootstrap) if bootstrap else None,
                                                      env={"PATH": env.get("PATH", "/usr/bin:/bin")})
 
-        self.out.header("Installing dependencies")
-        manager = manager_choice.manager
-        self.out.step(manager_choice.describe())
-        if manager_choice.ignored:
-            self.out.step(f"Ignoring {', '.join(manager_choice.ignored)} since {manager_choice.reason}")
-        pip_cache_dir = prepare_pip_cache(layers_dir, self.out)
-        # Also when APP_RUN, APP_SCRIPT or the Procfile's web command runs gunicorn itself.
-        gunicorn_req = gunicorn_requirement(ctx.buildpack_dir) if choice.installs_gunicorn else ""
-        uvicorn_worker_req = uvicorn_worker_requirement(ctx.buildpack_dir) if choice.needs_gunicorn else ""
-        # The web-server pins the buildpack may add (Gunicorn, and Uvicorn's worker for ASGI apps): a bump of either
-        # rebuilds the environment.
-        metadata = self._venv_metadata(ctx.buildpack_dir, app_dir, build, python_dir, manager_choice, env,
-                                       " ".join(req for req in (gunicorn_req, uvicorn_worker_req) if req))
-        scan = project.scan_requirements(app_dir, env) if manager is PackageManager.PIP else None
-        metadata = replace(metadata, build_image=build_image_description(
-            ctx.target.distro_name, ctx.target.distro_version, libc_version()),
-            local_sources_sha256=scan.local_sources if scan is not None else "")
-        installer = "pip" if manager.is_pip else manager.value
-        url_includes = scan.url_includes if scan is not None else ()
-        venv = prepare_venv(layers_dir, self.out, python_dir, metadata,
-                            reusable=assemble_hook is None and not url_includes, env=env, installer=installer,
-                            not_reusable_reason=f"The requirements include {', '.join(url_includes)} by URL, which "
-                            "may change at any time" if url_includes and assemble_hook is None else "",
-                            unpinned=scan.unpinned if scan is not None else ())
-        pip_python = install_pip_tool(
-            layers_dir, self.out, python_dir, PipToolMetadata(PIP_TOOL_LAYER_FORMAT, bundled_pip_version(python_dir),
-                                                              build.version, build.sha256),
-            upgrade=metadata.pip_upgrade, needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir))
-        tool_bin = tool_cache = ""
-        if not manager.is_pip:
-            tool_requirement = read_pin(ctx.buildpack_dir, get_manager(manager.value).pin)
-            tool_bin = str(install_tool(
+        try:
+            self.out.header("Installing dependencies")
+            manager = manager_choice.manager
+            self.out.step(manager_choice.describe())
+            if manager_choice.ignored:
+                self.out.step(f"Ignoring {', '.join(manager_choice.ignored)} since {manager_choice.reason}")
+            pip_cache_dir = prepare_pip_cache(layers_dir, self.out)
+            # Also when APP_RUN, APP_SCRIPT or the Procfile's web command runs gunicorn itself.
+            gunicorn_req = gunicorn_requirement(ctx.buildpack_dir) if choice.installs_gunicorn else ""
+            uvicorn_worker_req = uvicorn_worker_requirement(ctx.buildpack_dir) if choice.needs_gunicorn else ""
+            # The web-server pins the buildpack may add (Gunicorn, and Uvicorn's worker for ASGI apps): a bump of either
+            # rebuilds the environment.
+            metadata = self._venv_metadata(ctx.buildpack_dir, app_dir, build, python_dir, manager_choice, env,
+                                           " ".join(req for req in (gunicorn_req, uvicorn_worker_req) if req))
+            scan = project.scan_requirements(app_dir, env) if manager is PackageManager.PIP else None
+            metadata = replace(metadata, build_image=build_image_description(
+                ctx.target.distro_name, ctx.target.distro_version, libc_version()),
+                local_sources_sha256=scan.local_sources if scan is not None else "")
+            installer = "pip" if manager.is_pip else manager.value
+            url_includes = scan.url_includes if scan is not None else ()
+            venv = prepare_venv(layers_dir, self.out, python_dir, metadata,
+                                reusable=assemble_hook is None and not url_includes, env=env, installer=installer,
+                                not_reusable_reason=f"The requirements include {', '.join(url_includes)} by URL, which "
+                                "may change at any time" if url_includes and assemble_hook is None else "",
+                                unpinned=scan.unpinned if scan is not None else ())
+            pip_python = install_pip_tool(
                 layers_dir, self.out, python_dir,
-                ToolLayerMetadata(TOOL_LAYER_FORMAT, tool_requirement, build.version, build.sha256),
-                needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir)))
-            tool_cache = str(prepare_cache(layers_dir, self.out, f"{manager.value}-cache", f"{manager.value} cache"))
-        plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
-                            package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
-                            extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused,
-                            update=venv.updated)
-        if assemble_hook is not None:
-            self._run_assemble_hook(assemble_hook, plan, env, root)
-        else:
-            run_default_assemble(plan, env, self.out)
-        self.out.header("Configuring the web process")
-        choice, gunicorn = self._web_server(app_dir, env, facts, choice, plan, gunicorn_config, uvicorn_worker_req,
-                                            s2i_variables.named("GUNICORN_APP_MODULE"))
-        migrate_dir = self._migrate_dir(app_dir, venv.path)
+                PipToolMetadata(PIP_TOOL_LAYER_FORMAT, bundled_pip_version(python_dir), build.version, build.sha256),
+                upgrade=metadata.pip_upgrade, needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir))
+            tool_bin = tool_cache = ""
+            if not manager.is_pip:
+                tool_requirement = read_pin(ctx.buildpack_dir, get_manager(manager.value).pin)
+                tool_bin = str(install_tool(
+                    layers_dir, self.out, python_dir,
+                    ToolLayerMetadata(TOOL_LAYER_FORMAT, tool_requirement, build.version, build.sha256),
+                    needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir)))
+                tool_cache = str(prepare_cache(layers_dir, self.out, f"{manager.value}-cache",
+                                               f"{manager.value} cache"))
+            plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
+                                package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
+                                extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused,
+                                update=venv.updated)
+            if assemble_hook is not None:
+                self._run_assemble_hook(assemble_hook, plan, env, root)
+            else:
+                run_default_assemble(plan, env, self.out)
+            self.out.header("Configuring the web process")
+            choice, gunicorn = self._web_server(app_dir, env, facts, choice, plan, gunicorn_config, uvicorn_worker_req,
+                                                s2i_variables.named("GUNICORN_APP_MODULE"))
+            migrate_dir = self._migrate_dir(app_dir, venv.path)
+        except BaseException:
+            # The interpreter is complete whatever failed after it: the next build reuses it.
+            complete_python()
+            raise
         complete_python()
         finish_venv(venv)
         write_venv_sbom(layers_dir, venv.path)

@@ -34,7 +34,8 @@ def test_no_pip_in_the_image_and_hooks_still_install(make_app):
     assert installed == ["greet-1.0.dist-info", "shout-1.0.dist-info"]
     assert not (app.layers / "venv" / "bin" / "pip").exists()
     assert _size(app.layers / "venv") < 200_000, _size(app.layers / "venv")
-    assert app.layer_toml("pip")["types"] == {"launch": False, "build": False, "cache": True}
+    assert app.layer_toml("pip")["types"] == {"launch": False, "build": True, "cache": True}
+    assert (app.layers / "pip" / "env.build" / "PYTHONPATH.prepend").is_file(), "later buildpacks get pip"
 
     run = app.run_process("web")
     assert "greet 1.0" in run.output

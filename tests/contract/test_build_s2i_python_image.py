@@ -23,7 +23,7 @@ def test_app_module_and_app_config_at_build_and_launch(make_app):
     assert ("APP_MODULE is set (the S2I image's name for GUNICORN_APP_MODULE): using it as "
             "GUNICORN_APP_MODULE=wsgi:application") in result.output
     assert "ENABLE_INIT_WRAPPER is set, but ignored: every process of the image already runs under" in result.output
-    assert "PIP_UPGRADE is set: upgrading pip, setuptools and wheel first" in result.output
+    assert "PIP_UPGRADE is set: upgrading the pip that installs the dependencies" in result.output
     assert ("Web process: gunicorn wsgi:application (GUNICORN_APP_MODULE is set), config config/gunicorn.conf.py"
             in result.output)
     with app.serve() as server:

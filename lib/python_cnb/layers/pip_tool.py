@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import List, Mapping
 
 from ..cnb.layer import LayerTypes, cached_layer
+from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..errors import CommandFailed
 from ..output import Output
 from ..utils import run_captured, run_streamed
@@ -79,7 +80,9 @@ def install_pip_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: 
                      needed: bool, env: Mapping[str, str]) -> Path:
     """The python of pip's own environment (reused across builds); with `upgrade`, pip is upgraded from the index.
     When it is not `needed` (nothing gets installed) a cached one is kept for later builds, and nothing installed."""
-    layer = cached_layer(layers_dir, LAYER_NAME, LayerTypes(cache=True), metadata, cache_invalidation_reasons,
+    # build=true: later buildpacks run `python -m pip` (PYTHONPATH below) against the app's environment; never launch.
+    layer = cached_layer(layers_dir, LAYER_NAME, LayerTypes(build=True, cache=True), metadata,
+                         cache_invalidation_reasons,
                          complete=lambda path: _python(path).exists(), reusable=not (upgrade and needed),
                          not_reusable_reason="PIP_UPGRADE is set")
     python = _python(layer.path)
@@ -107,5 +110,9 @@ def install_pip_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: 
                               shown="pip " + " ".join(args))
         if status != 0:
             raise CommandFailed(command="pip " + " ".join(args), exit_code=status)
+    pip_site = sorted((layer.path / "venv").glob("lib/python3*/site-packages"))
+    if pip_site:
+        # For later buildpacks only (env.build): `python -m pip` finds pip, and it installs into sys.prefix, the venv.
+        LayerEnv().add(Scope.BUILD, Behavior.PREPEND, "PYTHONPATH", str(pip_site[0]), delimiter=":").write(layer.path)
     layer.finish()
     return python
