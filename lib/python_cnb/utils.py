@@ -33,8 +33,8 @@ def run_streamed(out: Output, cmd: Sequence[str], *, env: Mapping[str, str], cwd
             list(cmd), env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, text=True, errors="replace", bufsize=1,
         )
-    except OSError as exc:
-        raise CommandNotFound(command=shown or display_command(cmd), reason=exc.strerror or str(exc)) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument or an environment value
+        raise CommandNotFound(command=shown or display_command(cmd), reason=_reason(exc)) from None
     assert process.stdout is not None
     for line in process.stdout:
         out.command_line(line)
@@ -54,8 +54,14 @@ def run_captured(cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path,
             list(cmd), env=dict(env), cwd=cwd, capture_output=True, text=True, check=False,
             **({"input": input_text} if input_text is not None else {"stdin": subprocess.DEVNULL}),
         )
-    except OSError as exc:
-        raise CommandNotFound(command=display_command(cmd), reason=exc.strerror or str(exc)) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument or an environment value
+        raise CommandNotFound(command=display_command(cmd), reason=_reason(exc)) from None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
 
 
 def sha256_file(path: Path) -> str:

@@ -56,3 +56,4 @@ def test_redact_malformed_urls(url):
 def test_lockfile_tools_index_settings_are_secret_bearing(name):
     secrets = secrets_in_env({name: "https://ci:tool-secret-99@index.example/simple"})
     assert redact("uv said tool-secret-99", secrets) == "uv said ****"
+
