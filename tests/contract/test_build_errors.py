@@ -2,15 +2,12 @@
 and no layer metadata a later build would trust."""
 
 import pytest
+from support.cnb_harness import assert_clean_failure
 
 pytestmark = pytest.mark.contract
 
 
-def _assert_clean_failure(result, title):
-    assert result.returncode == 1, result
-    assert f"[Error: {title}]" in result.output, result
-    assert result.output.count("[Error:") == 1, result
-    assert "Traceback" not in result.output, result
+_assert_clean_failure = assert_clean_failure
 
 
 @pytest.mark.parametrize(

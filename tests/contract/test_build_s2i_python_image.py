@@ -3,15 +3,12 @@ APP_FILE, Gunicorn for commands that run it, Django migrations, and ENABLE_PIPEN
 
 import pytest
 from support import lock_apps
+from support.cnb_harness import assert_clean_failure
 
 pytestmark = pytest.mark.contract
 
 
-def _assert_clean_failure(result, title):
-    assert result.returncode == 1, result
-    assert f"[Error: {title}]" in result.output, result
-    assert result.output.count("[Error:") == 1, result
-    assert "Traceback" not in result.output, result
+_assert_clean_failure = assert_clean_failure
 
 
 def test_app_module_and_app_config_at_build_and_launch(make_app):

@@ -4,15 +4,12 @@ process types, Django below the root and over ASGI, and the errors where the use
 import shutil
 
 import pytest
+from support.cnb_harness import assert_clean_failure
 
 pytestmark = pytest.mark.contract
 
 
-def _assert_clean_failure(result, title):
-    assert result.returncode == 1, result
-    assert f"[Error: {title}]" in result.output, result
-    assert result.output.count("[Error:") == 1, result
-    assert "Traceback" not in result.output, result
+_assert_clean_failure = assert_clean_failure
 
 
 def test_no_entry_point_builds_with_a_warning_and_runs_app_run_at_launch(make_app):

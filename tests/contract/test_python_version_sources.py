@@ -4,6 +4,7 @@ cannot be read. The test manifest has 3.11.7 and 3.12.1."""
 import os
 
 import pytest
+from support.cnb_harness import assert_clean_failure
 
 pytestmark = pytest.mark.contract
 
@@ -36,11 +37,7 @@ line-length = 100
 """
 
 
-def _assert_clean_failure(result, title):
-    assert result.returncode == 1, result
-    assert f"[Error: {title}]" in result.output, result
-    assert result.output.count("[Error:") == 1, result
-    assert "Traceback" not in result.output, result
+_assert_clean_failure = assert_clean_failure
 
 
 def test_requires_python_in_pyproject_picks_the_newest_matching_version(make_app):

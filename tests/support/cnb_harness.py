@@ -323,3 +323,11 @@ class Server:
     def get(self, path: str = "/", port: int = 8080) -> str:
         return http_get(f"http://127.0.0.1:{port}{path}", alive=lambda: self.process.poll() is None,
                         log=lambda: self.log)
+
+
+def assert_clean_failure(result: Result, title: str) -> None:
+    """A user error as the buildpack must report it: exit 1, one [Error: title] block, no traceback."""
+    assert result.returncode == 1, result
+    assert f"[Error: {title}]" in result.output, result
+    assert result.output.count("[Error:") == 1, result
+    assert "Traceback" not in result.output, result
