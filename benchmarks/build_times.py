@@ -437,10 +437,10 @@ def print_table(app_name: str, installers: Sequence[str], runs: Dict[str, Instal
     for installer in installers:
         run = runs[installer]
         if run.unavailable is not None:
-            print(f"{installer}: not available ({run.unavailable})")
+            print(f"{app_name} with {installer}: not available ({run.unavailable})")
         elif run.layers is not None:
             sizes = ", ".join(f"{name} {_mb(size)}" for name, size in run.layers.sizes.items())
-            print(f"Launch layers with {installer}: {sizes}")
+            print(f"{app_name} launch layers with {installer}: {sizes}")
 
 
 class Verdicts:
