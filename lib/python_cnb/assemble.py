@@ -9,22 +9,22 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
 from .errors import CollectstaticFailed, CommandFailed, LockfileOutOfDate
-from .layers.pip_tool import pip_command
+from .installers import Installer, InstallerPaths, get_installer
 from .layers.venv import installed_distributions
 from .managers import get_manager
-from .managers.base import InstallPaths
+from .managers.base import InstallPaths, ToolCommand
 from .output import Output
 from .package_manager import PackageManager
 from .project import find_manage_py, scan_requirements
 from .requirement_graph import marker_env, read_distributions, required_closure, root_names
 from .utils import compile_bytecode, run_streamed
 
-__all__ = ["AssemblePlan", "is_truthy", "pip_env", "run_default_assemble"]
+__all__ = ["AssemblePlan", "install_requirements", "installer_env", "is_truthy", "pip_env", "run_default_assemble"]
 
 TRUTHY = {"1", "true", "yes", "on"}
 
@@ -45,6 +45,9 @@ class AssemblePlan:
     pip_python: str  # the python of the build-only pip layer, which installs into venv_dir (pip --python)
     install: bool  # False when the cached venv was reused
     update: bool = False  # install into the restored venv, then remove what is no longer required (pip paths)
+    # What installs requirements.txt / `-e .` and the extra requirements: 'pip', or 'uv' (BP_PYTHON_INSTALLER; then
+    # tool_bin and tool_cache_dir are uv's).
+    installer: str = "pip"
 
     def dump(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
@@ -68,11 +71,35 @@ def pip_env(env: Mapping[str, str], venv_dir: Path, pip_cache_dir: Path) -> Dict
     return result
 
 
-def _pip(out: Output, plan: AssemblePlan, env: Mapping[str, str], args: list[str], hint: str = "") -> None:
-    cmd = [*pip_command(Path(plan.pip_python), Path(plan.venv_dir)), *args]
-    status = run_streamed(out, cmd, env=env, cwd=Path(plan.app_dir), shown="pip " + " ".join(args))
+def _installer(plan: AssemblePlan) -> tuple[Installer, InstallerPaths]:
+    installer = get_installer(plan.installer)
+    own_cache = plan.installer != "pip" and plan.tool_cache_dir
+    paths = InstallerPaths(app_dir=Path(plan.app_dir), venv_dir=Path(plan.venv_dir), pip_python=Path(plan.pip_python),
+                           tool_bin=Path(plan.tool_bin),
+                           cache_dir=Path(plan.tool_cache_dir if own_cache else plan.pip_cache_dir))
+    return installer, paths
+
+
+def _run(out: Output, plan: AssemblePlan, env: Mapping[str, str], command: ToolCommand, hint: str = "",
+         capture: Optional[List[str]] = None) -> None:
+    status = run_streamed(out, command.argv, env=env, cwd=Path(plan.app_dir), shown=command.shown, capture=capture)
     if status != 0:
-        raise CommandFailed(command="pip " + " ".join(args), exit_code=status, hint=hint)
+        raise CommandFailed(command=command.shown, exit_code=status, hint=hint)
+
+
+def installer_env(plan: AssemblePlan, env: Mapping[str, str]) -> Dict[str, str]:
+    """The environment the plan's installer runs with: the user's build env, the venv active, pip's cache, and the
+    installer's own settings (PIP_* mapped for uv)."""
+    installer, paths = _installer(plan)
+    return installer.env(pip_env(env, Path(plan.venv_dir), Path(plan.pip_cache_dir)), paths)
+
+
+def install_requirements(out: Output, plan: AssemblePlan, env: Mapping[str, str], args: Sequence[str],
+                         hint: str = "") -> None:
+    """`pip install` (or `uv pip install`) of args into the plan's venv, without compiling bytecode. `env` is
+    installer_env's."""
+    installer, paths = _installer(plan)
+    _run(out, plan, env, installer.install(paths, env, args), hint)
 
 
 PIP_HINT = ("Check that every requirement exists on the package index (PIP_INDEX_URL if you set one), that\n"
@@ -86,27 +113,30 @@ def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output
     run_env = pip_env(env, venv, Path(plan.pip_cache_dir))
     if plan.install:
         manager = PackageManager(plan.package_manager)
+        install_env = installer_env(plan, env)
+        tool = plan.installer if manager.is_pip else manager.value
+        if tool != "pip" and is_truthy(env.get("PIP_UPGRADE", "")):
+            out.step(f"PIP_UPGRADE is set, but ignored: {tool} installs this app's dependencies, not pip")
         if manager.is_pip:
-            _pip_install(plan, run_env, out, manager)
+            _install_app_requirements(plan, install_env, out, manager)
             if plan.update:
-                _add_extra_requirements(plan, run_env, out)
-                _remove_unrequired(plan, run_env, out, manager)
+                _add_extra_requirements(plan, install_env, out)
+                _remove_unrequired(plan, install_env, out, manager)
         else:
-            if is_truthy(env.get("PIP_UPGRADE", "")):
-                out.step(f"PIP_UPGRADE is set, but ignored: {manager.value} installs this app's dependencies, not pip")
             _sync_lock(plan, run_env, out, manager)
-        _add_extra_requirements(plan, run_env, out)
+        _add_extra_requirements(plan, install_env, out)
         for site_packages in sorted(venv.glob("lib/python3*/site-packages")):
             compile_bytecode(venv / "bin" / "python", site_packages, run_env, only_missing=plan.update)
     _collectstatic(app_dir, venv, run_env, out)
 
 
-def _pip_install(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
-    # --no-compile: the venv is compiled once afterwards, with hash-based .pyc files (see compile_bytecode).
+def _install_app_requirements(plan: AssemblePlan, env: Mapping[str, str], out: Output,
+                              manager: PackageManager) -> None:
+    # Never compiled by the installer: the venv is compiled once afterwards, hash-based (see compile_bytecode).
     if manager is PackageManager.PIP:
-        _pip(out, plan, run_env, ["install", "--no-compile", "-r", "requirements.txt"], PIP_HINT)
+        install_requirements(out, plan, env, ["-r", "requirements.txt"], PIP_HINT)
     elif manager is PackageManager.PIP_PROJECT:
-        _pip(out, plan, run_env, ["install", "--no-compile", "-e", "."], PIP_HINT)
+        install_requirements(out, plan, env, ["-e", "."], PIP_HINT)
 
 
 def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
@@ -119,16 +149,13 @@ def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Outp
     installed = read_distributions(sorted(venv.glob("lib/python3*/site-packages")))
     roots = root_names([*requirements, *plan.extra_requirements.split()], env_markers)
     unused = sorted(set(installed) - required_closure(roots, installed, env_markers))
+    installer, paths = _installer(plan)
     if unused:
         out.step(f"Removing what the requirements no longer pull in: {', '.join(unused)}")
-        _pip(out, plan, run_env, ["uninstall", "--yes", *unused])
-    output: List[str] = []
-    cmd = [*pip_command(Path(plan.pip_python), venv), "check"]
-    status = run_streamed(out, cmd, env=run_env, cwd=Path(plan.app_dir), shown="pip check", capture=output)
-    if status != 0:
-        raise CommandFailed(command="pip check", exit_code=status,
-                            hint="The updated environment has conflicting requirements (listed above). Fix the "
-                                 "versions in the requirements, or rebuild with `pack build --clear-cache`.")
+        _run(out, plan, run_env, installer.uninstall(paths, unused))
+    _run(out, plan, run_env, installer.check(paths),
+         hint="The updated environment has conflicting requirements (listed above). Fix the versions in the "
+              "requirements, or rebuild with `pack build --clear-cache`.")
 
 
 def _sync_lock(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
@@ -172,7 +199,7 @@ def _add_extra_requirements(plan: AssemblePlan, run_env: Mapping[str, str], out:
         names = " and ".join(_SHOWN.get(Requirement(pin).name, Requirement(pin).name) for pin in missing)
         out.step(f"The web process uses {names}, which the app does not list: adding "
                  f"{'it' if len(missing) == 1 else 'them'}")
-        _pip(out, plan, run_env, ["install", "--no-compile", *missing], PIP_HINT)
+        install_requirements(out, plan, run_env, missing, PIP_HINT)
 
 
 def _collectstatic(app_dir: Path, venv: Path, env: Mapping[str, str], out: Output) -> None:

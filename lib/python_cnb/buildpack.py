@@ -14,7 +14,7 @@ from typing import Dict, List, Mapping, Optional
 from . import project
 from ._vendor.packaging.version import InvalidVersion, Version
 from .app_files import AppFiles, Entry, read_app_files
-from .assemble import AssemblePlan, is_truthy, pip_env, run_default_assemble
+from .assemble import AssemblePlan, install_requirements, installer_env, is_truthy, pip_env, run_default_assemble
 from .checks import check_web_concurrency, forbidden_env_vars
 from .cnb.data import Launch
 from .cnb.runtime import BuildContext, DetectContext
@@ -23,20 +23,21 @@ from .entrypoints import bound_names, callable_in, find_django_project, imported
 from .errors import (
     NO_WEB_PROCESS_WARNING,
     AppHomeInvalid,
-    CommandFailed,
     EntryCallableMissing,
     ForbiddenEnvVars,
     GunicornConfigMissing,
     GunicornModuleMissing,
     HookFailed,
     NoInterpreterForArch,
+    RequirementOptionsUnsupported,
     StartFileMissing,
     VersionFileUnusable,
     render_error,
 )
+from .installers import Installer, get_installer, requested_installer
 from .layers.pip_cache import prepare_cache, prepare_pip_cache
 from .layers.pip_tool import LAYER_FORMAT as PIP_TOOL_LAYER_FORMAT
-from .layers.pip_tool import PipToolMetadata, install_pip_tool, pip_command, write_pip_shim
+from .layers.pip_tool import PipToolMetadata, install_pip_tool, write_pip_shim
 from .layers.python import install_python
 from .layers.tools import LAYER_FORMAT as TOOL_LAYER_FORMAT
 from .layers.tools import ToolLayerMetadata, install_tool
@@ -128,6 +129,12 @@ class PythonBuildpack:
         manager_choice = choose_package_manager(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""),
                                                 s2i_variables.sources.get("BP_PYTHON_PACKAGE_MANAGER", ""))
         requested = requested_python(version_files(files))
+        installer_name = requested_installer(env)
+        scan = project.scan_requirements(app_dir, env) if manager_choice.manager is PackageManager.PIP else None
+        unsupported = get_installer(installer_name).unsupported(scan.options) if scan is not None else []
+        if unsupported:
+            raise RequirementOptionsUnsupported(installer=installer_name, options=[
+                (option.file, option.line, option.option, fix) for option, fix in unsupported])
         builds, manifest_source = load_manifest(ctx.buildpack_descriptor, env, root)
         for_arch = [b for b in builds if b.arch == ctx.target.arch]
         if not for_arch:
@@ -163,6 +170,7 @@ class PythonBuildpack:
             self.out.step(manager_choice.describe())
             if manager_choice.ignored:
                 self.out.step(f"Ignoring {', '.join(manager_choice.ignored)} since {manager_choice.reason}")
+            installer = self._installer(installer_name, manager, env)
             pip_cache_dir = prepare_pip_cache(layers_dir, self.out)
             # Also when APP_RUN, APP_SCRIPT or the Procfile's web command runs gunicorn itself.
             gunicorn_req = gunicorn_requirement(ctx.buildpack_dir) if choice.installs_gunicorn else ""
@@ -170,35 +178,38 @@ class PythonBuildpack:
             # The web-server pins the buildpack may add (Gunicorn, and Uvicorn's worker for ASGI apps): a bump of either
             # rebuilds the environment.
             metadata = self._venv_metadata(ctx.buildpack_dir, app_dir, build, python_dir, manager_choice, env,
-                                           " ".join(req for req in (gunicorn_req, uvicorn_worker_req) if req))
-            scan = project.scan_requirements(app_dir, env) if manager is PackageManager.PIP else None
+                                           " ".join(req for req in (gunicorn_req, uvicorn_worker_req) if req),
+                                           installer)
             metadata = replace(metadata, build_image=build_image_description(
                 ctx.target.distro_name, ctx.target.distro_version, libc_version()),
                 local_sources_sha256=scan.local_sources if scan is not None else "")
-            installer = "pip" if manager.is_pip else manager.value
             url_includes = scan.url_includes if scan is not None else ()
             venv = prepare_venv(layers_dir, self.out, python_dir, metadata,
-                                reusable=assemble_hook is None and not url_includes, env=env, installer=installer,
+                                reusable=assemble_hook is None and not url_includes, env=env,
+                                installer=installer.name if manager.is_pip else manager.value,
                                 not_reusable_reason=f"The requirements include {', '.join(url_includes)} by URL, which "
                                 "may change at any time" if url_includes and assemble_hook is None else "",
                                 unpinned=scan.unpinned if scan is not None else ())
             pip_python = install_pip_tool(
                 layers_dir, self.out, python_dir,
                 PipToolMetadata(PIP_TOOL_LAYER_FORMAT, bundled_pip_version(python_dir), build.version, build.sha256),
-                upgrade=metadata.pip_upgrade, needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir))
+                upgrade=metadata.pip_upgrade, env=pip_env(env, venv.path, pip_cache_dir),
+                # pip installs the pip paths' requirements (unless uv does), the lockfile apps' Gunicorn, and what
+                # an .s2i/bin/assemble hook runs as `pip`.
+                needed=not venv.reused and (installer.name == "pip" or assemble_hook is not None))
             tool_bin = tool_cache = ""
-            if not manager.is_pip:
-                tool_requirement = read_pin(ctx.buildpack_dir, get_manager(manager.value).pin)
+            tool_pin = get_manager(manager.value).pin if not manager.is_pip else installer.pin
+            if tool_pin:
+                tool_requirement = read_pin(ctx.buildpack_dir, tool_pin)
                 tool_bin = str(install_tool(
                     layers_dir, self.out, python_dir,
                     ToolLayerMetadata(TOOL_LAYER_FORMAT, tool_requirement, build.version, build.sha256),
                     needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir)))
-                tool_cache = str(prepare_cache(layers_dir, self.out, f"{manager.value}-cache",
-                                               f"{manager.value} cache"))
+                tool_cache = str(prepare_cache(layers_dir, self.out, f"{tool_pin}-cache", f"{tool_pin} cache"))
             plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
                                 package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
                                 extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused,
-                                update=venv.updated)
+                                update=venv.updated, installer=installer.name)
             if assemble_hook is not None:
                 self._run_assemble_hook(assemble_hook, plan, env, root)
             else:
@@ -230,15 +241,20 @@ class PythonBuildpack:
 
     # ---- helpers (decisions stay in their modules; these gather inputs) --------------------------------
     def _venv_metadata(self, buildpack_dir: Path, app_dir: Path, build: PythonBuild, python_dir: Path,
-                       choice: PackageManagerChoice, env: Mapping[str, str], extra: str) -> VenvLayerMetadata:
+                       choice: PackageManagerChoice, env: Mapping[str, str], extra: str,
+                       installer: Installer) -> VenvLayerMetadata:
         """Everything that decides the environment's contents: it is reused only while all of it is unchanged."""
         manager = choice.manager
+        method = manager.described
         if manager.is_pip:
-            tool = f"pip {bundled_pip_version(python_dir)} (bundled with Python)"
+            tool = f"pip {bundled_pip_version(python_dir)} (bundled with Python)" if not installer.pin else \
+                read_pin(buildpack_dir, installer.pin).replace("==", " ")
+            if installer.name != "pip" and manager is not PackageManager.NONE:
+                method = f"{installer.name} {method}"  # 'uv pip install -r requirements.txt'
             inputs = {PackageManager.PIP: "requirements.txt", PackageManager.PIP_PROJECT: "setup.py, setup.cfg and "
                       "pyproject.toml"}.get(manager, "none")
             digest = project.dependency_inputs_digest(app_dir, manager, env=env)
-            settings = index_settings_digest(env)
+            settings = index_settings_digest(env, extra=installer.index_settings)
         else:
             lock_tool = get_manager(manager.value)
             tool = read_pin(buildpack_dir, lock_tool.pin).replace("==", " ")
@@ -247,9 +263,30 @@ class PythonBuildpack:
             settings = index_settings_digest(env, lock_tool.index_settings)
         return VenvLayerMetadata(
             layer_format=VENV_LAYER_FORMAT, python_version=build.version, python_sha256=build.sha256,
-            package_manager=manager.described, tool=tool, inputs=inputs, inputs_sha256=digest,
-            index_settings_sha256=settings, pip_upgrade=manager.is_pip and is_truthy(env.get("PIP_UPGRADE", "")),
+            package_manager=method, tool=tool, inputs=inputs, inputs_sha256=digest, index_settings_sha256=settings,
+            pip_upgrade=manager.is_pip and installer.name == "pip" and is_truthy(env.get("PIP_UPGRADE", "")),
             extra_requirements=extra, build_image="", local_sources_sha256="")
+
+    def _installer(self, name: str, manager: PackageManager, env: Mapping[str, str]) -> Installer:
+        """What installs the pip paths (BP_PYTHON_INSTALLER); a lockfile manager installs with its own tool."""
+        if not manager.is_pip:
+            if name != "pip":
+                self.out.step(f"BP_PYTHON_INSTALLER={name} is ignored: it applies to requirements.txt and setup.py or "
+                              f"pyproject.toml projects, and {manager.value} installs this app")
+            return get_installer("pip")
+        installer = get_installer(name)
+        if installer.name != "pip":
+            self.out.step(f"Installer: {installer.name} (BP_PYTHON_INSTALLER), with the PIP_* settings mapped to "
+                          f"{installer.name}'s")
+            ignored = installer.ignored_settings(env)
+            if ignored:
+                self.out.warning(f"{installer.name} ignores some pip settings",
+                                 f"{', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} set, but "
+                                 f"{installer.name} does not read {'it' if len(ignored) == 1 else 'them'} and the "
+                                 f"buildpack has no {installer.name} equivalent.\nUnset "
+                                 f"{'it' if len(ignored) == 1 else 'them'}, set {installer.name}'s own variable, or "
+                                 "unset BP_PYTHON_INSTALLER to install with pip.")
+        return installer
 
     def _s2i_environment(self, app_dir: Path) -> Dict[str, str]:
         text = read_optional_text(app_dir / ".s2i" / "environment")
@@ -443,12 +480,8 @@ class PythonBuildpack:
         venv_dir = Path(plan.venv_dir)
         self.out.step("The web process is an ASGI app and uses Uvicorn's worker class, which the app does not "
                       "list: adding it")
-        run_env = pip_env(env, venv_dir, Path(plan.pip_cache_dir))
-        args = ["install", "--no-compile", requirement]
-        status = run_streamed(self.out, [*pip_command(Path(plan.pip_python), venv_dir), *args], env=run_env,
-                              cwd=Path(plan.app_dir), shown="pip " + " ".join(args))
-        if status != 0:
-            raise CommandFailed(command="pip " + " ".join(args), exit_code=status)
+        run_env = installer_env(plan, env)
+        install_requirements(self.out, plan, run_env, [requirement])
         for site_packages in sorted(venv_dir.glob("lib/python3*/site-packages")):
             compile_bytecode(venv_dir / "bin" / "python", site_packages, run_env)
 

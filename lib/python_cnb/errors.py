@@ -259,6 +259,12 @@ class LockfileOutOfDate(BuildpackError):
     note: str = ""
 
 
+@dataclass(eq=False)
+class RequirementOptionsUnsupported(BuildpackError):
+    installer: str  # 'uv'
+    options: Sequence[Tuple[str, int, str, str]]  # (file, line, option, fix)
+
+
 def _quote(value: str) -> str:
     """Show a user value safely: control and non-ASCII characters escaped, long values cut."""
     shown = value.encode("unicode_escape").decode("ascii")
@@ -557,6 +563,14 @@ def _lock_out_of_date(e: LockfileOutOfDate) -> Tuple[str, str]:
             + (f"\n\n{e.note}" if e.note else ""))
 
 
+def _options_unsupported(e: RequirementOptionsUnsupported) -> Tuple[str, str]:
+    lines = "\n".join(f"  {file}, line {line}: {option}: {fix}" for file, line, option, fix in e.options)
+    return (f"Requirements options that {e.installer} does not support",
+            f"BP_PYTHON_INSTALLER is {e.installer}, but the requirements use options {e.installer} does not "
+            f"support:\n{lines}\n\n{e.installer} would ignore them or fail on them, and install something else than "
+            "pip does.\nDo as each line says, or unset BP_PYTHON_INSTALLER to install with pip.")
+
+
 _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     FileReadError: _file_read,
     PythonVersionMalformed: _malformed,
@@ -590,6 +604,7 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     LockfileMissing: _lock_missing,
     LockWithoutProject: _lock_without_project,
     LockfileOutOfDate: _lock_out_of_date,
+    RequirementOptionsUnsupported: _options_unsupported,
     ProcfileInvalid: _procfile,
     EntryCallableMissing: _entry_callable,
     GunicornModuleMissing: _gunicorn_module,

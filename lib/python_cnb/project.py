@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from .errors import FileReadError
+from .installers.base import RequirementOption
 from .package_manager import PackageManager
 from .redact import redact
 from .utils import read_optional_text
@@ -91,6 +92,7 @@ class RequirementsScan:
     requirements: Tuple[str, ...]  # the requirement lines that name a distribution (not constraints, not paths)
     local_sources: str  # sha256 of the part of `digest` that is not requirement-file text: local project trees,
     # --find-links contents, pip configuration files (an in-place update cannot follow those exactly)
+    options: Tuple[RequirementOption, ...] = ()  # every option line, and every option after a requirement
 
 
 class _Walker:
@@ -102,6 +104,9 @@ class _Walker:
         self.urls: List[str] = []
         self.unpinned: List[str] = []
         self.requirements: List[str] = []
+        self.options: List[RequirementOption] = []
+        self.file = ""
+        self.line_number = 0
 
     def walk(self, path: Path, constraints: bool = False) -> None:
         resolved = _resolve(path, str(path.relative_to(self.app_dir)) if path.is_relative_to(self.app_dir)
@@ -115,8 +120,17 @@ class _Walker:
             self.digest.update(b"<missing>\n")
             return
         self.digest.update(text.encode())
-        for line in _logical_lines(text):
+        shown = _rel(path, self.app_dir)
+        for number, line in _logical_lines(text):
+            self.file, self.line_number = shown, number
+            self._options(line)
             self._line(line, path.parent, constraints)
+
+    def _options(self, line: str) -> None:
+        """The options a line uses: the line's own ('--pre', '-r'), or those after a requirement ('--hash')."""
+        found = [line.split("=", 1)[0].split(None, 1)[0]] if line.startswith("-") else \
+            [word.split("=", 1)[0] for word in line.split()[1:] if word.startswith("--")]
+        self.options.extend(RequirementOption(self.file, self.line_number, option) for option in found)
 
     def _line(self, line: str, base: Path, constraints: bool) -> None:
         option = _OPTION_FILE.match(line)
@@ -172,21 +186,24 @@ class _Walker:
         self.digest.update(f"find-links:{value}:<missing>\n".encode())
 
 
-def _logical_lines(text: str) -> Iterator[str]:
-    """Lines as pip reads them: comments removed, backslash continuations joined, blank lines dropped."""
-    pending = ""
-    for raw in text.splitlines():
+def _logical_lines(text: str) -> Iterator[Tuple[int, str]]:
+    """Lines as pip reads them, with the number of their first physical line: comments removed, backslash
+    continuations joined, blank lines dropped."""
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw if not raw.lstrip().startswith("#") else ""
         line = line.split(" #", 1)[0].split("\t#", 1)[0]
+        start = start or number
         if line.rstrip().endswith("\\"):
             pending += line.rstrip()[:-1]
             continue
         line = (pending + line).strip()
         pending = ""
         if line:
-            yield line
+            yield start, line
+        start = 0
     if pending.strip():
-        yield pending.strip()
+        yield start, pending.strip()
 
 
 def _hash_tree(root: Path, digest: "hashlib._Hash") -> None:
@@ -259,7 +276,7 @@ def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> Requirement
     _hash_pip_settings_files(app_dir, env, digest, walker)
     return RequirementsScan(digest=digest.hexdigest(), url_includes=tuple(walker.urls),
                             unpinned=tuple(dict.fromkeys(walker.unpinned)), requirements=tuple(walker.requirements),
-                            local_sources=walker.local.hexdigest())
+                            local_sources=walker.local.hexdigest(), options=tuple(walker.options))
 
 
 def dependency_inputs_digest(app_dir: Path, manager: PackageManager, lock_inputs: Sequence[str] = (),

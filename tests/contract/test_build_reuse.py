@@ -174,15 +174,21 @@ def test_requirements_included_by_url_are_never_reused(make_app, tmp_path):
         server.shutdown()
 
 
-def _freeze(app) -> list:
-    pip = app.layers / "pip" / "venv" / "bin" / "python"
-    result = subprocess.run([str(pip), "-m", "pip", "--python", str(app.layers / "venv" / "bin" / "python"), "freeze",
-                             "--all"], capture_output=True, text=True, check=True)
+def _freeze(app, installer: str = "pip") -> list:
+    venv_python = str(app.layers / "venv" / "bin" / "python")
+    if installer == "uv":
+        cmd = [str(app.layers / "uv" / "venv" / "bin" / "uv"), "pip", "freeze", "--python", venv_python]
+    else:
+        cmd = [str(app.layers / "pip" / "venv" / "bin" / "python"), "-m", "pip", "--python", venv_python, "freeze",
+               "--all"]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return sorted(result.stdout.split())
 
 
-def test_incremental_update_gives_what_a_fresh_install_gives(make_app):
-    app = make_app("app_run", APP_RUN="python server.py")
+@pytest.mark.parametrize("installer", ["pip", "uv"])
+def test_incremental_update_gives_what_a_fresh_install_gives(make_app, installer):
+    app = make_app("app_run", APP_RUN="python server.py", BP_PYTHON_INSTALLER=installer)
+    shown = "uv pip" if installer == "uv" else "pip"
     wheels = app.app / "wheels"
     _wheel(wheels, "greet", "1.0", ("dep-a",))
     _wheel(wheels, "greet", "2.0", ("dep-b[fast]",))
@@ -196,7 +202,7 @@ def test_incremental_update_gives_what_a_fresh_install_gives(make_app):
     (app.app / "requirements.txt").write_text(options + "greet==1.0\nshout\n")
     first = app.build()
     assert first.returncode == 0, first
-    assert _freeze(app) == ["dep-a==1.0", "dep-c==1.0", "greet==1.0", "shout==1.0"]
+    assert _freeze(app, installer) == ["dep-a==1.0", "dep-c==1.0", "greet==1.0", "shout==1.0"]
 
     # Added (added), removed (shout, and dep-c it pulled in), upgraded (greet, whose dependency changes).
     app.restore_for_next_build()
@@ -205,8 +211,9 @@ def test_incremental_update_gives_what_a_fresh_install_gives(make_app):
     assert second.returncode == 0, second
     assert "Updating the cached virtual environment in place since:\n - The requirements files" in second.output
     assert "Removing what the requirements no longer pull in: dep-a, dep-c, shout" in second.output
-    assert "Running 'pip check'" in second.output
-    updated = _freeze(app)
+    assert f"Running '{shown} uninstall " in second.output
+    assert f"Running '{shown} check'" in second.output
+    updated = _freeze(app, installer)
     assert updated == ["added==1.0", "dep-b==1.0", "dep-fast==1.0", "greet==2.0"]
     assert not list(app.layers.glob("venv/lib/python3*/site-packages/shout"))
     compiled = list(app.layers.glob("venv/lib/python3*/site-packages/greet/__pycache__/*.pyc"))
@@ -218,7 +225,7 @@ def test_incremental_update_gives_what_a_fresh_install_gives(make_app):
     (app.layers / "venv.toml").unlink()
     third = app.build()
     assert third.returncode == 0, third
-    assert _freeze(app) == updated
+    assert _freeze(app, installer) == updated
 
     # Anything else than the requirements (here the index settings) still starts fresh.
     app.restore_for_next_build()

@@ -83,6 +83,22 @@ def test_flask_image_rebuilds_and_runtime_knobs(pack):
     with docker_run(image) as container:
         assert container.get("/") == "Hello from Flask"
 
+    # uv as the installer: a fresh environment installed by uv, then reused as a whole; uv stays out of the image.
+    fourth = pack.build(image, app, env={"BP_PYTHON_INSTALLER": "uv"})
+    assert fourth.returncode == 0, fourth
+    assert "Running 'uv pip install --link-mode copy -r requirements.txt'" in fourth.output
+    assert "Discarding cached virtual environment since:\n - The install method has changed" in fourth.output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from Flask"
+        found = subprocess.run(["docker", "exec", container.name, "sh", "-c", "ls /layers/python-cnb_python; "
+                                "ls /layers/python-cnb_python/venv/lib/python3.12/site-packages"],
+                               capture_output=True, text=True)
+        assert "six-" in found.stdout and "uv" not in found.stdout.split() and "pip" not in found.stdout.split()
+    fifth = pack.build(image, app, env={"BP_PYTHON_INSTALLER": "uv"})
+    assert fifth.returncode == 0, fifth
+    assert "Using cached virtual environment: nothing that affects it has changed; skipping uv" in fifth.output
+    assert "Reusing layer 'python-cnb/python:venv'" in fifth.output
+
 
 def test_later_buildpack_sees_python_pip_and_packages(pack, buildpack_dir):
     from support.cnb_harness import REPO

@@ -129,6 +129,8 @@ def test_every_error_class_renders_without_falling_into_internal():
             fields["names"] = ["PYTHONHOME"]
         if "known" in fields:
             fields["known"] = ["3.13.1"]
+        if "options" in fields:
+            fields["options"] = [("requirements.txt", 2, "--pre", "remove it")]
         title, body = render_error(cls(**fields))
         assert title and body and title != "Internal buildpack error"
 

@@ -86,7 +86,8 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
     return reasons
 
 
-_PIP_METHODS = ("pip install -r requirements.txt", "pip install -e .")
+_PIP_METHODS = ("pip install -r requirements.txt", "pip install -e .", "uv pip install -r requirements.txt",
+                "uv pip install -e .")
 
 
 def can_update_in_place(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
@@ -115,12 +116,15 @@ def build_image_description(distro_name: str, distro_version: str, libc: str) ->
     return f"{distro}, {libc}"
 
 
-def index_settings_digest(env: Mapping[str, str], names: Optional[Iterable[str]] = None) -> str:
+def index_settings_digest(env: Mapping[str, str], names: Optional[Iterable[str]] = None,
+                          extra: Iterable[str] = ()) -> str:
     """Hash of the settings that decide where packages come from, with URL credentials removed first: a new
     password does not change the packages, and no secret (even hashed) goes into image metadata.
-    `names`: the variables a lockfile tool honours; None means pip's (every PIP_* that can change the result)."""
+    `names`: the variables a lockfile tool honours; None means pip's (every PIP_* that can change the result).
+    `extra`: more variables that count (an installer's own, such as uv's UV_INDEX_URL)."""
     chosen = sorted(set(names) & set(env)) if names is not None else \
         sorted(n for n in env if n.startswith("PIP_") and n not in _PIP_SETTINGS_IGNORED)
+    chosen += sorted(set(extra) & set(env) - set(chosen))
     digest = hashlib.sha256()
     for name in chosen:
         digest.update(f"{name}={redact(env[name])}\n".encode())

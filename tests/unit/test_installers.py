@@ -1,0 +1,118 @@
+"""The installers of the pip paths (pip, and uv with BP_PYTHON_INSTALLER=uv), on plain data: the commands, the
+PIP_* settings mapped for uv, the requirement-file options uv cannot honour, and the option scan that finds them."""
+
+from pathlib import Path
+
+import pytest
+from python_cnb.errors import InvalidEnvValue
+from python_cnb.installers import get_installer, requested_installer
+from python_cnb.installers.base import InstallerPaths, RequirementOption
+from python_cnb.layers.venv import index_settings_digest
+from python_cnb.project import scan_requirements
+
+PATHS = InstallerPaths(app_dir=Path("/workspace"), venv_dir=Path("/layers/p/venv"),
+                       pip_python=Path("/layers/p/pip/venv/bin/python"), tool_bin=Path("/layers/p/uv/venv/bin"),
+                       cache_dir=Path("/layers/p/uv-cache"))
+PIP = get_installer("pip")
+UV = get_installer("uv")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", "pip"), ("  ", "pip"), ("pip", "pip"), ("uv", "uv"),
+                                                 (" UV ", "uv")])
+def test_requested_installer(value, expected):
+    assert requested_installer({"BP_PYTHON_INSTALLER": value}) == expected
+
+
+def test_an_unknown_installer_names_the_choices():
+    with pytest.raises(InvalidEnvValue) as info:
+        requested_installer({"BP_PYTHON_INSTALLER": "conda"})
+    assert info.value.name == "BP_PYTHON_INSTALLER" and info.value.expected == "one of pip, uv"
+
+
+def test_pip_commands_run_the_build_only_pip_against_the_venv():
+    command = PIP.install(PATHS, {}, ["-r", "requirements.txt"])
+    assert command.argv == ("/layers/p/pip/venv/bin/python", "-m", "pip", "--python", "/layers/p/venv/bin/python",
+                            "install", "--no-compile", "-r", "requirements.txt")
+    assert command.shown == "pip install --no-compile -r requirements.txt"
+    assert PIP.uninstall(PATHS, ["six"]).shown == "pip uninstall --yes six"
+    assert PIP.check(PATHS).shown == "pip check"
+    assert PIP.env({"PIP_INDEX_URL": "x"}, PATHS) == {"PIP_INDEX_URL": "x"}
+    assert PIP.unsupported([RequirementOption("requirements.txt", 1, "--prefer-binary")]) == []
+
+
+def test_uv_commands_install_into_the_venv_by_copy():
+    command = UV.install(PATHS, {"PIP_NO_BINARY": "lxml,psycopg2", "PIP_ONLY_BINARY": ":all:"}, ["-e", "."])
+    assert command.argv == ("/layers/p/uv/venv/bin/uv", "pip", "install", "--python", "/layers/p/venv/bin/python",
+                            "--link-mode", "copy", "--no-binary", "lxml", "--no-binary", "psycopg2",
+                            "--only-binary", ":all:", "-e", ".")
+    assert command.shown == ("uv pip install --link-mode copy --no-binary lxml --no-binary psycopg2 --only-binary "
+                             ":all: -e .")
+    assert UV.uninstall(PATHS, ["six", "idna"]).argv[-2:] == ("six", "idna")
+    assert UV.uninstall(PATHS, ["six"]).shown == "uv pip uninstall six"
+    assert UV.check(PATHS).shown == "uv pip check"
+
+
+def test_uv_gets_the_pip_settings_mapped():
+    env = UV.env({"PATH": "/usr/bin", "PIP_INDEX_URL": "https://u:p@mirror.example/simple",
+                  "PIP_EXTRA_INDEX_URL": "https://a.example/simple https://b.example/simple",
+                  "PIP_TRUSTED_HOST": "a.example b.example", "PIP_FIND_LINKS": "./wheels /opt/wheels",
+                  "PIP_CERT": "/etc/ca.pem", "PIP_PRE": "true", "PIP_NO_INDEX": "1",
+                  "UV_CACHE_DIR": "/elsewhere", "UV_NO_CONFIG": "0", "UV_COMPILE_BYTECODE": "1"}, PATHS)
+    assert env["UV_INDEX_URL"] == "https://u:p@mirror.example/simple"
+    assert env["UV_EXTRA_INDEX_URL"] == "https://a.example/simple https://b.example/simple"
+    assert env["UV_INSECURE_HOST"] == "a.example b.example"
+    assert env["UV_FIND_LINKS"] == "./wheels,/opt/wheels"
+    assert env["SSL_CERT_FILE"] == "/etc/ca.pem"
+    assert env["UV_PRERELEASE"] == "allow" and env["UV_NO_INDEX"] == "1"
+    assert env["UV_INDEX_STRATEGY"] == "unsafe-best-match", "pip's behaviour across indexes"
+    assert env["UV_CACHE_DIR"] == "/layers/p/uv-cache" and env["UV_NO_CONFIG"] == "1"
+    assert env["UV_PYTHON_DOWNLOADS"] == "never" and "UV_COMPILE_BYTECODE" not in env
+
+
+def test_uv_own_settings_win_over_the_pip_ones():
+    env = UV.env({"PIP_INDEX_URL": "https://pip.example/simple", "UV_DEFAULT_INDEX": "https://uv.example/simple",
+                  "PIP_PRE": "0", "PIP_FIND_LINKS": "./w", "UV_FIND_LINKS": "./uv-w",
+                  "UV_INDEX_STRATEGY": "first-index"}, PATHS)
+    assert "UV_INDEX_URL" not in env and env["UV_DEFAULT_INDEX"] == "https://uv.example/simple"
+    assert "UV_PRERELEASE" not in env
+    assert env["UV_FIND_LINKS"] == "./uv-w" and env["UV_INDEX_STRATEGY"] == "first-index"
+
+
+def test_uv_reports_the_pip_settings_it_ignores():
+    env = {"PIP_INDEX_URL": "x", "PIP_CACHE_DIR": "/c", "PIP_UPGRADE": "1", "PIP_CONFIG_FILE": "/etc/pip.conf",
+           "PIP_USE_DEPRECATED": "legacy-resolver", "PIP_CONSTRAINT": "", "PATH": "/bin"}
+    assert UV.ignored_settings(env) == ["PIP_CONFIG_FILE", "PIP_USE_DEPRECATED"]
+
+
+def test_uv_names_the_options_it_cannot_honour_with_their_fix():
+    options = [RequirementOption("requirements.txt", n, o) for n, o in enumerate(
+        ["-r", "--index-url", "-i", "--extra-index-url", "--no-index", "-f", "--no-binary", "--only-binary",
+         "--require-hashes", "--hash", "-c", "-e", "--pre", "--trusted-host", "--prefer-binary", "--use-feature",
+         "--config-settings", "--global-option"], start=1)]
+    found = {option.option: fix for option, fix in UV.unsupported(options)}
+    assert sorted(found) == ["--config-settings", "--global-option", "--pre", "--prefer-binary", "--trusted-host",
+                             "--use-feature"]
+    assert found["--pre"].startswith("remove it and set PIP_PRE=1")
+    assert found["--trusted-host"].startswith("remove it and set PIP_TRUSTED_HOST")
+    assert found["--prefer-binary"] == "remove it, or build with pip (unset BP_PYTHON_INSTALLER)"
+
+
+def test_the_requirements_scan_finds_every_option_with_file_and_line(tmp_path):
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "base.txt").write_text("six \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\n"
+                                                "lxml --config-settings=x=y; python_version > '3'\n")
+    (tmp_path / "requirements.txt").write_text("# comment\n--index-url=https://pypi.org/simple\n\n-r reqs/base.txt\n"
+                                               "--pre  # why not\nflask>=3\n")
+    options = scan_requirements(tmp_path).options
+    assert [(o.file, o.line, o.option) for o in options] == [
+        ("requirements.txt", 2, "--index-url"), ("requirements.txt", 4, "-r"),
+        ("reqs/base.txt", 1, "--hash"), ("reqs/base.txt", 1, "--hash"), ("reqs/base.txt", 4, "--config-settings"),
+        ("requirements.txt", 5, "--pre")]
+
+
+def test_uv_settings_are_part_of_the_reuse_key_without_credentials():
+    base = index_settings_digest({"PIP_INDEX_URL": "https://a:b@x/simple"}, extra=UV.index_settings)
+    assert base == index_settings_digest({"PIP_INDEX_URL": "https://c:d@x/simple"}, extra=UV.index_settings)
+    assert base != index_settings_digest({"PIP_INDEX_URL": "https://x/simple", "UV_INDEX_STRATEGY": "first-index"},
+                                         extra=UV.index_settings)
+    assert index_settings_digest({"UV_PRERELEASE": "allow"}) == index_settings_digest({}), "pip ignores UV_*"
