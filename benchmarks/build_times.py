@@ -31,11 +31,12 @@ Targets (each printed with its value and PASS/MISS):
     build, changed requirements or not);
   - with uv, the heavy app's cold build takes at most 1.3x plain uv with an empty cache (venv + install);
   - the launch layers (python, venv, web) hold no pip (no pip package, pip-*.dist-info or bin/pip*), no uv, no
-    package-manager cache (no .cache, pip-cache, uv-cache, http, http-v2, wheels-vN or archive-vN directory, no
-    CACHEDIR.TAG) and no duplicate bytecode: at most one .pyc per module (one file per module name in each
-    __pycache__, whatever its cache tag or opt level, and no legacy X.pyc beside X.py), and every .pyc is
-    hash-based (PEP 552): a timestamp-based one beside the buildpack's hash-based bytecode is a stray that Python
-    would rewrite and that changes the layer. Their sizes are printed.
+    package-manager cache (no .cache, pip-cache, uv-cache or uv *-vN bucket directory, no directory holding both
+    wheels/ and http/ or http-v2/ as pip's cache does, no CACHEDIR.TAG) and no duplicate bytecode: at most one
+    .pyc per module (one file per module name in each __pycache__, whatever its cache tag or opt level, and no
+    legacy X.pyc beside X.py), and every .pyc is hash-based (PEP 552): a timestamp-based one beside the
+    buildpack's hash-based bytecode is a stray that Python would rewrite and that changes the layer. Their sizes
+    are printed.
 The network here sends no HTTP cache headers, so pip's HTTP cache never fills: every pip install, the buildpack's
 and Heroku's, downloads its wheels again (machine-notes.md); uv's cache works. Exits non-zero when a target is
 missed (or an installer is not available), after printing everything. Run it with `scripts/benchmark`.
@@ -281,12 +282,12 @@ def run_buildpack(app_name: str, installer: str, root: Path, env: Dict[str, str]
             started = time.monotonic()
             result = app.build()
             wall = time.monotonic() - started
+            (root / f"{index}-{label.replace(' ', '-')}.log").write_text(result.output)
             if result.returncode != 0:
                 if installer != "pip":
                     last_lines = " / ".join(result.output.strip().splitlines()[-3:])
                     raise Unavailable(f"the {label} build failed: {last_lines}")
                 raise SystemExit(f"{app_name}: the {label} build with {installer} failed:\n{result.output}")
-            (root / f"{index}-{label.replace(' ', '-')}.log").write_text(result.output)
             build = parse_log(result.output, wall)
             if label == COLD and not any(command.split()[0].endswith(installer) for command in build.installers_seen):
                 raise Unavailable(f"BP_PYTHON_INSTALLER={installer} was ignored: the cold build ran "
