@@ -63,17 +63,22 @@ def test_lockfile_app_builds_serves_and_rebuilds(make_app, tmp_path, kind):
     assert f"Using cached virtual environment: nothing that affects it has changed; skipping {tool}" in again.output
     assert f"Running '{command}" not in again.output and "Installing " + pin.replace("==", " ") not in again.output
 
-    # A changed lock (Gunicorn now locked by the app): only the venv is rebuilt, with the cached tool.
+    # A changed lock (Gunicorn now locked by the app): only the venv changes, with the cached tool; uv's exact sync
+    # updates it in place, Poetry and Pipenv start it fresh.
     changed = _generate(kind, tmp_path / "changed", extra=("gunicorn==23.0.0",))
     app.restore_for_next_build(fresh_source=str(changed))
     third = app.build()
     assert third.returncode == 0, third
     assert f"Using cached Python {python}" in third.output
-    assert "Discarding cached virtual environment since:\n - The dependency files (" in third.output
+    how = ("Updating the cached virtual environment in place" if tool == "uv"
+           else "Discarding cached virtual environment")
+    assert f"{how} since:\n - The dependency files (" in third.output
     assert f"Using cached {pin.replace('==', ' ')}" in third.output
     assert f"Running '{command}" in third.output
     assert "adding it" not in third.output, "Gunicorn comes from the lock now"
-    assert (_site_packages(app) / "gunicorn-23.0.0.dist-info").is_dir()
+    assert sorted(p.name for p in _site_packages(app).glob("gunicorn-*")) == ["gunicorn-23.0.0.dist-info"]
+    pycs = list(_site_packages(app).glob("gunicorn/__pycache__/*.pyc"))
+    assert len(pycs) == len(list(_site_packages(app).glob("gunicorn/*.py"))), "the new Gunicorn is compiled"
     with app.serve() as server:
         assert server.get("/") == greeting
 

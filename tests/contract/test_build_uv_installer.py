@@ -106,3 +106,13 @@ def test_an_unknown_installer_is_an_error(make_app):
     result = make_app("app_run", APP_RUN="python server.py", BP_PYTHON_INSTALLER="conda").build()
     assert_clean_failure(result, "Invalid environment variable")
     assert "BP_PYTHON_INSTALLER is set to 'conda', but it must be one of pip, uv" in result.output
+
+
+def test_uv_installs_a_setup_py_project_editable(make_app):
+    app = make_app("setup_py_app", BP_PYTHON_INSTALLER="uv")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Running 'uv pip install --link-mode copy -e .'" in result.output
+    assert "Web process: gunicorn helloapp (setup.py found)" in result.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from setup.py"

@@ -12,7 +12,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from support import package_index, python_archive
@@ -113,6 +113,27 @@ def pack(e2e_env: Dict[str, str], builder: str, manifest_url: str, tmp_path: Pat
         yield helper
     finally:
         helper.cleanup()
+
+
+@pytest.fixture(scope="module")
+def module_pack(e2e_env: Dict[str, str], builder: str, manifest_url: str,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pack]:
+    """A Pack shared by one test module, so an image built once carries the checks of several tests."""
+    tmp = tmp_path_factory.mktemp("module-pack")
+    tmp.chmod(0o755)
+    helper = Pack(e2e_env["PYTHON_CNB_PACK"], builder, manifest_url, tmp)
+    try:
+        yield helper
+    finally:
+        helper.cleanup()
+
+
+def build_ok(pack: Pack, fixture: str, env: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
+    """Build a fixture app into an image named after it; (image, build output), the build having succeeded."""
+    image = pack.image_name(fixture.replace("_", "-"))
+    result = pack.build(image, pack.app(fixture), env=env)
+    assert result.returncode == 0, result
+    return image, result.output
 
 
 @dataclass

@@ -7,36 +7,16 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Dict, Iterator, Optional, Tuple
 
 import pytest
 
-from .conftest import Pack, docker_run
+from .conftest import Pack, build_ok, docker_run
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def module_pack(e2e_env: Dict[str, str], builder: str, manifest_url: str,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pack]:
-    tmp = tmp_path_factory.mktemp("s2i-python-image")
-    tmp.chmod(0o755)
-    helper = Pack(e2e_env["PYTHON_CNB_PACK"], builder, manifest_url, tmp)
-    try:
-        yield helper
-    finally:
-        helper.cleanup()
-
-
-def _build(pack: Pack, fixture: str, env: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
-    image = pack.image_name(fixture.replace("_", "-"))
-    result = pack.build(image, pack.app(fixture), env=env)
-    assert result.returncode == 0, result
-    return image, result.output
-
-
 def test_app_home_src_site_with_app_module_and_app_config(module_pack: Pack) -> None:
-    image, output = _build(module_pack, "app_home", {"APP_HOME": "src/site", "APP_MODULE": "wsgi:application",
+    image, output = build_ok(module_pack, "app_home", {"APP_HOME": "src/site", "APP_MODULE": "wsgi:application",
                                                      "APP_CONFIG": "conf/gunicorn.py"})
     assert "APP_HOME is set: building the app in src/site" in output
     assert "Web process: gunicorn wsgi:application (GUNICORN_APP_MODULE is set), config conf/gunicorn.py" in output
@@ -50,7 +30,7 @@ def test_app_home_src_site_with_app_module_and_app_config(module_pack: Pack) -> 
 
 
 def test_monorepo_service_with_its_own_runtime_and_app_run_gunicorn(module_pack: Pack) -> None:
-    image, output = _build(module_pack, "monorepo", {"APP_HOME": "services/api", "APP_RUN": "gunicorn wsgi"})
+    image, output = build_ok(module_pack, "monorepo", {"APP_HOME": "services/api", "APP_RUN": "gunicorn wsgi"})
     assert "Using Python 3.11.7" in output and "no-such-package" not in output
     assert "The web process uses Gunicorn, which the app does not list: adding it" in output
     with docker_run(image) as container:
@@ -59,7 +39,7 @@ def test_monorepo_service_with_its_own_runtime_and_app_run_gunicorn(module_pack:
 
 
 def test_app_sh(module_pack: Pack) -> None:
-    image, output = _build(module_pack, "s2i_start")
+    image, output = build_ok(module_pack, "s2i_start")
     assert "Web process: the shell script app.sh (app.sh found (executable))" in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from app.sh via gunicorn"
@@ -67,7 +47,7 @@ def test_app_sh(module_pack: Pack) -> None:
 
 
 def test_django_migrate_process_type_and_migrate_on_start(module_pack: Pack, tmp_path: Path) -> None:
-    image, output = _build(module_pack, "django_sqlite", {"DISABLE_MIGRATE": "1"})
+    image, output = build_ok(module_pack, "django_sqlite", {"DISABLE_MIGRATE": "1"})
     assert "Django migrations: process type migrate runs 'python manage.py migrate --noinput'" in output
     data = tmp_path / "data"
     data.mkdir()

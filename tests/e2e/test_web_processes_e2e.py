@@ -7,32 +7,13 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Tuple
 
 import pytest
 
-from .conftest import Pack, docker_run
+from .conftest import Pack, build_ok, docker_run
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def module_pack(e2e_env: Dict[str, str], builder: str, manifest_url: str,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pack]:
-    tmp = tmp_path_factory.mktemp("web-processes")
-    tmp.chmod(0o755)
-    helper = Pack(e2e_env["PYTHON_CNB_PACK"], builder, manifest_url, tmp)
-    try:
-        yield helper
-    finally:
-        helper.cleanup()
-
-
-def _build(pack: Pack, fixture: str, env: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
-    image = pack.image_name(fixture.replace("_", "-"))
-    result = pack.build(image, pack.app(fixture), env=env)
-    assert result.returncode == 0, result
-    return image, result.output
 
 
 def _stop_seconds(name: str) -> float:
@@ -49,7 +30,7 @@ def _run_once(image: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def django(module_pack: Pack) -> Tuple[str, str]:
-    return _build(module_pack, "django_startproject")
+    return build_ok(module_pack, "django_startproject")
 
 
 def test_django_startproject(django: Tuple[str, str]) -> None:
@@ -66,7 +47,7 @@ def test_django_startproject(django: Tuple[str, str]) -> None:
 
 @pytest.fixture(scope="module")
 def fastapi(module_pack: Pack) -> Tuple[str, str]:
-    return _build(module_pack, "fastapi_main")
+    return build_ok(module_pack, "fastapi_main")
 
 
 def test_fastapi_main_py(fastapi: Tuple[str, str]) -> None:
@@ -83,14 +64,14 @@ def test_fastapi_main_py(fastapi: Tuple[str, str]) -> None:
 
 
 def test_starlette_asgi_py(module_pack: Pack) -> None:
-    image, output = _build(module_pack, "starlette_asgi")
+    image, output = build_ok(module_pack, "starlette_asgi")
     assert "Web process: gunicorn asgi:app (asgi.py found)" in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from Starlette asgi.py over http"
 
 
 def test_flask_main_py(module_pack: Pack) -> None:
-    image, output = _build(module_pack, "flask_main")
+    image, output = build_ok(module_pack, "flask_main")
     assert "Web process: gunicorn main:app (main.py defines app)" in output
     assert "worker class" not in output
     with docker_run(image) as container:
@@ -100,7 +81,7 @@ def test_flask_main_py(module_pack: Pack) -> None:
 
 @pytest.fixture(scope="module")
 def procfile(module_pack: Pack) -> Tuple[str, str]:
-    return _build(module_pack, "procfile_app")
+    return build_ok(module_pack, "procfile_app")
 
 
 def test_procfile_web_with_port_and_worker(procfile: Tuple[str, str]) -> None:
@@ -115,7 +96,7 @@ def test_procfile_web_with_port_and_worker(procfile: Tuple[str, str]) -> None:
 
 
 def test_python_app_py_stops_quickly(module_pack: Pack) -> None:
-    image, output = _build(module_pack, "app_py")
+    image, output = build_ok(module_pack, "app_py")
     assert "Web process: python app.py (app.py found)" in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from app.py"
@@ -123,7 +104,7 @@ def test_python_app_py_stops_quickly(module_pack: Pack) -> None:
 
 
 def test_no_entry_point(module_pack: Pack) -> None:
-    image, output = _build(module_pack, "app_run")
+    image, output = build_ok(module_pack, "app_run")
     assert "[Warning: No web process found]" in output
     assert "ERROR: don't know how to run your application" in output
     with docker_run(image, env={"APP_RUN": "python server.py"}) as container:

@@ -279,6 +279,21 @@ class CnbApp:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+            _wait_for_group_exit(proc.pid)
+
+
+def _wait_for_group_exit(pgid: int, timeout: float = 15.0) -> None:
+    """Until no process of the server's group is left (Gunicorn's workers can outlive the process that started them
+    by a moment, still holding port 8080 for the next test), then SIGKILL whatever is."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def http_get(url: str, *, alive: Callable[[], bool], log: Callable[[], str],

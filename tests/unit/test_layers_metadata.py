@@ -140,7 +140,7 @@ def test_pip_shim_runs_the_build_only_pip_against_the_venv(tmp_path):
     assert os.access(shims / "pip3", os.X_OK)
 
 
-def test_only_requirement_changes_on_pip_paths_update_in_place():
+def test_only_requirement_changes_on_pip_paths_and_uv_lock_update_in_place():
     assert venv_layer.can_update_in_place(VENV, dataclasses.replace(VENV, inputs_sha256="d" * 64))
     assert venv_layer.can_update_in_place(VENV, dataclasses.replace(VENV, extra_requirements=""))
     for field in dataclasses.fields(VENV):
@@ -149,8 +149,13 @@ def test_only_requirement_changes_on_pip_paths_update_in_place():
         changed = dataclasses.replace(VENV, inputs_sha256="d" * 64,
                                       **{field.name: _changed(getattr(VENV, field.name))})
         assert not venv_layer.can_update_in_place(VENV, changed), field.name
-    uv = dataclasses.replace(VENV, package_manager="uv sync (uv.lock)")
-    assert not venv_layer.can_update_in_place(uv, dataclasses.replace(uv, inputs_sha256="d" * 64))
+    for method, updatable in (("uv sync (uv.lock)", True), ("uv pip install -r requirements.txt", True),
+                              ("poetry sync (poetry.lock)", False), ("pipenv install --deploy (Pipfile.lock)", False),
+                              ("nothing to install", False)):
+        old = dataclasses.replace(VENV, package_manager=method)
+        assert venv_layer.can_update_in_place(old, dataclasses.replace(old, inputs_sha256="d" * 64)) is updatable
+    pip_then_uv = dataclasses.replace(VENV, package_manager="uv pip install -r requirements.txt", tool="uv 0.13.9")
+    assert not venv_layer.can_update_in_place(VENV, dataclasses.replace(pip_then_uv, inputs_sha256="d" * 64))
 
 
 def test_updatable_layer_keeps_its_contents_until_finished(tmp_path):

@@ -27,7 +27,15 @@ if [ "$(cat /etc/docker/daemon.json 2>/dev/null)" != "$want" ]; then
 fi
 
 log "starting dockerd (log: $CACHE/dockerd.log)"
-nohup dockerd >>"$CACHE/dockerd.log" 2>&1 &
+# Started with every inherited descriptor above stderr closed: a lock file held by whoever ran the tests (flock)
+# would otherwise stay locked for as long as the daemon lives.
+(
+  for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && [ "$fd" != 255 ] && eval "exec $fd>&-"
+  done
+  exec nohup dockerd >>"$CACHE/dockerd.log" 2>&1 </dev/null
+) &
 echo $! > "$CACHE/dockerd.pid"
 for _ in $(seq 60); do
   if docker info >/dev/null 2>&1; then

@@ -1,8 +1,8 @@
 """The dependencies layer (launch, build, cache): a virtual environment on the interpreter layer.
 
-It is reused without running the installer (pip, uv, Poetry or Pipenv) when nothing that shapes it changed. When
-something did change it is rebuilt from scratch (with the warm package cache), so packages removed from the
-requirements or the lockfile do not linger.
+It is reused without running the installer (pip, uv, Poetry or Pipenv) when nothing that shapes it changed. When only
+the requirements (or uv.lock) changed it is updated in place (see can_update_in_place); any other change rebuilds it
+from scratch (with the warm package cache), so nothing removed from the requirements or the lockfile lingers.
 """
 
 from __future__ import annotations
@@ -86,17 +86,20 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
     return reasons
 
 
-_PIP_METHODS = ("pip install -r requirements.txt", "pip install -e .", "uv pip install -r requirements.txt",
-                "uv pip install -e .")
+# The install methods whose result an in-place update reproduces exactly: the pip paths (install, then uninstall what
+# is no longer required, then check), and `uv sync`, which is exact by itself (it uninstalls whatever the lock does not
+# name, and its uninstall removes the bytecode too). Poetry and Pipenv start fresh.
+_UPDATABLE_METHODS = ("pip install -r requirements.txt", "pip install -e .", "uv pip install -r requirements.txt",
+                      "uv pip install -e .", "uv sync (uv.lock)")
 
 
 def can_update_in_place(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
-    """Only the requirements (or what the buildpack adds for the web process) changed, on a pip path, with the same
-    interpreter, pip, index settings and build image: installing what is new and removing what is no longer required
-    gives the environment a fresh install would."""
+    """Only the requirements or the lock (or what the buildpack adds for the web process) changed, with the same
+    interpreter, installer, index settings and build image: installing what is new and removing what is no longer
+    required gives the environment a fresh install would."""
     same = dataclasses.replace(old, inputs_sha256=new.inputs_sha256, extra_requirements=new.extra_requirements)
     # local_sources_sha256 must match: pip keeps an installed local project or find-links wheel of the same version.
-    return same == new and new.package_manager.startswith(_PIP_METHODS)
+    return same == new and new.package_manager in _UPDATABLE_METHODS
 
 
 def libc_version() -> str:
