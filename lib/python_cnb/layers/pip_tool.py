@@ -2,7 +2,8 @@
 environment is created without pip, so pip (and setuptools and wheel, unless the app's requirements pull them in)
 never ships in the image.
 
-pip runs from its own virtual environment and installs into the app's with `--python VENV/bin/python`. It is the
+pip lives in its own virtual environment and installs into the app's as `pip --python VENV/bin/python` would (see
+pip_command). It is the
 interpreter's bundled pip, or with PIP_UPGRADE the newest pip from the package index (the layer is then refreshed on
 every build that installs).
 """
@@ -60,7 +61,15 @@ def _python(layer_dir: Path) -> Path:
 
 
 def pip_command(pip_python: Path, venv_dir: Path) -> List[str]:
-    """The argv prefix that runs the build-only pip against the app's environment."""
+    """The argv prefix that runs the build-only pip against the app's environment.
+
+    It is what `pip --python VENV/bin/python` does, without its first step: that starts pip in pip's own environment
+    only to run the app's interpreter on pip's `__pip-runner__.py` (which imports exactly that copy of pip, and
+    nothing else from pip's environment). Running the runner directly saves an interpreter start and half of pip's
+    start-up, about 0.3 s per pip command. The runner ships with pip 22.3 and newer, as `--python` does."""
+    runners = sorted(pip_python.parent.parent.glob("lib/python3*/site-packages/pip/__pip-runner__.py"))
+    if runners:
+        return [str(venv_dir / "bin" / "python"), str(runners[0])]
     return [str(pip_python), "-m", "pip", "--python", str(venv_dir / "bin" / "python")]
 
 
