@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shlex
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from .errors import CommandNotFound, FileReadError
 from .output import Output
 
 __all__ = ["BackgroundCompile", "compile_bytecode", "compile_bytecode_in_background", "display_command",
-           "read_optional_text", "run_captured", "run_streamed", "sha256_file"]
+           "read_optional_text", "run_captured", "run_streamed", "sha256_file", "source_files"]
 
 
 def display_command(cmd: Sequence[str]) -> str:
@@ -88,29 +90,98 @@ def read_optional_text(path: Path) -> Optional[str]:
 # could no longer be reused as the same image layer (and at launch, where layers are read-only, every start
 # would recompile). Hash-based, unchecked .pyc files are never rewritten.
 def _compile_cmd(python: Path) -> List[str]:
-    # One process: on these 2-core machines compileall's process pool (-j 0) costs more than it saves.
     return [str(python), "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash"]
+
+
+# Below this much source, a second compile process costs more (its start, ~30 ms) than it saves.
+_PARALLEL_MIN_BYTES = 1 << 20
+
+
+def _workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only_missing: bool = False,
                      exclude: str = r"/(test|tests|idle_test)/") -> None:
     """Best effort: a file that does not compile (a deliberately broken test module) is not an error.
     `only_missing`: compile only the .py files without a .pyc for this interpreter (after an in-place update:
-    what pip just installed; pip removes the .pyc files of what it uninstalls)."""
-    cmd = _compile_cmd(python)
-    if only_missing:
-        tag = _cache_tag(python)
-        missing = [str(path) for path in directory.rglob("*.py")
-                   if not re.search(exclude, str(path))
-                   and not (path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc").exists()]
-        if not missing or not tag:
-            return
-        run_captured([*cmd, "-i", "-"], env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory,
-                     input_text="\n".join(missing) + "\n")
-        return
-    run_captured([*cmd, "-x", exclude, str(directory)],
-                 env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory)
+    what pip just installed; pip removes the .pyc files of what it uninstalls).
 
+    The buildpack lists the files itself, the way `compileall DIR -x EXCLUDE` does (same paths, so the same
+    co_filename in each .pyc), and splits them by size between one compileall process per CPU: compileall's
+    own `-j` starts a forkserver and saves nothing on two cores, two plain processes halve the time."""
+    tag = _cache_tag(python) if only_missing else ""
+    if only_missing and not tag:
+        return
+    sources = [(path, size) for path, size in source_files(directory, exclude)
+               if not only_missing or not os.path.exists(_pyc_path(path, tag))]
+    _compile_files(python, directory, env, sources)
+
+
+def source_files(directory: Path, exclude: str) -> List[Tuple[str, int]]:
+    """(path, size) of each .py file that `compileall DIR -x EXCLUDE` compiles, with the path compileall gives
+    it: directories are walked without following symlinks, __pycache__ is skipped, and EXCLUDE is searched in
+    each file's full path."""
+    rx = re.compile(exclude)
+    found: List[Tuple[str, int]] = []
+    for root, dirs, files in os.walk(str(directory)):
+        dirs[:] = [name for name in dirs if name != "__pycache__"]
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(root, name)
+            if rx.search(path):
+                continue
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found.append((path, info.st_size))
+    return found
+
+
+def _pyc_path(source: str, tag: str) -> str:
+    head, name = os.path.split(source)
+    return os.path.join(head, "__pycache__", f"{name[:-3]}.{tag}.pyc")
+
+
+def _compile_files(python: Path, directory: Path, env: Mapping[str, str], sources: Sequence[Tuple[str, int]]) -> None:
+    if not sources:
+        return
+    total = sum(size for _, size in sources)
+    count = min(_workers(), len(sources), 1 + total // _PARALLEL_MIN_BYTES)
+    # Largest first, each to the least loaded process: the processes finish at about the same time.
+    shares: List[List[str]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for path, size in sorted(sources, key=lambda item: -item[1]):
+        least = loads.index(min(loads))
+        shares[least].append(path)
+        loads[least] += size
+    cmd = [*_compile_cmd(python), "-i", "-"]
+    run_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    processes = []
+    try:
+        for share in shares:
+            try:
+                process = subprocess.Popen(  # noqa: S603
+                    cmd, env=run_env, cwd=directory, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
+            except (OSError, ValueError) as exc:
+                raise CommandNotFound(command=display_command(cmd), reason=_reason(exc)) from None
+            processes.append(process)
+            assert process.stdin is not None
+            try:
+                process.stdin.write(("\n".join(share) + "\n").encode("utf-8", "surrogateescape"))
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+    finally:
+        for process in processes:
+            process.wait()
 
 
 def _cache_tag(python: Path) -> str:
