@@ -6,7 +6,6 @@ import hashlib
 import os
 import re
 import shlex
-import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -111,53 +110,70 @@ def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only
     what pip just installed; pip removes the .pyc files of what it uninstalls).
 
     The buildpack lists the files itself, the way `compileall DIR -x EXCLUDE` does (same paths, so the same
-    co_filename in each .pyc), and splits them by size between one compileall process per CPU: compileall's
-    own `-j` starts a forkserver and saves nothing on two cores, two plain processes halve the time."""
-    tag = _cache_tag(python) if only_missing else ""
+    co_filename in each .pyc), and on Python 3.11+ splits them by size between one compileall process per CPU:
+    compileall's own `-j` starts a forkserver and saves nothing on two cores, two plain processes halve the time.
+    Before 3.11 marshal's output depends on what else the process compiled (reference flags follow reference
+    counts), so there a plain `compileall DIR` compiles everything, as before."""
+    tag = _cache_tag(python)
     if only_missing and not tag:
         return
-    sources = [(path, size) for path, size in source_files(directory, exclude)
-               if not only_missing or not os.path.exists(_pyc_path(path, tag))]
-    _compile_files(python, directory, env, sources)
+    if not only_missing and not _stable_marshal(tag):
+        run_captured([*_compile_cmd(python), "-x", exclude, str(directory)],
+                     env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory)
+        return
+    sources = source_files(directory, exclude, without_pyc_tag=tag if only_missing else "")
+    _compile_files(python, directory, env, sources, parallel=_stable_marshal(tag))
 
 
-def source_files(directory: Path, exclude: str) -> List[Tuple[str, int]]:
+def source_files(directory: Path, exclude: str, without_pyc_tag: str = "") -> List[Tuple[str, int]]:
     """(path, size) of each .py file that `compileall DIR -x EXCLUDE` compiles, with the path compileall gives
     it: directories are walked without following symlinks, __pycache__ is skipped, and EXCLUDE is searched in
-    each file's full path."""
-    rx = re.compile(exclude)
+    each file's full path. `without_pyc_tag` ('cpython-312'): only the files without a .pyc for that tag."""
     found: List[Tuple[str, int]] = []
-    for root, dirs, files in os.walk(str(directory)):
-        dirs[:] = [name for name in dirs if name != "__pycache__"]
-        for name in files:
-            if not name.endswith(".py"):
-                continue
-            path = os.path.join(root, name)
-            if rx.search(path):
-                continue
-            try:
-                info = os.stat(path)
-            except OSError:
-                continue
-            if stat.S_ISREG(info.st_mode):
-                found.append((path, info.st_size))
+    _walk_sources(str(directory), re.compile(exclude), without_pyc_tag, found)
     return found
 
 
-def _pyc_path(source: str, tag: str) -> str:
-    head, name = os.path.split(source)
-    return os.path.join(head, "__pycache__", f"{name[:-3]}.{tag}.pyc")
+def _walk_sources(directory: str, rx: "re.Pattern[str]", tag: str, found: List[Tuple[str, int]]) -> None:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return
+    compiled: Optional[set[str]] = None
+    for entry in entries:  # compileall's order: by name, each directory where its name sorts
+        if entry.name == "__pycache__":
+            continue
+        path = os.path.join(directory, entry.name)
+        try:
+            if entry.is_dir():
+                if not entry.is_symlink():
+                    _walk_sources(path, rx, tag, found)
+                continue
+            if not entry.name.endswith(".py") or not entry.is_file() or rx.search(path):
+                continue
+            if tag:
+                if compiled is None:
+                    try:
+                        compiled = set(os.listdir(os.path.join(directory, "__pycache__")))
+                    except OSError:
+                        compiled = set()
+                if f"{entry.name[:-3]}.{tag}.pyc" in compiled:
+                    continue
+            found.append((path, entry.stat().st_size))
+        except OSError:
+            continue
 
 
-def _compile_files(python: Path, directory: Path, env: Mapping[str, str], sources: Sequence[Tuple[str, int]]) -> None:
+def _compile_files(python: Path, directory: Path, env: Mapping[str, str], sources: Sequence[Tuple[str, int]],
+                   parallel: bool) -> None:
     if not sources:
         return
     total = sum(size for _, size in sources)
-    count = min(_workers(), len(sources), 1 + total // _PARALLEL_MIN_BYTES)
+    count = min(_workers(), len(sources), 1 + total // _PARALLEL_MIN_BYTES) if parallel else 1
     # Largest first, each to the least loaded process: the processes finish at about the same time.
-    shares: List[List[str]] = [[] for _ in range(count)]
+    shares: List[List[str]] = [[path for path, _ in sources]] if count == 1 else [[] for _ in range(count)]
     loads = [0] * count
-    for path, size in sorted(sources, key=lambda item: -item[1]):
+    for path, size in sorted(sources, key=lambda item: -item[1]) if count > 1 else ():
         least = loads.index(min(loads))
         shares[least].append(path)
         loads[least] += size
@@ -182,6 +198,12 @@ def _compile_files(python: Path, directory: Path, env: Mapping[str, str], source
     finally:
         for process in processes:
             process.wait()
+
+
+def _stable_marshal(tag: str) -> bool:
+    """Whether this interpreter's .pyc bytes are the same whichever process compiles them (CPython 3.11+)."""
+    minor = tag[len("cpython-3"):]
+    return tag.startswith("cpython-3") and minor.isdigit() and int(minor) >= 11
 
 
 def _cache_tag(python: Path) -> str:
