@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -15,8 +16,8 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 from .errors import CommandNotFound, FileReadError
 from .output import Output
 
-__all__ = ["BackgroundCompile", "compile_bytecode", "compile_bytecode_in_background", "display_command",
-           "read_optional_text", "run_captured", "run_streamed", "sha256_file", "source_files"]
+__all__ = ["BackgroundCompile", "compile_bytecode", "compile_bytecode_before_exit", "compile_bytecode_in_background",
+           "display_command", "read_optional_text", "run_captured", "run_streamed", "sha256_file", "source_files"]
 
 
 def display_command(cmd: Sequence[str]) -> str:
@@ -251,11 +252,33 @@ class BackgroundCompile:
 def compile_bytecode_in_background(python: Path, directory: Path, env: Mapping[str, str],
                                    exclude: str) -> BackgroundCompile:
     """compile_bytecode, started and not waited for: call `wait()` before the directory's layer is finished."""
+    return BackgroundCompile(_start_compile(python, directory, env, exclude), python, directory, env, exclude)
+
+
+def compile_bytecode_before_exit(python: Path, directory: Path, env: Mapping[str, str],
+                                 exclude: str = r"/(test|tests|idle_test)/") -> None:
+    """compile_bytecode for a build-only layer whose bytecode only saves time (the pip layer): it runs in the
+    background and the buildpack's process waits for it when it exits, so the layer is complete before the
+    lifecycle stores it and nothing in between is held up."""
+    process = _start_compile(python, directory, env, exclude)
+    if not _UNWAITED:
+        atexit.register(_wait_for_unwaited)
+    _UNWAITED.append(process)
+
+
+_UNWAITED: "List[subprocess.Popen[bytes]]" = []
+
+
+def _wait_for_unwaited() -> None:
+    while _UNWAITED:
+        _UNWAITED.pop().wait()
+
+
+def _start_compile(python: Path, directory: Path, env: Mapping[str, str], exclude: str) -> "subprocess.Popen[bytes]":
     cmd = _compile_cmd(python) + ["-x", exclude, str(directory)]
     try:
-        process = subprocess.Popen(  # noqa: S603
+        return subprocess.Popen(  # noqa: S603
             cmd, env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError as exc:
-        raise CommandNotFound(command=display_command(cmd), reason=exc.strerror or str(exc)) from None
-    return BackgroundCompile(process, python, directory, env, exclude)
+    except (OSError, ValueError) as exc:
+        raise CommandNotFound(command=display_command(cmd), reason=_reason(exc)) from None
