@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,26 +253,43 @@ class BackgroundCompile:
 def compile_bytecode_in_background(python: Path, directory: Path, env: Mapping[str, str],
                                    exclude: str) -> BackgroundCompile:
     """compile_bytecode, started and not waited for: call `wait()` before the directory's layer is finished."""
-    return BackgroundCompile(_start_compile(python, directory, env, exclude), python, directory, env, exclude)
+    process = _start_compile(python, directory, env, exclude)
+    _BACKGROUND.append(process)
+    return BackgroundCompile(process, python, directory, env, exclude)
 
 
 def compile_bytecode_before_exit(python: Path, directory: Path, env: Mapping[str, str],
                                  exclude: str = r"/(test|tests|idle_test)/") -> None:
-    """compile_bytecode for a build-only layer whose bytecode only saves time (the pip layer): it runs in the
-    background and the buildpack's process waits for it when it exits, so the layer is complete before the
-    lifecycle stores it and nothing in between is held up."""
-    process = _start_compile(python, directory, env, exclude)
-    if not _UNWAITED:
-        atexit.register(_wait_for_unwaited)
-    _UNWAITED.append(process)
+    """compile_bytecode for a build-only layer whose bytecode only saves time (the pip layer), in the
+    background: it starts when the background compiles started before it (the interpreter's) have finished, so
+    one compile runs beside the build's own work at a time, and the buildpack's process waits for it when it
+    exits, so the layer is complete before the lifecycle stores it."""
+    earlier = list(_BACKGROUND)
+
+    def start_after_earlier() -> None:
+        for process in earlier:
+            process.wait()
+        try:
+            _BACKGROUND.append(_start_compile(python, directory, env, exclude))
+        except CommandNotFound:
+            pass  # best effort: pip runs without it, only slower
+
+    thread = threading.Thread(target=start_after_earlier, name="compile-bytecode", daemon=True)
+    thread.start()
+    if not _QUEUED:
+        atexit.register(_wait_for_background)
+    _QUEUED.append(thread)
 
 
-_UNWAITED: "List[subprocess.Popen[bytes]]" = []
+_BACKGROUND: "List[subprocess.Popen[bytes]]" = []  # every background compile this process started
+_QUEUED: List[threading.Thread] = []  # compile_bytecode_before_exit's, each waiting for the earlier ones
 
 
-def _wait_for_unwaited() -> None:
-    while _UNWAITED:
-        _UNWAITED.pop().wait()
+def _wait_for_background() -> None:
+    for thread in _QUEUED:
+        thread.join()
+    for process in _BACKGROUND:
+        process.wait()
 
 
 def _start_compile(python: Path, directory: Path, env: Mapping[str, str], exclude: str) -> "subprocess.Popen[bytes]":

@@ -78,13 +78,19 @@ def test_only_missing_compiles_what_has_no_bytecode(tmp_path):
     assert after == before
 
 
-def test_background_compile_is_complete_when_the_process_exits(tmp_path):
-    for i in range(40):
-        (tmp_path / f"mod{i}.py").write_text("".join(f"def f{j}():\n    return {j}\n" for j in range(200)))
+def test_background_compiles_are_complete_when_the_process_exits(tmp_path):
+    """The pip layer's compile starts after the interpreter's, and the process waits for both when it exits."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for directory in (first, second):
+        directory.mkdir()
+        for i in range(20):
+            (directory / f"mod{i}.py").write_text("".join(f"def f{j}():\n    return {j}\n" for j in range(200)))
     lib = Path(utils.__file__).resolve().parents[1]
     script = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-              "from python_cnb.utils import compile_bytecode_before_exit;"
-              "compile_bytecode_before_exit(Path(sys.executable), Path(sys.argv[2]), {})")
-    subprocess.run([sys.executable, "-c", script, str(lib), str(tmp_path)], check=True)
-    flags = [int.from_bytes(p.read_bytes()[4:8], "little") for p in tmp_path.glob("__pycache__/*.pyc")]
-    assert flags == [1] * 40
+              "from python_cnb.utils import compile_bytecode_before_exit, compile_bytecode_in_background;"
+              "compile_bytecode_in_background(Path(sys.executable), Path(sys.argv[2]), {}, exclude='/skipped/');"
+              "compile_bytecode_before_exit(Path(sys.executable), Path(sys.argv[3]), {})")
+    subprocess.run([sys.executable, "-c", script, str(lib), str(first), str(second)], check=True)
+    for directory in (first, second):
+        flags = [int.from_bytes(p.read_bytes()[4:8], "little") for p in directory.glob("__pycache__/*.pyc")]
+        assert flags == [1] * 20
