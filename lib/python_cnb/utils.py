@@ -98,11 +98,23 @@ def _compile_cmd(python: Path) -> List[str]:
 _PARALLEL_MIN_BYTES = 1 << 20
 
 
+_MAX_WORKERS = 4
+
+
 def _workers() -> int:
+    """CPUs this process may use: its affinity, a cgroup v2 CPU quota (a container limited to 2 CPUs of a large
+    host sees all of them), at most _MAX_WORKERS."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        count = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text(encoding="ascii").split()[:2]
+        if quota != "max":
+            count = min(count, -(-int(quota) // int(period)))
+    except (OSError, ValueError, ZeroDivisionError):
+        pass
+    return max(1, min(count, _MAX_WORKERS))
 
 
 def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only_missing: bool = False,

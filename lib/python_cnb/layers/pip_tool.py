@@ -24,7 +24,8 @@ from .venv import bundled_pip_wheel
 __all__ = ["PipToolMetadata", "cache_invalidation_reasons", "install_pip_tool", "pip_command", "write_pip_shim"]
 
 LAYER_NAME = "pip"
-LAYER_FORMAT = 1
+# 2: hash-based bytecode for pip itself (a layer without it made every pip run compile pip from source).
+LAYER_FORMAT = 2
 
 
 @dataclass(frozen=True)
