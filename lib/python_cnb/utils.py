@@ -191,27 +191,36 @@ def _compile_files(python: Path, directory: Path, env: Mapping[str, str], source
         least = loads.index(min(loads))
         shares[least].append(path)
         loads[least] += size
-    cmd = [*_compile_cmd(python), "-i", "-"]
-    run_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    # The list goes through stdin (no argument-length limit), read as UTF-8 whatever the app's locale; compileall
+    # reads it line by line and strips each line, so a name that would not survive that is an argument instead.
+    run_env = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8:surrogateescape"}
     processes = []
     try:
         for share in shares:
+            odd = [path for path in share if path != path.strip() or _LINE_BREAK.search(path)]
+            listed = [path for path in share if path not in odd] if odd else share
+            cmd = [*_compile_cmd(python), "-i", "-", *odd]
             try:
                 process = subprocess.Popen(  # noqa: S603
                     cmd, env=run_env, cwd=directory, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL)
             except (OSError, ValueError) as exc:
-                raise CommandNotFound(command=display_command(cmd), reason=_reason(exc)) from None
+                raise CommandNotFound(command=display_command(cmd[:len(_compile_cmd(python)) + 2]),
+                                      reason=_reason(exc)) from None
             processes.append(process)
             assert process.stdin is not None
             try:
-                process.stdin.write(("\n".join(share) + "\n").encode("utf-8", "surrogateescape"))
+                process.stdin.write("".join(path + "\n" for path in listed).encode("utf-8", "surrogateescape"))
                 process.stdin.close()
             except BrokenPipeError:
                 pass
     finally:
         for process in processes:
             process.wait()
+
+
+# Where a line of text may end (universal newlines, and str.splitlines' other separators to be safe).
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def _stable_marshal(tag: str) -> bool:

@@ -94,3 +94,15 @@ def test_background_compiles_are_complete_when_the_process_exits(tmp_path):
     for directory in (first, second):
         flags = [int.from_bytes(p.read_bytes()[4:8], "little") for p in directory.glob("__pycache__/*.pyc")]
         assert flags == [1] * 20
+
+
+def test_names_a_list_of_lines_cannot_carry_are_compiled_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(utils, "_PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(utils, "_workers", lambda: 2)
+    names = ["plain.py", "with\nnewline.py", "with\rreturn.py", " leading.py", "caf\u00e9.py", "raw\udcff.py"]
+    for name in names:
+        (tmp_path / name).write_text("A = 1\n")
+    compile_bytecode(Path(sys.executable), tmp_path, {"LC_ALL": "C"}, exclude=EXCLUDE)
+    tag = sys.implementation.cache_tag
+    compiled = sorted(p.name for p in (tmp_path / "__pycache__").iterdir())
+    assert compiled == sorted(f"{name[:-3]}.{tag}.pyc" for name in names)
