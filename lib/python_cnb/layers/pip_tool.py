@@ -19,13 +19,14 @@ from ..cnb.layer import LayerTypes, cached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..errors import CommandFailed
 from ..output import Output
-from ..utils import run_captured, run_streamed
+from ..utils import compile_bytecode_before_exit, run_captured, run_streamed
 from .venv import bundled_pip_wheel
 
 __all__ = ["PipToolMetadata", "cache_invalidation_reasons", "install_pip_tool", "pip_command", "write_pip_shim"]
 
 LAYER_NAME = "pip"
-LAYER_FORMAT = 1
+# 2: hash-based bytecode for pip itself (a layer without it made every pip run compile pip from source).
+LAYER_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,10 @@ def install_pip_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: 
         if status != 0:
             raise CommandFailed(command="pip " + " ".join(args), exit_code=status)
     pip_site = sorted((layer.path / "venv").glob("lib/python3*/site-packages"))
+    for site_packages in pip_site:
+        # `pip --python` never writes pip's own bytecode, so without this every pip run compiles pip from source
+        # (about half a second each, on every build). Hash-based: the lifecycle's mtime reset leaves it valid.
+        compile_bytecode_before_exit(python, site_packages, env)
     if pip_site:
         # For later buildpacks only (env.build): `python -m pip` finds pip, and it installs into sys.prefix, the venv.
         LayerEnv().add(Scope.BUILD, Behavior.PREPEND, "PYTHONPATH", str(pip_site[0]), delimiter=":").write(layer.path)
