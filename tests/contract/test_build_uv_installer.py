@@ -116,3 +116,15 @@ def test_uv_installs_a_setup_py_project_editable(make_app):
     assert "Web process: gunicorn helloapp (setup.py found)" in result.output
     with app.serve() as server:
         assert server.get("/") == "Hello from setup.py"
+
+
+def test_an_assemble_hook_sourcing_the_default_stage_installs_with_uv_and_still_has_pip(make_app):
+    app = make_app("s2i_hooks", BP_PYTHON_INSTALLER="uv")
+    result = app.build()
+    assert result.returncode == 0, result
+    before = result.output.index("Logic to include before")
+    uv = result.output.index("Running 'uv pip install --link-mode copy -r requirements.txt'")
+    after = result.output.index("Logic to include after")
+    assert before < uv < after
+    assert (app.app / "assembled.txt").read_text().startswith("Name: Flask"), "the hook's pip sees the environment"
+    assert not list(app.layers.glob("venv/lib/python3*/site-packages/pip"))

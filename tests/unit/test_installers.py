@@ -116,3 +116,14 @@ def test_uv_settings_are_part_of_the_reuse_key_without_credentials():
     assert base != index_settings_digest({"PIP_INDEX_URL": "https://x/simple", "UV_INDEX_STRATEGY": "first-index"},
                                          extra=UV.index_settings)
     assert index_settings_digest({"UV_PRERELEASE": "allow"}) == index_settings_digest({}), "pip ignores UV_*"
+
+
+def test_pip_runs_its_runner_with_the_app_interpreter_when_it_has_one(tmp_path):
+    runner = tmp_path / "pip" / "venv" / "lib" / "python3.12" / "site-packages" / "pip" / "__pip-runner__.py"
+    runner.parent.mkdir(parents=True)
+    runner.write_text("")
+    paths = InstallerPaths(app_dir=tmp_path, venv_dir=tmp_path / "venv", pip_python=tmp_path / "pip" / "venv" / "bin"
+                           / "python", tool_bin=tmp_path, cache_dir=tmp_path)
+    command = PIP.install(paths, {}, ["six"])
+    assert command.argv == (str(tmp_path / "venv" / "bin" / "python"), str(runner), "install", "--no-compile", "six")
+    assert command.shown == "pip install --no-compile six"

@@ -2,7 +2,8 @@
 environment is created without pip, so pip (and setuptools and wheel, unless the app's requirements pull them in)
 never ships in the image.
 
-pip runs from its own virtual environment and installs into the app's with `--python VENV/bin/python`. It is the
+pip lives in its own virtual environment and installs into the app's as `pip --python VENV/bin/python` would (see
+pip_command). It is the
 interpreter's bundled pip, or with PIP_UPGRADE the newest pip from the package index (the layer is then refreshed on
 every build that installs).
 """
@@ -18,13 +19,14 @@ from ..cnb.layer import LayerTypes, cached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..errors import CommandFailed
 from ..output import Output
-from ..utils import run_captured, run_streamed
+from ..utils import compile_bytecode_before_exit, run_captured, run_streamed
 from .venv import bundled_pip_wheel
 
 __all__ = ["PipToolMetadata", "cache_invalidation_reasons", "install_pip_tool", "pip_command", "write_pip_shim"]
 
 LAYER_NAME = "pip"
-LAYER_FORMAT = 1
+# 2: hash-based bytecode for pip itself (a layer without it made every pip run compile pip from source).
+LAYER_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,15 @@ def _python(layer_dir: Path) -> Path:
 
 
 def pip_command(pip_python: Path, venv_dir: Path) -> List[str]:
-    """The argv prefix that runs the build-only pip against the app's environment."""
+    """The argv prefix that runs the build-only pip against the app's environment.
+
+    It is what `pip --python VENV/bin/python` does, without its first step: that starts pip in pip's own environment
+    only to run the app's interpreter on pip's `__pip-runner__.py` (which imports exactly that copy of pip, and
+    nothing else from pip's environment). Running the runner directly saves an interpreter start and half of pip's
+    start-up, about 0.3 s per pip command. The runner ships with pip 22.3 and newer, as `--python` does."""
+    runners = sorted(pip_python.parent.parent.glob("lib/python3*/site-packages/pip/__pip-runner__.py"))
+    if runners:
+        return [str(venv_dir / "bin" / "python"), str(runners[0])]
     return [str(pip_python), "-m", "pip", "--python", str(venv_dir / "bin" / "python")]
 
 
@@ -111,6 +121,10 @@ def install_pip_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: 
         if status != 0:
             raise CommandFailed(command="pip " + " ".join(args), exit_code=status)
     pip_site = sorted((layer.path / "venv").glob("lib/python3*/site-packages"))
+    for site_packages in pip_site:
+        # `pip --python` never writes pip's own bytecode, so without this every pip run compiles pip from source
+        # (about half a second each, on every build). Hash-based: the lifecycle's mtime reset leaves it valid.
+        compile_bytecode_before_exit(python, site_packages, env)
     if pip_site:
         # For later buildpacks only (env.build): `python -m pip` finds pip, and it installs into sys.prefix, the venv.
         LayerEnv().add(Scope.BUILD, Behavior.PREPEND, "PYTHONPATH", str(pip_site[0]), delimiter=":").write(layer.path)

@@ -176,11 +176,15 @@ def _adapt_build_config(layer_dir: Path, out: Output) -> None:
 
 
 def _extract(archive: Path, layer_dir: Path, shown_url: str) -> None:
-    """Unpack python/... into the layer dir, refusing anything that would land outside it."""
+    """Unpack python/... into the layer dir, refusing anything that would land outside it. One pass over the
+    stream, each entry checked before it is written (listing first and extracting after decompresses twice); an
+    archive refused half-way leaves a partial layer that is never finished, so no build trusts it."""
+    # Members are checked here; "fully_trusted" keeps 3.12+ from warning and 3.14 from re-filtering.
+    options = {"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}
+    found_python = False
     try:
-        with tarfile.open(archive, "r:gz") as tar:
-            members = []
-            for member in tar.getmembers():
+        with tarfile.open(archive, "r|gz") as tar:
+            for member in tar:
                 parts = Path(member.name).parts
                 if not parts or parts[0] != "python":
                     continue
@@ -195,15 +199,12 @@ def _extract(archive: Path, layer_dir: Path, shown_url: str) -> None:
                 if member.issym() and _escapes(relative, member.linkname):
                     raise ArchiveInvalid(url=shown_url, reason=f"unsafe link {member.name!r}")
                 member.name = str(relative)
-                members.append(member)
-            if not any(m.name == "bin/python3" for m in members):
-                raise ArchiveInvalid(url=shown_url, reason="it has no python/bin/python3")
-            # Members were checked above; "fully_trusted" keeps 3.12+ from warning and 3.14 from re-filtering.
-            options = {"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}
-            for member in members:
+                found_python = found_python or member.name == "bin/python3"
                 tar.extract(member, layer_dir, **options)  # type: ignore[arg-type]
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise ArchiveInvalid(url=shown_url, reason=str(exc)) from None
+    if not found_python:
+        raise ArchiveInvalid(url=shown_url, reason="it has no python/bin/python3")
 
 
 def _escapes(member: Path, linkname: str) -> bool:
