@@ -57,7 +57,7 @@ def test_uv_installs_flask_serves_and_rebuilds(make_app):
     assert third.returncode == 0, third
     assert "Using cached uv 0.13.9" in third.output
     assert "Updating the cached virtual environment in place since:\n - The requirements files" in third.output
-    assert "Running 'uv pip check'" in third.output
+    assert "Checked the updated environment as `pip check` does" in third.output
     assert list(site.glob("six-*.dist-info"))
     with app.serve() as server:
         assert server.get("/") == "Hello from Flask"
