@@ -18,6 +18,7 @@ def test_uv_installs_flask_serves_and_rebuilds(make_app):
                    PIP_CONFIG_FILE="/dev/null")
     first = app.build()
     assert first.returncode == 0, first
+    assert "Installing dependencies from requirements.txt with uv" in first.output
     assert "Installer: uv (BP_PYTHON_INSTALLER), with the PIP_* settings mapped to uv's" in first.output
     assert "[Warning: uv ignores some pip settings]" in first.output and "PIP_CONFIG_FILE is set" in first.output
     assert "Installing uv 0.13.9" in first.output
