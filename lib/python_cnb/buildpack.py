@@ -167,7 +167,7 @@ class PythonBuildpack:
         try:
             self.out.header("Installing dependencies")
             manager = manager_choice.manager
-            self.out.step(manager_choice.describe())
+            self.out.step(manager_choice.describe(installer_name if manager.is_pip else "pip"))
             if manager_choice.ignored:
                 self.out.step(f"Ignoring {', '.join(manager_choice.ignored)} since {manager_choice.reason}")
             installer = self._installer(installer_name, manager, env)

@@ -260,6 +260,11 @@ class LockfileOutOfDate(BuildpackError):
 
 
 @dataclass(eq=False)
+class EnvironmentCheckFailed(BuildpackError):
+    problems: Sequence[str]  # pip check's lines ('flask 3.0.0 requires click, which is not installed.')
+
+
+@dataclass(eq=False)
 class RequirementOptionsUnsupported(BuildpackError):
     installer: str  # 'uv'
     options: Sequence[Tuple[str, int, str, str]]  # (file, line, option, fix)
@@ -571,6 +576,14 @@ def _options_unsupported(e: RequirementOptionsUnsupported) -> Tuple[str, str]:
             "pip does.\nDo as each line says, or unset BP_PYTHON_INSTALLER to install with pip.")
 
 
+def _environment_check(e: EnvironmentCheckFailed) -> Tuple[str, str]:
+    lines = "\n".join(f"  {problem}" for problem in e.problems)
+    return ("The updated environment has broken requirements",
+            "After updating the cached virtual environment in place, these requirements are not met (what\n"
+            f"`pip check` reports):\n{lines}\n\nFix the versions in the requirements so they fit together, or "
+            "rebuild from scratch with\n`pack build --clear-cache`.")
+
+
 _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     FileReadError: _file_read,
     PythonVersionMalformed: _malformed,
@@ -605,6 +618,7 @@ _RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
     LockWithoutProject: _lock_without_project,
     LockfileOutOfDate: _lock_out_of_date,
     RequirementOptionsUnsupported: _options_unsupported,
+    EnvironmentCheckFailed: _environment_check,
     ProcfileInvalid: _procfile,
     EntryCallableMissing: _entry_callable,
     GunicornModuleMissing: _gunicorn_module,

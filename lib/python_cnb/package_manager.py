@@ -89,8 +89,8 @@ class PackageManagerChoice:
     reason: str  # for the log: why this one
     ignored: Tuple[str, ...] = ()  # other managers' files that BP_PYTHON_PACKAGE_MANAGER made the build ignore
 
-    def describe(self) -> str:
-        """The build log's line for the decision."""
+    def describe(self, installer: str = "pip") -> str:
+        """The build log's line for the decision; `installer` installs the pip paths (BP_PYTHON_INSTALLER)."""
         text = {
             PackageManager.PIP: "Installing dependencies from requirements.txt with pip",
             PackageManager.PIP_PROJECT: "No requirements.txt or lockfile, but the app is installable: installing it "
@@ -100,7 +100,7 @@ class PackageManagerChoice:
             PackageManager.UV: "Installing the dependencies locked in uv.lock with uv",
             PackageManager.POETRY: "Installing the dependencies locked in poetry.lock with Poetry",
             PackageManager.PIPENV: "Installing the dependencies locked in Pipfile.lock with Pipenv",
-        }[self.manager]
+        }[self.manager].replace("with pip", f"with {installer}")
         return f"{text} ({self.reason})" if self.reason.startswith("BP_") else text
 
 

@@ -1,5 +1,6 @@
 """What an environment's requirements pull in, read from the installed distributions' metadata (no subprocess):
-the distributions an in-place update must remove are the installed ones no requirement reaches any more."""
+the distributions an in-place update must remove are the installed ones no requirement reaches any more, and the
+requirements of installed distributions that are not met (what `pip check` reports)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tupl
 from ._vendor.packaging.markers import UndefinedEnvironmentName
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
+from ._vendor.packaging.version import InvalidVersion, Version
 
-__all__ = ["Distribution", "marker_env", "read_distributions", "required_closure", "root_names"]
+__all__ = ["Distribution", "marker_env", "read_distributions", "required_closure", "root_names", "unmet_requirements"]
 
 
 def marker_env(venv_dir: Path) -> Dict[str, str]:
@@ -34,6 +36,7 @@ class Distribution:
     name: str  # canonical
     requires: Tuple[str, ...]  # Requires-Dist lines
     direct: bool  # installed from a path or URL (direct_url.json): the requirements named it, not a dependency
+    version: str = ""  # as its METADATA says
 
 
 def read_distributions(site_packages: Iterable[Path]) -> Dict[str, Distribution]:
@@ -48,7 +51,8 @@ def read_distributions(site_packages: Iterable[Path]) -> Dict[str, Distribution]
                 continue
             name = canonicalize_name(headers.get("Name") or info.name[: -len(".dist-info")].rsplit("-", 1)[0])
             found[name] = Distribution(name=name, requires=tuple(headers.get_all("Requires-Dist") or ()),
-                                       direct=(info / "direct_url.json").is_file())
+                                       direct=(info / "direct_url.json").is_file(),
+                                       version=headers.get("Version") or "")
     return found
 
 
@@ -102,3 +106,37 @@ def required_closure(roots: Iterable[Tuple[str, FrozenSet[str]]], installed: Dic
                                                     marker_env):
                 pending.append((canonicalize_name(requirement.name), frozenset(requirement.extras)))
     return reached
+
+
+def unmet_requirements(installed: Dict[str, Distribution], marker_env: Mapping[str, str]) -> List[str]:
+    """What `pip check` reports, in its words: each installed distribution's requirements (markers evaluated
+    without extras, as pip does) that no installed distribution meets, by name or by version (pre-releases count).
+    Per distribution (sorted), the missing ones first, as pip lists them."""
+    problems: List[str] = []
+    for dist in sorted(installed.values(), key=lambda d: d.name):
+        missing: List[str] = []
+        conflicting: List[str] = []
+        for line in dist.requires:
+            requirement = _parse(line)
+            if requirement is None:
+                continue
+            if requirement.marker is not None:
+                try:
+                    if not requirement.marker.evaluate({**marker_env, "extra": ""}):
+                        continue
+                except UndefinedEnvironmentName:
+                    continue
+            name = canonicalize_name(requirement.name)
+            have = installed.get(name)
+            if have is None:
+                missing.append(f"{dist.name} {dist.version} requires {requirement.name}, which is not installed.")
+                continue
+            try:
+                met = requirement.specifier.contains(Version(have.version), prereleases=True)
+            except InvalidVersion:
+                met = True  # a version pip could not compare either
+            if not met:
+                conflicting.append(f"{dist.name} {dist.version} has requirement {requirement}, but you have "
+                                   f"{have.name} {have.version}.")
+        problems += missing + conflicting
+    return problems

@@ -26,6 +26,9 @@ def test_flask_build_serve_and_rebuilds(make_app):
     web = app.launch_toml()["processes"][0]
     assert web["type"] == "web" and web["default"] is True and web["working-dir"] == str(app.app)
     assert app.layers.joinpath("pip-cache").is_dir()
+    # The buildpack's own bytecode, cached for the next build (its directory is read-only under the lifecycle).
+    assert app.layer_toml("buildpack-bytecode")["types"] == {"cache": True}
+    assert list(app.layers.glob("buildpack-bytecode/*/**/python_cnb/buildpack.cpython-*.pyc"))
 
     with app.serve() as server:
         assert server.get("/") == "Hello from Flask"

@@ -35,7 +35,6 @@ def test_pip_commands_run_the_build_only_pip_against_the_venv():
                             "install", "--no-compile", "-r", "requirements.txt")
     assert command.shown == "pip install --no-compile -r requirements.txt"
     assert PIP.uninstall(PATHS, ["six"]).shown == "pip uninstall --yes six"
-    assert PIP.check(PATHS).shown == "pip check"
     assert PIP.env({"PIP_INDEX_URL": "x"}, PATHS) == {"PIP_INDEX_URL": "x"}
     assert PIP.unsupported([RequirementOption("requirements.txt", 1, "--prefer-binary")]) == []
 
@@ -49,7 +48,6 @@ def test_uv_commands_install_into_the_venv_by_copy():
                              ":all: -e .")
     assert UV.uninstall(PATHS, ["six", "idna"]).argv[-2:] == ("six", "idna")
     assert UV.uninstall(PATHS, ["six"]).shown == "uv pip uninstall six"
-    assert UV.check(PATHS).shown == "uv pip check"
 
 
 def test_uv_gets_the_pip_settings_mapped():

@@ -129,6 +129,8 @@ def test_every_error_class_renders_without_falling_into_internal():
             fields["names"] = ["PYTHONHOME"]
         if "known" in fields:
             fields["known"] = ["3.13.1"]
+        if "problems" in fields:
+            fields["problems"] = ["flask 3.0.0 requires click, which is not installed."]
         if "options" in fields:
             fields["options"] = [("requirements.txt", 2, "--pre", "remove it")]
         title, body = render_error(cls(**fields))

@@ -1,4 +1,11 @@
-from python_cnb.requirement_graph import Distribution, marker_env, read_distributions, required_closure, root_names
+from python_cnb.requirement_graph import (
+    Distribution,
+    marker_env,
+    read_distributions,
+    required_closure,
+    root_names,
+    unmet_requirements,
+)
 
 ENV = {"python_version": "3.12", "python_full_version": "3.12.1"}
 
@@ -29,6 +36,29 @@ def test_read_distributions_and_marker_env(tmp_path):
     info.mkdir(parents=True)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Foo_Bar\nVersion: 1.0\nRequires-Dist: six\n\nbody\n")
     (info / "direct_url.json").write_text("{}")
-    assert read_distributions([site]) == {"foo-bar": Distribution("foo-bar", ("six",), True)}
+    assert read_distributions([site]) == {"foo-bar": Distribution("foo-bar", ("six",), True, "1.0")}
     (tmp_path / "pyvenv.cfg").write_text("home = /x/bin\ninclude-system-site-packages = false\nversion = 3.12.1\n")
     assert marker_env(tmp_path) == ENV
+
+
+def test_unmet_requirements_say_what_pip_check_says():
+    def dist(name, version, *requires):
+        return Distribution(name, tuple(requires), False, version)
+
+    installed = {d.name: d for d in [
+        dist("flask", "3.0.0", "Werkzeug>=3.0.0", "click>=8.1.3", "blinker>=1.6.2",
+             "asgiref>=3.2 ; extra == 'async'", "importlib-metadata>=3.6 ; python_version < '3.10'"),
+        dist("werkzeug", "2.3.8", "MarkupSafe>=2.1.1"), dist("markupsafe", "2.1.5"),
+        dist("click", "8.2.0rc1"), dist("celery", "5.4.0", "kombu<6.0,>=5.3.4", "tzdata>=2022.7"),
+        dist("kombu", "5.4.2"), dist("tzdata", "2024.2"), dist("odd", "not a version", "click>=9"),
+        dist("nt-only", "1.0", "pywin32>=300 ; sys_platform == 'win32'"),
+    ]}
+    assert unmet_requirements(installed, ENV) == [
+        "flask 3.0.0 requires blinker, which is not installed.",
+        "flask 3.0.0 has requirement Werkzeug>=3.0.0, but you have werkzeug 2.3.8.",
+        "odd not a version has requirement click>=9, but you have click 8.2.0rc1.",
+    ]
+    installed["werkzeug"] = dist("werkzeug", "3.0.1", "MarkupSafe>=2.1.1")
+    installed["blinker"] = dist("blinker", "1.8.2")
+    del installed["odd"]
+    assert unmet_requirements(installed, ENV) == [], "a pre-release meets >=, extras and other platforms are skipped"

@@ -41,8 +41,6 @@ class Installer:
     # Never compiles bytecode: the buildpack compiles the venv once afterwards, hash-based.
     install: Callable[[InstallerPaths, Mapping[str, str], Sequence[str]], ToolCommand]
     uninstall: Callable[[InstallerPaths, Sequence[str]], ToolCommand]
-    # Verifies that the installed distributions' requirements are satisfied (after an in-place update).
-    check: Callable[[InstallerPaths], ToolCommand]
     # Requirement-file options the installer cannot honour, each with the way to do without it ([] when all are fine).
     unsupported: Callable[[Sequence[RequirementOption]], List[tuple[RequirementOption, str]]]
     # PIP_* variables the user set that the installer does not honour (for a warning).

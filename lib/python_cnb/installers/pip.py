@@ -27,9 +27,6 @@ def _uninstall(paths: InstallerPaths, names: Sequence[str]) -> ToolCommand:
     return _command(paths, ("uninstall", "--yes", *names))
 
 
-def _check(paths: InstallerPaths) -> ToolCommand:
-    return _command(paths, ("check",))
-
 
 def _unsupported(options: Sequence[RequirementOption]) -> List[tuple[RequirementOption, str]]:
     return []  # pip checks its own files, with its own errors
@@ -39,5 +36,5 @@ def _ignored(env: Mapping[str, str]) -> List[str]:
     return []
 
 
-INSTALLER = Installer(name="pip", pin="", env=_env, install=_install, uninstall=_uninstall, check=_check,
+INSTALLER = Installer(name="pip", pin="", env=_env, install=_install, uninstall=_uninstall,
                       unsupported=_unsupported, ignored_settings=_ignored)

@@ -19,7 +19,7 @@ Checked by hand with uv 0.13.9 (a pyenv CPython 3.12 venv made with `python -m v
   --no-binary, --only-binary, --require-hashes and a requirement's --hash. It ignores --pre, --trusted-host,
   --prefer-binary and --use-feature with only a warning ("Ignoring unsupported option"), and fails to parse others
   (--config-settings, --global-option, --use-pep517: "Unexpected '-'"). The buildpack checks first and names them.
-- `uv pip uninstall` and `uv pip check` take `--python` too; `uv pip check` exits 1 listing the conflicts.
+- `uv pip uninstall` takes `--python` too, and removes the uninstalled modules' `__pycache__` entries.
 """
 
 from __future__ import annotations
@@ -102,9 +102,6 @@ def _uninstall(paths: InstallerPaths, names: Sequence[str]) -> ToolCommand:
     return _command(paths, "uninstall", names)
 
 
-def _check(paths: InstallerPaths) -> ToolCommand:
-    return _command(paths, "check", ())
-
 
 def _unsupported(options: Sequence[RequirementOption]) -> List[tuple[RequirementOption, str]]:
     return [(option, _FIXES.get(option.option, _DROP_OR_PIP)) for option in options
@@ -122,7 +119,6 @@ INSTALLER = Installer(
     env=_env,
     install=_install,
     uninstall=_uninstall,
-    check=_check,
     unsupported=_unsupported,
     ignored_settings=_ignored,
     index_settings=("UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_INDEX", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS",
