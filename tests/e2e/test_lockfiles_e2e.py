@@ -50,7 +50,9 @@ def test_lockfile_app(pack, kind):
             (app / name).write_text((changed / name).read_text())
     third = pack.build(image, app)
     assert third.returncode == 0, third
-    assert "Discarding cached virtual environment since:\n - The dependency files (" in third.output
+    how = ("Updating the cached virtual environment in place" if tool == "uv"
+           else "Discarding cached virtual environment")
+    assert f"{how} since:\n - The dependency files (" in third.output
     assert f"Using cached {tool} " in third.output
     assert "Reusing layer 'python-cnb/python:python'" in third.output
     assert "Adding layer 'python-cnb/python:venv'" in third.output

@@ -16,6 +16,11 @@ from .conftest import Pack, build_ok, docker_run
 pytestmark = pytest.mark.e2e
 
 
+# docker stop sends SIGTERM and kills after 10 s: a stop well under that means the signal reached the server and it
+# exited by itself (on an idle machine it takes well under a second; a busy 2-core CI machine needs the margin).
+STOPPED_BY_ITSELF = 5
+
+
 def _stop_seconds(name: str) -> float:
     started = time.monotonic()
     stopped = subprocess.run(["docker", "stop", name], capture_output=True, text=True, timeout=30)
@@ -42,7 +47,7 @@ def test_django_startproject(django: Tuple[str, str]) -> None:
     with docker_run(image) as container:
         assert container.get("/") == "Hello from a django-admin startproject layout"
         assert container.get("/static/hello.txt") == "hello static\n"
-        assert _stop_seconds(container.name) < 2
+        assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +65,7 @@ def test_fastapi_main_py(fastapi: Tuple[str, str]) -> None:
         assert json.loads(container.get("/env/FORWARDED_ALLOW_IPS")) == {"FORWARDED_ALLOW_IPS": "*"}
         assert container.workers(3) == 3
         assert "uvicorn_worker" in container.log.lower() or "Started server process" in container.log
-        assert _stop_seconds(container.name) < 2
+        assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
 
 
 def test_starlette_asgi_py(module_pack: Pack) -> None:
@@ -76,7 +81,7 @@ def test_flask_main_py(module_pack: Pack) -> None:
     assert "worker class" not in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from Flask main:app"
-        assert _stop_seconds(container.name) < 2
+        assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +94,7 @@ def test_procfile_web_with_port_and_worker(procfile: Tuple[str, str]) -> None:
     assert "Procfile process types: worker" in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from the Procfile web process on port 8080"
-        assert _stop_seconds(container.name) < 2
+        assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
     worker = _run_once(image, "--entrypoint", "worker")
     assert worker.returncode == 0, worker.stdout
     assert "worker started with --queue jobs:default" in worker.stdout
@@ -100,7 +105,7 @@ def test_python_app_py_stops_quickly(module_pack: Pack) -> None:
     assert "Web process: python app.py (app.py found)" in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from app.py"
-        assert _stop_seconds(container.name) < 2
+        assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
 
 
 def test_no_entry_point(module_pack: Pack) -> None:
@@ -109,7 +114,7 @@ def test_no_entry_point(module_pack: Pack) -> None:
     assert "ERROR: don't know how to run your application" in output
     with docker_run(image, env={"APP_RUN": "python server.py"}) as container:
         assert container.get("/") == "Hello from APP_RUN"
-        assert _stop_seconds(container.name) < 2
+        assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
     failed = _run_once(image)
     assert failed.returncode == 1, failed.stdout
     assert "ERROR: don't know how to run your application" in failed.stdout
