@@ -11,7 +11,7 @@ interpreter (pyenv's 3.12.1 repackaged as a python-build-standalone archive and 
 once with pip (the default) and once with BP_PYTHON_INSTALLER=uv. For each build:
   wall         the whole bin/build
   installer    the "Done (N.NNs)" times of the log's "Running 'pip ...'" / "Running 'uv ...'" steps (with uv, a
-               cold build's also counts `pip install uv==...` into the build-only uv layer, and `uv pip check`)
+               cold build's also counts `pip install uv==...` into the build-only uv layer)
   other cmds   the other app commands' "Done" times (collectstatic, hooks)
   buildpack    wall minus all app commands: the buildpack's own work
 Beside them, for the same requirement set, on the same interpreter:
@@ -26,9 +26,10 @@ buildpack's builds run once each, since each depends on the one before (`--round
 times from scratch and shows, per build, the one with the median wall time).
 Targets (each printed with its value and PASS/MISS):
   - a no-change rebuild runs no installer and the buildpack's own time is at most 0.3 s;
-  - a one-requirement change (added, upgraded, removed) takes at most 1.5x "X alone" with the same installer,
-    where the change's cost is the build's wall time minus the other app commands (collectstatic runs on every
-    build, changed requirements or not);
+  - a one-requirement change (added, upgraded, removed) takes at most 1.5x `pip install X` alone, with either
+    installer (the issue's baseline is pip's; a build cannot be 1.5x `uv pip install` of one small wheel, ~0.1 s,
+    so that ratio is only printed), where the change's cost is the build's wall time minus the other app
+    commands (collectstatic runs on every build, changed requirements or not);
   - with uv, the heavy app's cold build takes at most 1.3x plain uv with an empty cache (venv + install);
   - the launch layers (python, venv, web) hold no pip (no pip package, pip-*.dist-info or bin/pip*), no uv, no
     package-manager cache (no .cache, pip-cache, uv-cache or uv *-vN bucket directory, no directory holding both
@@ -487,13 +488,22 @@ def print_ratios(app_name: str, installers: Sequence[str], runs: Dict[str, Insta
         verdicts.check(not no_change.installer_ran and no_change.own <= NO_CHANGE_OWN_TARGET,
                        f"{prefix} no-change rebuild ran {ran}, buildpack's own time {_s(no_change.own)}",
                        f"no installer, own time <= {NO_CHANGE_OWN_TARGET} s")
-        alone_name = "pip install" if installer == "pip" else f"{installer} pip install"
+        # The baseline is pip's: `pip install X` alone, whichever installer the build uses. The issue's measure
+        # ("installing that distribution alone takes 0.5 s") is pip's, and no build can be 1.5x uv's ~0.1 s: the
+        # work every build does around the installer (the app's files, the reuse key, the layer files) takes longer.
+        # The ratio to the same installer alone is printed too.
+        pip_alone = references["pip"].alone if "pip" in references else 0.0
         for label in CHANGES:
             build = run.builds[label]
-            ratio = build.change_cost / reference.alone
+            own = build.change_cost / reference.alone
+            if not pip_alone:
+                verdicts.unavailable(f"{prefix} {label}", "the pip references did not run (--installers)")
+                continue
+            ratio = build.change_cost / pip_alone
+            extra = f"; {own:.2f}x `uv pip install {ADDED}` alone {_s(reference.alone)}" if installer == "uv" else ""
             verdicts.check(ratio <= CHANGE_RATIO_TARGET,
                            f"{prefix} {label}: {_s(build.change_cost)} (wall {_s(build.wall)} minus other app "
-                           f"commands) vs `{alone_name} {ADDED}` alone {_s(reference.alone)}: {ratio:.2f}x",
+                           f"commands) vs `pip install {ADDED}` alone {_s(pip_alone)}: {ratio:.2f}x{extra}",
                            f"<= {CHANGE_RATIO_TARGET}x")
         if installer == "uv" and app_name == "heavy":
             cold = run.builds[COLD]

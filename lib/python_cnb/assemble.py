@@ -48,6 +48,8 @@ class AssemblePlan:
     # What installs requirements.txt / `-e .` and the extra requirements: 'pip', or 'uv' (BP_PYTHON_INSTALLER; then
     # tool_bin and tool_cache_dir are uv's).
     installer: str = "pip"
+    # An update whose requirements only lost lines (see layers.venv.only_removals): nothing to install, only to remove.
+    only_removals: bool = False
 
     def dump(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
@@ -118,7 +120,10 @@ def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output
         if tool != "pip" and is_truthy(env.get("PIP_UPGRADE", "")):
             out.step(f"PIP_UPGRADE is set, but ignored: {tool} installs this app's dependencies, not pip")
         if manager.is_pip:
-            _install_app_requirements(plan, install_env, out, manager)
+            if plan.only_removals:
+                out.step("The requirements only lost lines: nothing new to install")
+            else:
+                _install_app_requirements(plan, install_env, out, manager)
             if plan.update:
                 _add_extra_requirements(plan, install_env, out)
                 _remove_unrequired(plan, install_env, out, manager)

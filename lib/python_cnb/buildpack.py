@@ -50,6 +50,7 @@ from .layers.venv import (
     index_settings_digest,
     installed_distributions,
     libc_version,
+    only_removals,
     prepare_venv,
 )
 from .layers.web import OLD_UVICORN_WORKER, UVICORN_WORKER, GunicornPlan, install_web_layer
@@ -182,7 +183,9 @@ class PythonBuildpack:
                                            installer)
             metadata = replace(metadata, build_image=build_image_description(
                 ctx.target.distro_name, ctx.target.distro_version, libc_version()),
-                local_sources_sha256=scan.local_sources if scan is not None else "")
+                local_sources_sha256=scan.local_sources if scan is not None else "",
+                requirement_lines=scan.requirement_lines if scan is not None else "",
+                requirements_structure_sha256=scan.structure if scan is not None else "")
             url_includes = scan.url_includes if scan is not None else ()
             venv = prepare_venv(layers_dir, self.out, python_dir, metadata,
                                 reusable=assemble_hook is None and not url_includes, env=env,
@@ -209,7 +212,9 @@ class PythonBuildpack:
             plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
                                 package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
                                 extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused,
-                                update=venv.updated, installer=installer.name)
+                                update=venv.updated, installer=installer.name,
+                                only_removals=venv.updated and venv.old is not None and only_removals(venv.old,
+                                                                                                      metadata))
             if assemble_hook is not None:
                 self._run_assemble_hook(assemble_hook, plan, env, root)
             else:

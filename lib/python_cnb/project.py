@@ -93,6 +93,10 @@ class RequirementsScan:
     local_sources: str  # sha256 of the part of `digest` that is not requirement-file text: local project trees,
     # --find-links contents, pip configuration files (an in-place update cannot follow those exactly)
     options: Tuple[RequirementOption, ...] = ()  # every option line, and every option after a requirement
+    # For an in-place update that only removes: a short sha256 of each requirement line (sorted, space-separated), and
+    # a sha256 of everything else the files say (options, includes, constraints, paths, in order).
+    requirement_lines: str = ""
+    structure: str = ""
 
 
 class _Walker:
@@ -105,6 +109,7 @@ class _Walker:
         self.unpinned: List[str] = []
         self.requirements: List[str] = []
         self.options: List[RequirementOption] = []
+        self.structure = hashlib.sha256()
         self.file = ""
         self.line_number = 0
 
@@ -116,15 +121,20 @@ class _Walker:
         self.seen.add(resolved)
         text = read_requirements_file(path)
         self.digest.update(f"file:{_rel(path, self.app_dir)}\n".encode())
+        self.structure.update(f"file:{_rel(path, self.app_dir)}:{constraints}\n".encode())
         if text is None:
             self.digest.update(b"<missing>\n")
+            self.structure.update(b"<missing>\n")
             return
         self.digest.update(text.encode())
         shown = _rel(path, self.app_dir)
         for number, line in _logical_lines(text):
             self.file, self.line_number = shown, number
             self._options(line)
+            before = len(self.requirements)
             self._line(line, path.parent, constraints)
+            if len(self.requirements) == before:
+                self.structure.update(f"{line}\n".encode())
 
     def _options(self, line: str) -> None:
         """The options a line uses: the line's own ('--pre', '-r'), or those after a requirement ('--hash')."""
@@ -267,6 +277,10 @@ def _hash_pip_settings_files(app_dir: Path, env: Mapping[str, str], digest: "has
                 _hash_tree(path, target)
 
 
+def _line_digest(line: str) -> str:
+    return hashlib.sha256(" ".join(line.split()).encode()).hexdigest()[:16]
+
+
 def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> RequirementsScan:  # noqa: B006
     """requirements.txt with what it includes (-r/-c), the local projects it installs (non-editable: the whole
     tree; editable: the packaging files), --find-links directories, and pip's settings files."""
@@ -276,7 +290,9 @@ def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> Requirement
     _hash_pip_settings_files(app_dir, env, digest, walker)
     return RequirementsScan(digest=digest.hexdigest(), url_includes=tuple(walker.urls),
                             unpinned=tuple(dict.fromkeys(walker.unpinned)), requirements=tuple(walker.requirements),
-                            local_sources=walker.local.hexdigest(), options=tuple(walker.options))
+                            local_sources=walker.local.hexdigest(), options=tuple(walker.options),
+                            requirement_lines=" ".join(sorted({_line_digest(line) for line in walker.requirements})),
+                            structure=walker.structure.hexdigest())
 
 
 def dependency_inputs_digest(app_dir: Path, manager: PackageManager, lock_inputs: Sequence[str] = (),

@@ -240,3 +240,13 @@ def test_incremental_update_gives_what_a_fresh_install_gives(make_app, installer
     fourth = app.build()
     assert fourth.returncode == 0, fourth
     assert "Discarding cached virtual environment since:\n - The package index settings" in fourth.output
+
+    # A requirement only removed: nothing to install, only the removal and the check.
+    app.restore_for_next_build()
+    (app.app / "requirements.txt").write_text(options + "greet==2.0\n")
+    fifth = app.build()
+    assert fifth.returncode == 0, fifth
+    assert "The requirements only lost lines: nothing new to install" in fifth.output
+    assert f"Running '{shown} install" not in fifth.output
+    assert "Removing what the requirements no longer pull in: added" in fifth.output
+    assert _freeze(app, installer) == ["dep-b==1.0", "dep-fast==1.0", "greet==2.0"]

@@ -125,3 +125,15 @@ def test_pip_runs_its_runner_with_the_app_interpreter_when_it_has_one(tmp_path):
     command = PIP.install(paths, {}, ["six"])
     assert command.argv == (str(tmp_path / "venv" / "bin" / "python"), str(runner), "install", "--no-compile", "six")
     assert command.shown == "pip install --no-compile six"
+
+
+def test_the_scan_tells_removed_lines_from_other_changes(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("--index-url https://pypi.org/simple\nflask==3.0\nsix\n")
+    first = scan_requirements(tmp_path)
+    requirements.write_text("--index-url https://pypi.org/simple\nflask==3.0  # pinned\n")
+    removed = scan_requirements(tmp_path)
+    assert removed.structure == first.structure
+    assert set(removed.requirement_lines.split()) < set(first.requirement_lines.split())
+    requirements.write_text("--index-url https://mirror.example/simple\nflask==3.0\n")
+    assert scan_requirements(tmp_path).structure != first.structure

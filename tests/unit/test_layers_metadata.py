@@ -144,7 +144,8 @@ def test_only_requirement_changes_on_pip_paths_and_uv_lock_update_in_place():
     assert venv_layer.can_update_in_place(VENV, dataclasses.replace(VENV, inputs_sha256="d" * 64))
     assert venv_layer.can_update_in_place(VENV, dataclasses.replace(VENV, extra_requirements=""))
     for field in dataclasses.fields(VENV):
-        if field.name in ("inputs_sha256", "extra_requirements"):
+        if field.name in ("inputs_sha256", "extra_requirements", "requirement_lines",
+                          "requirements_structure_sha256"):
             continue
         changed = dataclasses.replace(VENV, inputs_sha256="d" * 64,
                                       **{field.name: _changed(getattr(VENV, field.name))})
@@ -188,3 +189,14 @@ def test_background_compile_leaves_only_hash_based_bytecode(tmp_path):
     run.wait()
     flags = {p.name: int.from_bytes(p.read_bytes()[4:8], "little") for p in tmp_path.rglob("*.pyc")}
     assert flags == {f"kept.{tag}.pyc": 1, f"late.{tag}.pyc": 1}
+
+
+def test_an_update_that_only_removes_lines_installs_nothing():
+    old = dataclasses.replace(VENV, requirement_lines="aa bb cc", requirements_structure_sha256="s" * 64)
+    removed = dataclasses.replace(old, inputs_sha256="d" * 64, requirement_lines="aa cc")
+    assert venv_layer.can_update_in_place(old, removed) and venv_layer.only_removals(old, removed)
+    for changed in (dataclasses.replace(removed, requirement_lines="aa dd"),
+                    dataclasses.replace(removed, requirements_structure_sha256="t" * 64),
+                    dataclasses.replace(removed, extra_requirements=""),
+                    dataclasses.replace(removed, requirements_structure_sha256="")):
+        assert not venv_layer.only_removals(old, changed), changed

@@ -26,10 +26,10 @@ from ..utils import run_captured
 
 __all__ = ["VenvLayerMetadata", "build_image_description", "bundled_pip_version", "cache_invalidation_reasons",
            "can_update_in_place", "finish_venv", "index_settings_digest", "installed_distributions", "libc_version",
-           "prepare_venv"]
+           "only_removals", "prepare_venv"]
 
 LAYER_NAME = "venv"
-LAYER_FORMAT = 3
+LAYER_FORMAT = 4
 LAYER_TYPES = LayerTypes(launch=True, build=True, cache=True)
 
 # PIP_* variables that cannot change which packages get installed; everything else counts.
@@ -54,6 +54,10 @@ class VenvLayerMetadata:
     extra_requirements: str  # what the buildpack adds for the web process ('gunicorn==27.0.1'), space-separated
     build_image: str  # the build image's distro and C library ('debian 12, glibc 2.36'): wheels built here need them
     local_sources_sha256: str  # pip -r: local project trees, --find-links contents, pip config files ("" otherwise)
+    # pip -r: short digests of the requirement lines, and of everything else in the files (see RequirementsScan); an
+    # update that only removes lines installs nothing ("" otherwise).
+    requirement_lines: str = ""
+    requirements_structure_sha256: str = ""
 
 
 def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -> List[str]:
@@ -64,7 +68,9 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
         reasons.append(f"The Python interpreter has changed (from {old.python_version} to {new.python_version})")
     if old.package_manager != new.package_manager:
         reasons.append(f"The install method has changed from '{old.package_manager}' to '{new.package_manager}'")
-    elif old.inputs_sha256 != new.inputs_sha256 or old.inputs != new.inputs:
+    elif old.inputs_sha256 != new.inputs_sha256 or old.inputs != new.inputs or \
+            old.requirement_lines != new.requirement_lines or \
+            old.requirements_structure_sha256 != new.requirements_structure_sha256:
         if new.inputs == "requirements.txt":
             reasons.append("The requirements files (or the local projects, --find-links directories or pip "
                            "configuration files they use) have changed")
@@ -97,9 +103,20 @@ def can_update_in_place(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
     """Only the requirements or the lock (or what the buildpack adds for the web process) changed, with the same
     interpreter, installer, index settings and build image: installing what is new and removing what is no longer
     required gives the environment a fresh install would."""
-    same = dataclasses.replace(old, inputs_sha256=new.inputs_sha256, extra_requirements=new.extra_requirements)
+    same = dataclasses.replace(old, inputs_sha256=new.inputs_sha256, extra_requirements=new.extra_requirements,
+                               requirement_lines=new.requirement_lines,
+                               requirements_structure_sha256=new.requirements_structure_sha256)
     # local_sources_sha256 must match: pip keeps an installed local project or find-links wheel of the same version.
     return same == new and new.package_manager in _UPDATABLE_METHODS
+
+
+def only_removals(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
+    """An update in place where the requirements only lost lines: every line is one the last install satisfied, with
+    the same options, includes and constraints around it, so installing them again would change nothing."""
+    return (bool(new.requirements_structure_sha256) and
+            old.requirements_structure_sha256 == new.requirements_structure_sha256 and
+            old.extra_requirements == new.extra_requirements and
+            set(new.requirement_lines.split()) <= set(old.requirement_lines.split()))
 
 
 def libc_version() -> str:
