@@ -5,6 +5,7 @@ requirements of installed distributions that are not met (what `pip check` repor
 from __future__ import annotations
 
 import email.parser
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
@@ -56,6 +57,7 @@ def read_distributions(site_packages: Iterable[Path]) -> Dict[str, Distribution]
     return found
 
 
+@functools.lru_cache(maxsize=None)
 def _parse(text: str) -> Optional[Requirement]:
     try:
         return Requirement(text)
