@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
@@ -20,18 +20,11 @@ from .managers import get_manager
 from .managers.base import InstallPaths, ToolCommand
 from .output import Output
 from .package_manager import PackageManager
-from .project import find_manage_py, scan_requirements
+from .project import find_manage_py
 from .requirement_graph import marker_env, read_distributions, required_closure, root_names, unmet_requirements
-from .utils import compile_bytecode, run_streamed
+from .utils import compile_bytecode, is_truthy, run_streamed
 
-__all__ = ["AssemblePlan", "install_requirements", "installer_env", "is_truthy", "pip_env", "run_default_assemble"]
-
-TRUTHY = {"1", "true", "yes", "on"}
-
-
-def is_truthy(value: str) -> bool:
-    return value.strip().lower() in TRUTHY
-
+__all__ = ["AssemblePlan", "install_requirements", "installer_env", "pip_env", "run_default_assemble"]
 
 @dataclass(frozen=True)
 class AssemblePlan:
@@ -50,13 +43,16 @@ class AssemblePlan:
     installer: str = "pip"
     # An update whose requirements only lost lines (see layers.venv.only_removals): nothing to install, only to remove.
     only_removals: bool = False
+    # requirements.txt's requirement lines, as the build's scan read them (pip -r; what an update keeps installed).
+    requirements: Tuple[str, ...] = ()
 
     def dump(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> AssemblePlan:
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{**data, "requirements": tuple(data.get("requirements", ()))})
 
 
 def pip_env(env: Mapping[str, str], venv_dir: Path, pip_cache_dir: Path) -> Dict[str, str]:
@@ -126,7 +122,7 @@ def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output
                 _install_app_requirements(plan, install_env, out, manager)
             if plan.update:
                 _add_extra_requirements(plan, install_env, out)
-                _remove_unrequired(plan, install_env, out, manager)
+                _remove_unrequired(plan, install_env, out)
         else:
             _sync_lock(plan, run_env, out, manager)
         _add_extra_requirements(plan, install_env, out)
@@ -144,15 +140,13 @@ def _install_app_requirements(plan: AssemblePlan, env: Mapping[str, str], out: O
         install_requirements(out, plan, env, ["-e", "."], PIP_HINT)
 
 
-def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
+def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Output) -> None:
     """After an in-place update: uninstall what the requirements no longer pull in (directly or through
     dependencies), then check it as `pip check` does: the environment must be the one a fresh install gives."""
     venv = Path(plan.venv_dir)
     env_markers = marker_env(venv)
-    requirements = list(scan_requirements(Path(plan.app_dir), run_env).requirements) \
-        if manager is PackageManager.PIP else []
     installed = read_distributions(sorted(venv.glob("lib/python3*/site-packages")))
-    roots = root_names([*requirements, *plan.extra_requirements.split()], env_markers)
+    roots = root_names([*plan.requirements, *plan.extra_requirements.split()], env_markers)
     unused = sorted(set(installed) - required_closure(roots, installed, env_markers))
     installer, paths = _installer(plan)
     if unused:
@@ -160,7 +154,7 @@ def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Outp
         _run(out, plan, run_env, installer.uninstall(paths, unused))
     # What `pip check` verifies, read from the installed metadata: running pip (or uv) for it costs more than the rest
     # of a one-requirement update.
-    problems = unmet_requirements(read_distributions(sorted(venv.glob("lib/python3*/site-packages"))), env_markers)
+    problems = unmet_requirements({name: dist for name, dist in installed.items() if name not in unused}, env_markers)
     if problems:
         raise EnvironmentCheckFailed(problems=problems)
     out.step("Checked the updated environment as `pip check` does: every installed distribution's requirements are met")

@@ -14,7 +14,7 @@ from typing import Dict, List, Mapping, Optional
 from . import project
 from ._vendor.packaging.version import InvalidVersion, Version
 from .app_files import AppFiles, Entry, read_app_files
-from .assemble import AssemblePlan, install_requirements, installer_env, is_truthy, pip_env, run_default_assemble
+from .assemble import AssemblePlan, install_requirements, installer_env, pip_env, run_default_assemble
 from .checks import check_web_concurrency, forbidden_env_vars
 from .cnb.data import Launch
 from .cnb.runtime import BuildContext, DetectContext
@@ -75,7 +75,7 @@ from .s2i import DEFAULT_ASSEMBLE_PATH, find_hook, parse_environment, rewrite_ho
 from .s2i_compat import resolve_s2i_variables
 from .sbom import write_venv_sbom
 from .tool_versions import gunicorn_requirement, read_pin, uvicorn_worker_requirement
-from .utils import compile_bytecode, read_optional_text, run_captured, run_streamed
+from .utils import compile_bytecode, is_truthy, read_optional_text, run_captured, run_streamed
 
 __all__ = ["PythonBuildpack"]
 
@@ -178,14 +178,9 @@ class PythonBuildpack:
             uvicorn_worker_req = uvicorn_worker_requirement(ctx.buildpack_dir) if choice.needs_gunicorn else ""
             # The web-server pins the buildpack may add (Gunicorn, and Uvicorn's worker for ASGI apps): a bump of either
             # rebuilds the environment.
-            metadata = self._venv_metadata(ctx.buildpack_dir, app_dir, build, python_dir, manager_choice, env,
+            metadata = self._venv_metadata(ctx, app_dir, build, python_dir, manager_choice, env,
                                            " ".join(req for req in (gunicorn_req, uvicorn_worker_req) if req),
-                                           installer)
-            metadata = replace(metadata, build_image=build_image_description(
-                ctx.target.distro_name, ctx.target.distro_version, libc_version()),
-                local_sources_sha256=scan.local_sources if scan is not None else "",
-                requirement_lines=scan.requirement_lines if scan is not None else "",
-                requirements_structure_sha256=scan.structure if scan is not None else "")
+                                           installer, scan)
             url_includes = scan.url_includes if scan is not None else ()
             venv = prepare_venv(layers_dir, self.out, python_dir, metadata,
                                 reusable=assemble_hook is None and not url_includes, env=env,
@@ -213,6 +208,7 @@ class PythonBuildpack:
                                 package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
                                 extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused,
                                 update=venv.updated, installer=installer.name,
+                                requirements=scan.requirements if scan is not None else (),
                                 only_removals=venv.updated and venv.old is not None and only_removals(venv.old,
                                                                                                       metadata))
             if assemble_hook is not None:
@@ -245,10 +241,12 @@ class PythonBuildpack:
         self._describe_migrations(migrate_dir, procfile, env)
 
     # ---- helpers (decisions stay in their modules; these gather inputs) --------------------------------
-    def _venv_metadata(self, buildpack_dir: Path, app_dir: Path, build: PythonBuild, python_dir: Path,
+    def _venv_metadata(self, ctx: BuildContext, app_dir: Path, build: PythonBuild, python_dir: Path,
                        choice: PackageManagerChoice, env: Mapping[str, str], extra: str,
-                       installer: Installer) -> VenvLayerMetadata:
-        """Everything that decides the environment's contents: it is reused only while all of it is unchanged."""
+                       installer: Installer, scan: Optional[project.RequirementsScan]) -> VenvLayerMetadata:
+        """Everything that decides the environment's contents: it is reused only while all of it is unchanged.
+        `scan`: requirements.txt's, already made (pip -r only)."""
+        buildpack_dir = ctx.buildpack_dir
         manager = choice.manager
         method = manager.described
         if manager.is_pip:
@@ -258,7 +256,7 @@ class PythonBuildpack:
                 method = f"{installer.name} {method}"  # 'uv pip install -r requirements.txt'
             inputs = {PackageManager.PIP: "requirements.txt", PackageManager.PIP_PROJECT: "setup.py, setup.cfg and "
                       "pyproject.toml"}.get(manager, "none")
-            digest = project.dependency_inputs_digest(app_dir, manager, env=env)
+            digest = scan.digest if scan is not None else project.dependency_inputs_digest(app_dir, manager, env=env)
             settings = index_settings_digest(env, extra=installer.index_settings)
         else:
             lock_tool = get_manager(manager.value)
@@ -270,7 +268,11 @@ class PythonBuildpack:
             layer_format=VENV_LAYER_FORMAT, python_version=build.version, python_sha256=build.sha256,
             package_manager=method, tool=tool, inputs=inputs, inputs_sha256=digest, index_settings_sha256=settings,
             pip_upgrade=manager.is_pip and installer.name == "pip" and is_truthy(env.get("PIP_UPGRADE", "")),
-            extra_requirements=extra, build_image="", local_sources_sha256="")
+            extra_requirements=extra,
+            build_image=build_image_description(ctx.target.distro_name, ctx.target.distro_version, libc_version()),
+            local_sources_sha256=scan.local_sources if scan is not None else "",
+            requirement_lines=scan.requirement_lines if scan is not None else "",
+            requirements_structure_sha256=scan.structure if scan is not None else "")
 
     def _installer(self, name: str, manager: PackageManager, env: Mapping[str, str]) -> Installer:
         """What installs the pip paths (BP_PYTHON_INSTALLER); a lockfile manager installs with its own tool."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Tuple
 
+from .utils import is_truthy
+
 __all__ = ["ALIASES", "IGNORED", "S2iVariables", "resolve_s2i_variables"]
 
 # (the S2I image's name, the reference builder's name): the reference builder's name wins when both are set.
@@ -28,7 +30,6 @@ IGNORED: Dict[str, str] = {
 }
 
 # Set to any of these (any case), ENABLE_PIPENV and ENABLE_MICROPIPENV choose Pipenv.
-_TRUTHY = {"1", "true", "yes", "on"}
 PIPENV_SWITCHES = ("ENABLE_PIPENV", "ENABLE_MICROPIPENV")
 
 
@@ -68,7 +69,7 @@ def resolve_s2i_variables(env: Mapping[str, str]) -> S2iVariables:
     for switch in PIPENV_SWITCHES:
         if not _set(env, switch):
             continue
-        if env[switch].strip().lower() not in _TRUTHY:
+        if not is_truthy(env[switch]):
             notes.append(f"{switch}={env[switch]} is not true (1, true, yes, on): ignored")
             continue
         requested = env.get("BP_PYTHON_PACKAGE_MANAGER", "").strip()

@@ -17,6 +17,13 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 from .errors import CommandNotFound, FileReadError
 from .output import Output
 
+TRUTHY = {"1", "true", "yes", "on"}
+
+
+def is_truthy(value: str) -> bool:
+    """A switch variable's value as the reference builder reads it: 1, true, yes or on, any case."""
+    return value.strip().lower() in TRUTHY
+
 __all__ = ["BackgroundCompile", "compile_bytecode", "compile_bytecode_before_exit", "compile_bytecode_in_background",
            "display_command", "read_optional_text", "run_captured", "run_streamed", "sha256_file", "source_files"]
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Dict, List, Mapping, Sequence
 
 from ..managers._env import map_unless_set, without
+from ..utils import is_truthy
 from .base import Installer, InstallerPaths, RequirementOption, ToolCommand
 
 __all__ = ["INSTALLER"]
@@ -53,10 +54,6 @@ _FIXES = {
 }
 
 
-def _truthy(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 def _env(env: Mapping[str, str], paths: InstallerPaths) -> Dict[str, str]:
     result = without(env, _OWNED)
     result.update({
@@ -73,9 +70,9 @@ def _env(env: Mapping[str, str], paths: InstallerPaths) -> Dict[str, str]:
     links = env.get("PIP_FIND_LINKS", "").split()
     if links and not env.get("UV_FIND_LINKS", "").strip():
         result["UV_FIND_LINKS"] = ",".join(links)
-    if _truthy(env.get("PIP_PRE", "")) and not env.get("UV_PRERELEASE", "").strip():
+    if is_truthy(env.get("PIP_PRE", "")) and not env.get("UV_PRERELEASE", "").strip():
         result["UV_PRERELEASE"] = "allow"
-    if _truthy(env.get("PIP_NO_INDEX", "")) and not env.get("UV_NO_INDEX", "").strip():
+    if is_truthy(env.get("PIP_NO_INDEX", "")) and not env.get("UV_NO_INDEX", "").strip():
         result["UV_NO_INDEX"] = "1"
     result.setdefault("UV_INDEX_STRATEGY", "unsafe-best-match")
     return result

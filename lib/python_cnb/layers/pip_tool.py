@@ -19,8 +19,8 @@ from ..cnb.layer import LayerTypes, cached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..errors import CommandFailed
 from ..output import Output
-from ..utils import compile_bytecode_before_exit, run_captured, run_streamed
-from .venv import bundled_pip_wheel
+from ..utils import compile_bytecode_before_exit, run_streamed
+from .venv import bundled_pip_wheel, create_venv
 
 __all__ = ["PipToolMetadata", "cache_invalidation_reasons", "install_pip_tool", "pip_command", "write_pip_shim"]
 
@@ -99,11 +99,7 @@ def install_pip_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: 
     if layer.reused or not needed:
         return python
     wheel = bundled_pip_wheel(python_dir)
-    venv_cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", "--without-pip", str(layer.path / "venv")]
-    result = run_captured(venv_cmd if wheel else venv_cmd[:3] + venv_cmd[4:], env=env, cwd=layers_dir)
-    if result.returncode != 0:
-        out.step(result.stdout + result.stderr)
-        raise CommandFailed(command="python -m venv", exit_code=result.returncode)
+    create_venv(out, python_dir, layer.path / "venv", env, with_pip=wheel is None)
     if wheel is not None:
         # pip is pure Python and runs as `python -m pip`: unpacking its wheel is all an install would do that
         # matters here, and takes a tenth of the time of running pip to install itself.

@@ -14,8 +14,8 @@ from typing import List, Mapping
 from ..cnb.layer import Layer, LayerTypes, cached_layer
 from ..errors import CommandFailed
 from ..output import Output
-from ..utils import run_captured, run_streamed
-from .venv import bundled_pip_wheel
+from ..utils import run_streamed
+from .venv import bundled_pip_wheel, create_venv
 
 __all__ = ["ToolLayerMetadata", "cache_invalidation_reasons", "install_tool"]
 
@@ -67,12 +67,7 @@ def install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: Tool
         return bin_dir
     out.step(f"Installing {shown}")
     wheel = bundled_pip_wheel(python_dir)
-    without_pip = ["--without-pip"] if wheel else []
-    result = run_captured([str(python_dir / "bin" / "python3"), "-m", "venv", *without_pip, str(layer.path / "venv")],
-                          env=env, cwd=layers_dir)
-    if result.returncode != 0:
-        out.step(result.stdout + result.stderr)
-        raise CommandFailed(command="python -m venv", exit_code=result.returncode)
+    create_venv(out, python_dir, layer.path / "venv", env, with_pip=wheel is None)
     # The interpreter's bundled pip, run from its wheel, installs the tool into the tool's own venv.
     pip = [f"{wheel}/pip"] if wheel else ["-m", "pip"]
     cmd = [str(_tool_python(layer.path)), *pip, "install", "--quiet", metadata.requirement]

@@ -25,8 +25,8 @@ from ..redact import redact
 from ..utils import run_captured
 
 __all__ = ["VenvLayerMetadata", "build_image_description", "bundled_pip_version", "cache_invalidation_reasons",
-           "can_update_in_place", "finish_venv", "index_settings_digest", "installed_distributions", "libc_version",
-           "only_removals", "prepare_venv"]
+           "can_update_in_place", "create_venv", "finish_venv", "index_settings_digest", "installed_distributions",
+           "libc_version", "only_removals", "prepare_venv"]
 
 LAYER_NAME = "venv"
 LAYER_FORMAT = 4
@@ -189,12 +189,17 @@ def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayer
                  f"{not_reusable_reason[1:]}")
     out.step("Creating virtual environment")
     # Without pip: the build-only pip layer installs into it (`pip --python`), so pip stays out of the image.
-    cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", "--without-pip", str(layer.path)]
-    result = run_captured(cmd, env=env, cwd=layers_dir)
+    create_venv(out, python_dir, layer.path, env)
+    return layer
+
+
+def create_venv(out: Output, python_dir: Path, target: Path, env: Mapping[str, str], with_pip: bool = False) -> None:
+    """`python -m venv` with the installed interpreter, without pip unless asked; a failure shows venv's output."""
+    cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", *([] if with_pip else ["--without-pip"]), str(target)]
+    result = run_captured(cmd, env=env, cwd=target.parent)
     if result.returncode != 0:
         out.step(result.stdout + result.stderr)
         raise CommandFailed(command="python -m venv", exit_code=result.returncode)
-    return layer
 
 
 def unpinned_note(names: Sequence[str]) -> str:
