@@ -9,6 +9,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -278,6 +279,7 @@ class CnbApp:
         kwargs = {}
         if self.user is not None:
             kwargs = {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
+        wait_for_free_port()
         with log.open("w") as log_handle:
             proc = subprocess.Popen(cmd, env=env, cwd=process.get("working-dir", self.app), stdout=log_handle,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
@@ -286,28 +288,52 @@ class CnbApp:
         try:
             yield server
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-            _wait_for_group_exit(proc.pid)
+            _stop_session(proc)
 
 
-def _wait_for_group_exit(pgid: int, timeout: float = 15.0) -> None:
-    """Until no process of the server's group is left (Gunicorn's workers can outlive the process that started them
-    by a moment, still holding port 8080 for the next test), then SIGKILL whatever is."""
+def _session_members(sid: int) -> List[int]:
+    """Live processes of session sid (field 6 of /proc/PID/stat; zombies left out)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                members.append(int(stat.parent.name))
+    return members
+
+
+def _stop_session(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM to the server (the buildpack's init, which passes it on); then, bounded, until no process of its
+    session is left (the app runs in a process group of its own, and Gunicorn's workers can outlive the process
+    that started them by a moment, still holding port 8080 for the next test); SIGKILL for whatever is."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
+        proc.poll()
+        if proc.returncode is not None and not _session_members(proc.pid):
             return
         time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
+    for pid in [proc.pid, *_session_members(proc.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait(timeout=5)
+    deadline = time.monotonic() + 5
+    while _session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def wait_for_free_port(port: int = 8080, timeout: float = 20.0) -> None:
+    """Before a server starts: nothing listens on 127.0.0.1:port (bounded wait), so an answer comes from it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"something still listens on 127.0.0.1:{port}; a server from an earlier test?")
+        time.sleep(0.2)
 
 
 def http_get(url: str, *, alive: Callable[[], bool], log: Callable[[], str],

@@ -69,6 +69,38 @@ def test_init_forwards_sigterm_to_a_program_without_a_handler(tmp_path):
     assert time.monotonic() - started < 2
 
 
+def test_init_signals_the_command_then_what_is_left_of_its_group(tmp_path):
+    # Like a Gunicorn master: the command handles SIGTERM itself while its worker keeps running. The worker must
+    # not get the signal before the command has exited (Gunicorn would start a new worker that can miss it), and
+    # must get it after (a shell that does not exec leaves its children behind).
+    log = tmp_path / "log"
+    worker = f"trap 'echo worker-term >> {log}; exit 0' TERM; while :; do sleep 0.05; done"
+    command = tmp_path / "command.py"
+    command.write_text(
+        "import os, signal, subprocess, sys, time\n"
+        f"worker = subprocess.Popen(['/bin/sh', '-c', {worker!r}])\n"
+        "def stop(*_):\n"
+        "    time.sleep(0.5)\n"
+        f"    with open({str(log)!r}, 'a') as out:\n"
+        "        out.write('command-term, worker ' + ('running' if worker.poll() is None else 'gone') + '\\n')\n"
+        "    os._exit(3)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        f"open({str(log)!r}, 'a').write('ready\\n')\n"
+        "while True:\n"
+        "    time.sleep(1)\n")
+    proc = subprocess.Popen([sys.executable, "-I", str(INIT), sys.executable, str(command)])
+    deadline = time.monotonic() + 10
+    while not (log.exists() and "ready" in log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # the worker's trap is set
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 3
+    deadline = time.monotonic() + 5
+    while "worker-term" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert log.read_text().splitlines() == ["ready", "command-term, worker running", "worker-term"]
+
+
 def test_init_exit_status_and_missing_command():
     assert subprocess.run([sys.executable, "-I", str(INIT), "/bin/sh", "-c", "exit 7"]).returncode == 7
     missing = subprocess.run([sys.executable, "-I", str(INIT), "/nonexistent"], capture_output=True, text=True)
