@@ -21,7 +21,15 @@ from .managers.base import InstallPaths, ToolCommand
 from .output import Output
 from .package_manager import PackageManager
 from .project import find_manage_py
-from .requirement_graph import marker_env, read_distributions, required_closure, root_names, unmet_requirements
+from .redact import redact
+from .requirement_graph import (
+    marker_env,
+    read_distributions,
+    required_closure,
+    root_names,
+    unmet_requirements,
+    unmet_roots,
+)
 from .utils import compile_bytecode, is_truthy, run_streamed
 
 __all__ = ["AssemblePlan", "install_requirements", "installer_env", "pip_env", "run_default_assemble"]
@@ -41,10 +49,13 @@ class AssemblePlan:
     # What installs requirements.txt / `-e .` and the extra requirements: 'pip', or 'uv' (BP_PYTHON_INSTALLER; then
     # tool_bin and tool_cache_dir are uv's).
     installer: str = "pip"
-    # An update whose requirements only lost lines (see layers.venv.only_removals): nothing to install, only to remove.
-    only_removals: bool = False
     # requirements.txt's requirement lines, as the build's scan read them (pip -r; what an update keeps installed).
     requirements: Tuple[str, ...] = ()
+    # An update where only requirement lines changed (RequirementsScan.changed_requirements): the lines to install,
+    # () when the requirements only lost lines; None: the whole install. update_options: requirements.txt's own
+    # option lines, which such an install carries over.
+    update_lines: Optional[Tuple[str, ...]] = None
+    update_options: Tuple[str, ...] = ()
 
     def dump(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
@@ -52,7 +63,10 @@ class AssemblePlan:
     @classmethod
     def load(cls, path: Path) -> AssemblePlan:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{**data, "requirements": tuple(data.get("requirements", ()))})
+        lines = data.get("update_lines")
+        return cls(**{**data, "requirements": tuple(data.get("requirements", ())),
+                      "update_lines": tuple(lines) if lines is not None else None,
+                      "update_options": tuple(data.get("update_options", ()))})
 
 
 def pip_env(env: Mapping[str, str], venv_dir: Path, pip_cache_dir: Path) -> Dict[str, str]:
@@ -116,13 +130,21 @@ def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output
         if tool != "pip" and is_truthy(env.get("PIP_UPGRADE", "")):
             out.step(f"PIP_UPGRADE is set, but ignored: {tool} installs this app's dependencies, not pip")
         if manager.is_pip:
-            if plan.only_removals:
-                out.step("The requirements only lost lines: nothing new to install")
-            else:
+            whole = plan.update_lines is None
+            if whole:
                 _install_app_requirements(plan, install_env, out, manager)
+            elif plan.update_lines:
+                _install_changed_lines(plan, install_env, out)
+            else:
+                out.step("The requirements only lost lines: nothing new to install")
             if plan.update:
                 _add_extra_requirements(plan, install_env, out)
-                _remove_unrequired(plan, install_env, out)
+                if not _remove_unrequired(plan, install_env, out, final=whole):
+                    out.step("The changed lines alone leave requirements unmet (see above): installing the whole "
+                             "requirements.txt again")
+                    _install_app_requirements(plan, install_env, out, manager)
+                    _add_extra_requirements(plan, install_env, out)
+                    _remove_unrequired(plan, install_env, out, final=True)
         else:
             _sync_lock(plan, run_env, out, manager)
         _add_extra_requirements(plan, install_env, out)
@@ -140,13 +162,31 @@ def _install_app_requirements(plan: AssemblePlan, env: Mapping[str, str], out: O
         install_requirements(out, plan, env, ["-e", "."], PIP_HINT)
 
 
-def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Output) -> None:
+CHANGED_LINES_FILE = ".python-buildpack-changed-requirements.txt"
+
+
+def _install_changed_lines(plan: AssemblePlan, env: Mapping[str, str], out: Output) -> None:
+    """An update where only requirement lines changed: install those lines alone (what the rest asks is installed),
+    from a file beside requirements.txt with its options, so relative paths and ${VAR}s read as they do there."""
+    assert plan.update_lines
+    out.step(f"Only requirement lines changed: installing {', '.join(redact(line) for line in plan.update_lines)}")
+    path = Path(plan.app_dir) / CHANGED_LINES_FILE
+    path.write_text("".join(f"{line}\n" for line in (*plan.update_options, *plan.update_lines)), encoding="utf-8")
+    try:
+        install_requirements(out, plan, env, ["-r", CHANGED_LINES_FILE], PIP_HINT)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, final: bool = True) -> bool:
     """After an in-place update: uninstall what the requirements no longer pull in (directly or through
-    dependencies), then check it as `pip check` does: the environment must be the one a fresh install gives."""
+    dependencies), then check it as `pip check` does, and that each requirement line is met: the environment must
+    be the one a fresh install gives. A failed check fails the build when final, else returns False."""
     venv = Path(plan.venv_dir)
     env_markers = marker_env(venv)
     installed = read_distributions(sorted(venv.glob("lib/python3*/site-packages")))
-    roots = root_names([*plan.requirements, *plan.extra_requirements.split()], env_markers)
+    requirements = [*plan.requirements, *plan.extra_requirements.split()]
+    roots = root_names(requirements, env_markers)
     unused = sorted(set(installed) - required_closure(roots, installed, env_markers))
     installer, paths = _installer(plan)
     if unused:
@@ -154,10 +194,16 @@ def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Outp
         _run(out, plan, run_env, installer.uninstall(paths, unused))
     # What `pip check` verifies, read from the installed metadata: running pip (or uv) for it costs more than the rest
     # of a one-requirement update.
-    problems = unmet_requirements({name: dist for name, dist in installed.items() if name not in unused}, env_markers)
+    kept = {name: dist for name, dist in installed.items() if name not in unused}
+    problems = unmet_requirements(kept, env_markers) + unmet_roots(plan.requirements, kept, env_markers)
     if problems:
+        if not final:
+            for problem in problems:
+                out.step(f"  {problem}")
+            return False
         raise EnvironmentCheckFailed(problems=problems)
     out.step("Checked the updated environment as `pip check` does: every installed distribution's requirements are met")
+    return True
 
 
 def _sync_lock(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:

@@ -50,8 +50,8 @@ from .layers.venv import (
     index_settings_digest,
     installed_distributions,
     libc_version,
-    only_removals,
     prepare_venv,
+    same_requirements_structure,
 )
 from .layers.web import OLD_UVICORN_WORKER, UVICORN_WORKER, GunicornPlan, install_web_layer
 from .managers import get_manager
@@ -209,8 +209,10 @@ class PythonBuildpack:
                                 extra_requirements=gunicorn_req, pip_python=str(pip_python), install=not venv.reused,
                                 update=venv.updated, installer=installer.name,
                                 requirements=scan.requirements if scan is not None else (),
-                                only_removals=venv.updated and venv.old is not None and only_removals(venv.old,
-                                                                                                      metadata))
+                                update_lines=(scan.changed_requirements(venv.old.requirement_lines)
+                                              if venv.updated and venv.old is not None and scan is not None and
+                                              same_requirements_structure(venv.old, metadata) else None),
+                                update_options=scan.top_options if scan is not None else ())
             if assemble_hook is not None:
                 self._run_assemble_hook(assemble_hook, plan, env, root)
             else:

@@ -97,6 +97,26 @@ class RequirementsScan:
     # a sha256 of everything else the files say (options, includes, constraints, paths, in order).
     requirement_lines: str = ""
     structure: str = ""
+    top_options: Tuple[str, ...] = ()  # requirements.txt's own option lines but its includes (-r), as written
+
+    def changed_requirements(self, installed_lines: str) -> Optional[Tuple[str, ...]]:
+        """For an update in place whose options, includes and constraints did not change: the requirement lines the
+        last install did not have (installed_lines: its requirement_lines), which is all there is to install.
+        None when an option decides more than where distributions come from (--hash, --config-settings, options in
+        an included file but -r), so only the whole install is sure to do what a fresh one would."""
+        for option in self.options:
+            if option.option not in _CARRIED_OPTIONS or (option.file != "requirements.txt" and
+                                                         option.option not in ("-r", "--requirement")):
+                return None
+        had = set(installed_lines.split())
+        return tuple(dict.fromkeys(line for line in self.requirements if line_digest(line) not in had))
+
+
+# Options an install of only some lines can carry over in a file next to requirements.txt (relative paths resolve
+# the same): where distributions come from and which kinds are allowed, constraints, and includes.
+_CARRIED_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links", "--pre",
+                              "--trusted-host", "--prefer-binary", "--only-binary", "--no-binary", "-c",
+                              "--constraint", "-r", "--requirement"})
 
 
 class _Walker:
@@ -110,6 +130,7 @@ class _Walker:
         self.requirements: List[str] = []
         self.options: List[RequirementOption] = []
         self.structure = hashlib.sha256()
+        self.top_options: List[str] = []
         self.file = ""
         self.line_number = 0
 
@@ -128,9 +149,12 @@ class _Walker:
             return
         self.digest.update(text.encode())
         shown = _rel(path, self.app_dir)
+        top = len(self.seen) == 1
         for number, line in _logical_lines(text):
             self.file, self.line_number = shown, number
             self._options(line)
+            if top and line.startswith("-") and not line.startswith(("-r", "--requirement")):
+                self.top_options.append(line)
             before = len(self.requirements)
             self._line(line, path.parent, constraints)
             if len(self.requirements) == before:
@@ -277,7 +301,7 @@ def _hash_pip_settings_files(app_dir: Path, env: Mapping[str, str], digest: "has
                 _hash_tree(path, target)
 
 
-def _line_digest(line: str) -> str:
+def line_digest(line: str) -> str:
     return hashlib.sha256(" ".join(line.split()).encode()).hexdigest()[:16]
 
 
@@ -291,8 +315,8 @@ def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> Requirement
     return RequirementsScan(digest=digest.hexdigest(), url_includes=tuple(walker.urls),
                             unpinned=tuple(dict.fromkeys(walker.unpinned)), requirements=tuple(walker.requirements),
                             local_sources=walker.local.hexdigest(), options=tuple(walker.options),
-                            requirement_lines=" ".join(sorted({_line_digest(line) for line in walker.requirements})),
-                            structure=walker.structure.hexdigest())
+                            requirement_lines=" ".join(sorted({line_digest(line) for line in walker.requirements})),
+                            structure=walker.structure.hexdigest(), top_options=tuple(walker.top_options))
 
 
 def dependency_inputs_digest(app_dir: Path, manager: PackageManager, lock_inputs: Sequence[str] = (),

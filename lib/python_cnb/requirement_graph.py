@@ -15,7 +15,8 @@ from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
 from ._vendor.packaging.version import InvalidVersion, Version
 
-__all__ = ["Distribution", "marker_env", "read_distributions", "required_closure", "root_names", "unmet_requirements"]
+__all__ = ["Distribution", "marker_env", "read_distributions", "required_closure", "root_names", "unmet_requirements",
+           "unmet_roots"]
 
 
 def marker_env(venv_dir: Path) -> Dict[str, str]:
@@ -110,6 +111,30 @@ def required_closure(roots: Iterable[Tuple[str, FrozenSet[str]]], installed: Dic
     return reached
 
 
+def _met(requirement: Requirement, have: Distribution) -> bool:
+    try:
+        return requirement.specifier.contains(Version(have.version), prereleases=True)
+    except InvalidVersion:
+        return True  # a version pip could not compare either
+
+
+def unmet_roots(requirements: Iterable[str], installed: Dict[str, Distribution],
+                marker_env: Mapping[str, str]) -> List[str]:
+    """The requirement lines (that apply here) no installed distribution meets: after installing only some lines, a
+    line the others already satisfied can have been replaced (a new line needed another version of it)."""
+    problems: List[str] = []
+    for text in requirements:
+        requirement = _parse(text)
+        if requirement is None or not _applies(requirement, frozenset(), marker_env):
+            continue
+        have = installed.get(canonicalize_name(requirement.name))
+        if have is None:
+            problems.append(f"The requirements ask for {requirement}, which is not installed.")
+        elif not _met(requirement, have):
+            problems.append(f"The requirements ask for {requirement}, but you have {have.name} {have.version}.")
+    return problems
+
+
 def unmet_requirements(installed: Dict[str, Distribution], marker_env: Mapping[str, str]) -> List[str]:
     """What `pip check` reports, in its words: each installed distribution's requirements (markers evaluated
     without extras, as pip does) that no installed distribution meets, by name or by version (pre-releases count).
@@ -133,11 +158,7 @@ def unmet_requirements(installed: Dict[str, Distribution], marker_env: Mapping[s
             if have is None:
                 missing.append(f"{dist.name} {dist.version} requires {requirement.name}, which is not installed.")
                 continue
-            try:
-                met = requirement.specifier.contains(Version(have.version), prereleases=True)
-            except InvalidVersion:
-                met = True  # a version pip could not compare either
-            if not met:
+            if not _met(requirement, have):
                 conflicting.append(f"{dist.name} {dist.version} has requirement {requirement}, but you have "
                                    f"{have.name} {have.version}.")
         problems += missing + conflicting

@@ -193,6 +193,7 @@ def _freeze(app, installer: str = "pip") -> list:
 def test_incremental_update_gives_what_a_fresh_install_gives(make_app, installer):
     app = make_app("app_run", APP_RUN="python server.py", BP_PYTHON_INSTALLER=installer)
     shown = "uv pip" if installer == "uv" else "pip"
+    install = "uv pip install --link-mode copy" if installer == "uv" else "pip install --no-compile"
     wheels = app.app / "wheels"
     _wheel(wheels, "greet", "1.0", ("dep-a",))
     _wheel(wheels, "greet", "2.0", ("dep-b[fast]",))
@@ -202,6 +203,9 @@ def test_incremental_update_gives_what_a_fresh_install_gives(make_app, installer
     _wheel(wheels, "dep-b", "1.0", ("dep-fast ; extra == 'fast'",))
     _wheel(wheels, "dep-c", "1.0")
     _wheel(wheels, "dep-fast", "1.0")
+    _wheel(wheels, "pinned-x", "1.0")
+    _wheel(wheels, "pinned-x", "2.0")
+    _wheel(wheels, "wants-x2", "1.0", ("pinned-x>=2",))
     options = "--no-index\n--find-links ./wheels\n"
     (app.app / "requirements.txt").write_text(options + "greet==1.0\nshout\n")
     first = app.build()
@@ -214,6 +218,10 @@ def test_incremental_update_gives_what_a_fresh_install_gives(make_app, installer
     second = app.build()
     assert second.returncode == 0, second
     assert "Updating the cached virtual environment in place since:\n - The requirements files" in second.output
+    # Only the changed lines are installed, with requirements.txt's options, from a file that does not stay behind.
+    assert "Only requirement lines changed: installing greet==2.0, added" in second.output
+    assert f"Running '{install} -r .python-buildpack-changed-requirements.txt'" in second.output
+    assert not (app.app / ".python-buildpack-changed-requirements.txt").exists()
     assert "Removing what the requirements no longer pull in: dep-a, dep-c, shout" in second.output
     assert f"Running '{shown} uninstall " in second.output
     assert "Checked the updated environment as `pip check` does: every installed distribution's requirements are " \
@@ -250,3 +258,24 @@ def test_incremental_update_gives_what_a_fresh_install_gives(make_app, installer
     assert f"Running '{shown} install" not in fifth.output
     assert "Removing what the requirements no longer pull in: added" in fifth.output
     assert _freeze(app, installer) == ["dep-b==1.0", "dep-fast==1.0", "greet==2.0"]
+
+    # A new line that needs another version of what an unchanged line pins: installing the changed lines alone would
+    # replace it, so the whole requirements.txt is installed again, which fails as a fresh install would.
+    app.restore_for_next_build()
+    (app.app / "requirements.txt").write_text(options + "greet==2.0\npinned-x==1.0\n")
+    sixth = app.build()
+    assert sixth.returncode == 0, sixth
+    assert "Only requirement lines changed: installing pinned-x==1.0" in sixth.output
+    assert _freeze(app, installer) == ["dep-b==1.0", "dep-fast==1.0", "greet==2.0", "pinned-x==1.0"]
+    app.restore_for_next_build()
+    (app.app / "requirements.txt").write_text(options + "greet==2.0\npinned-x==1.0\nwants-x2\n")
+    seventh = app.build()
+    assert seventh.returncode == 1, seventh
+    assert "Only requirement lines changed: installing wants-x2" in seventh.output
+    assert "The requirements ask for pinned-x==1.0, but you have pinned-x 2.0." in seventh.output
+    assert "The changed lines alone leave requirements unmet (see above): installing the whole requirements.txt " \
+           "again" in seventh.output
+    assert "[Error: Command failed]" in seventh.output, seventh
+    assert f"The command '{install} -r requirements.txt' failed" in seventh.output
+    assert "Traceback" not in seventh.output
+    assert not (app.layers / "venv.toml").exists(), "a failed update leaves no venv a later build trusts"

@@ -137,3 +137,27 @@ def test_the_scan_tells_removed_lines_from_other_changes(tmp_path):
     assert set(removed.requirement_lines.split()) < set(first.requirement_lines.split())
     requirements.write_text("--index-url https://mirror.example/simple\nflask==3.0\n")
     assert scan_requirements(tmp_path).structure != first.structure
+
+
+def test_the_scan_names_the_changed_lines_and_the_options_an_install_of_them_carries(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    (tmp_path / "base.txt").write_text("six==1.16.0\n")
+    requirements.write_text("--index-url https://pypi.org/simple\n-r base.txt\n--find-links ./wheels\n"
+                            "flask==3.0\niniconfig==2.0.0\n")
+    first = scan_requirements(tmp_path)
+    requirements.write_text("--index-url https://pypi.org/simple\n-r base.txt\n--find-links ./wheels\n"
+                            "flask==3.0   # pinned\niniconfig==2.1.0\nrequests ; python_version >= '3'\n")
+    (tmp_path / "base.txt").write_text("six==1.17.0\n")
+    changed = scan_requirements(tmp_path)
+    assert changed.structure == first.structure
+    assert changed.changed_requirements(first.requirement_lines) == (
+        "six==1.17.0", "iniconfig==2.1.0", "requests ; python_version >= '3'")
+    assert changed.top_options == ("--index-url https://pypi.org/simple", "--find-links ./wheels")
+    assert changed.changed_requirements(changed.requirement_lines) == ()
+    # Options that decide more than where distributions come from: only the whole install is exact.
+    for text in ("flask==3.0 --hash=sha256:" + "0" * 64 + "\n", "--use-feature=truststore\nflask==3.0\n"):
+        requirements.write_text(text)
+        assert scan_requirements(tmp_path).changed_requirements("") is None, text
+    requirements.write_text("-r base.txt\n")
+    (tmp_path / "base.txt").write_text("--pre\nsix\n")
+    assert scan_requirements(tmp_path).changed_requirements("") is None, "an option in an included file"

@@ -191,12 +191,11 @@ def test_background_compile_leaves_only_hash_based_bytecode(tmp_path):
     assert flags == {f"kept.{tag}.pyc": 1, f"late.{tag}.pyc": 1}
 
 
-def test_an_update_that_only_removes_lines_installs_nothing():
+def test_an_update_of_only_requirement_lines_keeps_the_structure():
     old = dataclasses.replace(VENV, requirement_lines="aa bb cc", requirements_structure_sha256="s" * 64)
-    removed = dataclasses.replace(old, inputs_sha256="d" * 64, requirement_lines="aa cc")
-    assert venv_layer.can_update_in_place(old, removed) and venv_layer.only_removals(old, removed)
-    for changed in (dataclasses.replace(removed, requirement_lines="aa dd"),
-                    dataclasses.replace(removed, requirements_structure_sha256="t" * 64),
-                    dataclasses.replace(removed, extra_requirements=""),
-                    dataclasses.replace(removed, requirements_structure_sha256="")):
-        assert not venv_layer.only_removals(old, changed), changed
+    lines = dataclasses.replace(old, inputs_sha256="d" * 64, requirement_lines="aa dd")
+    assert venv_layer.can_update_in_place(old, lines) and venv_layer.same_requirements_structure(old, lines)
+    for changed in (dataclasses.replace(lines, requirements_structure_sha256="t" * 64),
+                    dataclasses.replace(lines, extra_requirements=""),
+                    dataclasses.replace(lines, requirements_structure_sha256="")):
+        assert not venv_layer.same_requirements_structure(old, changed), changed

@@ -5,6 +5,7 @@ from python_cnb.requirement_graph import (
     required_closure,
     root_names,
     unmet_requirements,
+    unmet_roots,
 )
 
 ENV = {"python_version": "3.12", "python_full_version": "3.12.1"}
@@ -62,3 +63,12 @@ def test_unmet_requirements_say_what_pip_check_says():
     installed["blinker"] = dist("blinker", "1.8.2")
     del installed["odd"]
     assert unmet_requirements(installed, ENV) == [], "a pre-release meets >=, extras and other platforms are skipped"
+
+
+def test_unmet_roots_are_the_requirement_lines_the_environment_does_not_meet():
+    installed = {d.name: d for d in [Distribution("dep-a", (), False, "2.0"), Distribution("flask", (), False, "3.0")]}
+    lines = ["dep-a==1.0", "Flask>=3", "missing", "win-only ; sys_platform == 'win32'", "flask @ https://x/f.whl"]
+    assert unmet_roots(lines, installed, ENV) == [
+        "The requirements ask for dep-a==1.0, but you have dep-a 2.0.",
+        "The requirements ask for missing, which is not installed.",
+    ]

@@ -26,7 +26,7 @@ from ..utils import run_captured
 
 __all__ = ["VenvLayerMetadata", "build_image_description", "bundled_pip_version", "cache_invalidation_reasons",
            "can_update_in_place", "create_venv", "finish_venv", "index_settings_digest", "installed_distributions",
-           "libc_version", "only_removals", "prepare_venv"]
+           "libc_version", "prepare_venv", "same_requirements_structure"]
 
 LAYER_NAME = "venv"
 LAYER_FORMAT = 4
@@ -110,13 +110,13 @@ def can_update_in_place(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
     return same == new and new.package_manager in _UPDATABLE_METHODS
 
 
-def only_removals(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
-    """An update in place where the requirements only lost lines: every line is one the last install satisfied, with
-    the same options, includes and constraints around it, so installing them again would change nothing."""
+def same_requirements_structure(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
+    """An update in place where only requirement lines changed: the same options, includes and constraints around
+    them, and the same additions for the web process. The lines the last install had are satisfied; installing the
+    others is all there is to do (see RequirementsScan.changed_requirements)."""
     return (bool(new.requirements_structure_sha256) and
             old.requirements_structure_sha256 == new.requirements_structure_sha256 and
-            old.extra_requirements == new.extra_requirements and
-            set(new.requirement_lines.split()) <= set(old.requirement_lines.split()))
+            old.extra_requirements == new.extra_requirements)
 
 
 def libc_version() -> str:
