@@ -321,6 +321,7 @@ def run_rounds(app_name: str, installer: str, work: Path, env: Dict[str, str], r
 class Reference:
     per_scenario: Dict[str, float] = field(default_factory=dict)  # fresh venv + install -r, warm cache
     cold_empty_cache: float = 0.0  # fresh venv + install -r, empty cache
+    cold_empty_cache_compiled: float = 0.0  # plain uv, empty cache, with --compile-bytecode (the heavy app only)
     alone: float = 0.0  # the added distribution alone into an existing venv
 
 
@@ -380,7 +381,7 @@ def run_reference(strategy: str, app_name: str, tools: Tools, work: Path) -> Ref
     env = dict(tools.env, PIP_CACHE_DIR=str(cache), UV_CACHE_DIR=str(cache))
     python = str(venv / "bin" / "python")
 
-    def fresh_install(requirements: str) -> float:
+    def fresh_install(requirements: str, *options: str) -> float:
         if venv.exists():
             shutil.rmtree(venv)
         requirements_file.write_text(requirements)
@@ -388,16 +389,19 @@ def run_reference(strategy: str, app_name: str, tools: Tools, work: Path) -> Ref
             return (timed([str(tools.python), "-m", "venv", str(venv)], env, directory)
                     + timed([str(venv / "bin" / "pip"), "install", "-r", str(requirements_file)], env, directory))
         return (timed([str(tools.uv), "venv", "--quiet", "--python", str(tools.python), str(venv)], env, directory)
-                + timed([str(tools.uv), "pip", "install", "--python", python, "-r", str(requirements_file)],
-                        env, directory))
+                + timed([str(tools.uv), "pip", "install", "--python", python, *options, "-r",
+                         str(requirements_file)], env, directory))
 
-    def empty_cache_install(requirements: str) -> float:
+    def empty_cache_install(requirements: str, *options: str) -> float:
         shutil.rmtree(cache, ignore_errors=True)
-        return fresh_install(requirements)
+        return fresh_install(requirements, *options)
 
     reference = Reference()
     sets = _requirement_sets(APPS[app_name][1])
     reference.cold_empty_cache = _median(lambda: empty_cache_install(sets[COLD]))
+    if strategy == "uv" and app_name == "heavy":
+        # The same work as the buildpack's cold build in one respect plain uv skips: the image needs bytecode.
+        reference.cold_empty_cache_compiled = _median(lambda: empty_cache_install(sets[COLD], "--compile-bytecode"))
     for label, _extra in SCENARIOS:
         reference.per_scenario[label] = _median(lambda: fresh_install(sets[label]))  # noqa: B023 - called here
     # The venv now holds the requirements (the last scenario removed the added one): install it alone.
@@ -508,9 +512,12 @@ def print_ratios(app_name: str, installers: Sequence[str], runs: Dict[str, Insta
         if installer == "uv" and app_name == "heavy":
             cold = run.builds[COLD]
             ratio = cold.wall / reference.cold_empty_cache
+            compiled = reference.cold_empty_cache_compiled
+            same_work = (f"; {cold.wall / compiled:.2f}x plain uv also compiling bytecode (--compile-bytecode, "
+                         f"which the image needs) {_s(compiled)}") if compiled else ""
             verdicts.check(ratio <= UV_COLD_RATIO_TARGET,
                            f"{prefix} cold build {_s(cold.wall)} vs plain uv with an empty cache "
-                           f"{_s(reference.cold_empty_cache)}: {ratio:.2f}x", f"<= {UV_COLD_RATIO_TARGET}x")
+                           f"{_s(reference.cold_empty_cache)}: {ratio:.2f}x{same_work}", f"<= {UV_COLD_RATIO_TARGET}x")
         assert run.layers is not None
         sizes = ", ".join(f"{name} {_mb(size)}" for name, size in run.layers.sizes.items())
         problems = "; ".join(run.layers.problems[:5]) + (" ..." if len(run.layers.problems) > 5 else "")

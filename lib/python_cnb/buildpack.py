@@ -40,7 +40,7 @@ from .layers.pip_tool import LAYER_FORMAT as PIP_TOOL_LAYER_FORMAT
 from .layers.pip_tool import PipToolMetadata, install_pip_tool, write_pip_shim
 from .layers.python import install_python
 from .layers.tools import LAYER_FORMAT as TOOL_LAYER_FORMAT
-from .layers.tools import ToolLayerMetadata, install_tool
+from .layers.tools import ToolLayerMetadata, install_tool, start_prefetch
 from .layers.venv import LAYER_FORMAT as VENV_LAYER_FORMAT
 from .layers.venv import (
     VenvLayerMetadata,
@@ -159,6 +159,13 @@ class PythonBuildpack:
         if manifest_source != "the buildpack's built-in manifest":
             self.out.step(f"Interpreter builds come from {manifest_source}")
 
+        # A binary tool the build needs (uv) downloads while the interpreter is installed.
+        manager = manager_choice.manager
+        tool_pin = get_manager(manager.value).pin if not manager.is_pip else get_installer(installer_name).pin
+        tool_metadata = (ToolLayerMetadata(TOOL_LAYER_FORMAT, read_pin(ctx.buildpack_dir, tool_pin), build.version,
+                                           build.sha256) if tool_pin else None)
+        prefetch = start_prefetch(layers_dir, tool_metadata, env) if tool_metadata else None
+
         self.out.header("Installing Python")
         bootstrap = ctx.env.get("PYTHON_BUILDPACK_BOOTSTRAP_ARCHIVE")
         python_dir, complete_python = install_python(layers_dir, self.out, build, ctx.target,
@@ -167,7 +174,6 @@ class PythonBuildpack:
 
         try:
             self.out.header("Installing dependencies")
-            manager = manager_choice.manager
             self.out.step(manager_choice.describe(installer_name if manager.is_pip else "pip"))
             if manager_choice.ignored:
                 self.out.step(f"Ignoring {', '.join(manager_choice.ignored)} since {manager_choice.reason}")
@@ -196,13 +202,10 @@ class PythonBuildpack:
                 # an .s2i/bin/assemble hook runs as `pip`.
                 needed=not venv.reused and (installer.name == "pip" or assemble_hook is not None))
             tool_bin = tool_cache = ""
-            tool_pin = get_manager(manager.value).pin if not manager.is_pip else installer.pin
-            if tool_pin:
-                tool_requirement = read_pin(ctx.buildpack_dir, tool_pin)
-                tool_bin = str(install_tool(
-                    layers_dir, self.out, python_dir,
-                    ToolLayerMetadata(TOOL_LAYER_FORMAT, tool_requirement, build.version, build.sha256),
-                    needed=not venv.reused, env=pip_env(env, venv.path, pip_cache_dir)))
+            if tool_pin and tool_metadata:
+                tool_bin = str(install_tool(layers_dir, self.out, python_dir, tool_metadata, needed=not venv.reused,
+                                            env=pip_env(env, venv.path, pip_cache_dir), prefetch=prefetch))
+                prefetch = None
                 tool_cache = str(prepare_cache(layers_dir, self.out, f"{tool_pin}-cache", f"{tool_pin} cache"))
             plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
                                 package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,

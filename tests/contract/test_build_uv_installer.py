@@ -22,6 +22,10 @@ def test_uv_installs_flask_serves_and_rebuilds(make_app):
     assert "Installer: uv (BP_PYTHON_INSTALLER), with the PIP_* settings mapped to uv's" in first.output
     assert "[Warning: uv ignores some pip settings]" in first.output and "PIP_CONFIG_FILE is set" in first.output
     assert "Installing uv 0.13.9" in first.output
+    # uv's wheel comes straight from the index (the credentials sent, never shown), fetched while Python installs.
+    assert "Fetched uv-0.13.9-py3-none-manylinux" in first.output and "(sha256 checked)" in first.output
+    assert "Running 'pip install uv==" not in first.output
+    assert sorted(p.name for p in (app.layers / "uv" / "venv" / "bin").iterdir()) == ["uv", "uvx"]
     assert "PIP_UPGRADE is set, but ignored: uv installs this app's dependencies, not pip" in first.output
     assert "Running 'uv pip install --link-mode copy -r requirements.txt'" in first.output
     assert "Running 'uv pip install --link-mode copy gunicorn==" in first.output
@@ -85,6 +89,9 @@ def test_pip_settings_reach_uv(make_app):
     assert result.returncode == 0, result
     assert "Running 'uv pip install --link-mode copy --only-binary :all: -r requirements.txt'" in result.output
     assert "greet 2.0rc1" in app.run_process("web").output
+    # A pip setting the direct fetch of uv's wheel does not follow: pip installs uv.
+    assert "Installing it with pip, which follows your pip settings: PIP_FIND_LINKS" in result.output
+    assert "Running 'pip install uv==0.13.9'" in result.output
 
 
 def test_requirement_options_uv_does_not_support_are_named(make_app):

@@ -2,22 +2,32 @@
 requirements/<tool>.txt with the app's interpreter, reused across builds, never in the image.
 
 The tool gets a virtual environment of its own under <layer>/venv, so nothing of it can shadow the app's
-environment, and there is no <layer>/bin for the lifecycle to put on anyone's PATH.
+environment, and there is no <layer>/bin for the lifecycle to put on anyone's PATH. uv, one binary in a platform
+wheel, is fetched straight from the package index instead (see wheel_fetch), in a thread that starts before the
+interpreter is installed (start_prefetch), and only its binaries land in <layer>/venv/bin; pip installs it when the
+user's pip settings ask for what the direct fetch does not do, or when the fetch fails.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping
+from typing import List, Mapping, Optional
 
-from ..cnb.layer import Layer, LayerTypes, cached_layer
+from ..cnb.layer import Layer, LayerTypes, cached_layer, metadata_from_toml
 from ..errors import CommandFailed
 from ..output import Output
 from ..utils import run_streamed
+from ..wheel_fetch import FetchFailed, fetch_wheel, settings_it_does_not_follow, unpack_scripts
 from .venv import bundled_pip_wheel, create_venv
 
-__all__ = ["ToolLayerMetadata", "cache_invalidation_reasons", "install_tool"]
+__all__ = ["Prefetch", "ToolLayerMetadata", "cache_invalidation_reasons", "install_tool", "start_prefetch"]
+
+# Tools that are one binary in a platform wheel, with no Python dependencies.
+BINARY_TOOLS = frozenset({"uv"})
 
 LAYER_FORMAT = 1
 
@@ -45,17 +55,81 @@ def _tool_python(layer_dir: Path) -> Path:
     return layer_dir / "venv" / "bin" / "python"
 
 
+def _complete(name: str, layer_dir: Path) -> bool:
+    return (layer_dir / "venv" / "bin" / name).exists() if name in BINARY_TOOLS else _tool_python(layer_dir).exists()
+
+
+class Prefetch:
+    """A binary tool's wheel, downloading in a thread (started before the interpreter is installed)."""
+
+    def __init__(self, requirement: str, env: Mapping[str, str]) -> None:
+        self.requirement = requirement
+        self.directory = Path(tempfile.mkdtemp(prefix="python-cnb-prefetch-"))
+        self._wheel: Optional[Path] = None
+        self._failure = ""
+        self._discarded = False
+        self._thread = threading.Thread(target=self._run, args=(dict(env),), daemon=True)
+        self._thread.start()
+
+    def _run(self, env: Mapping[str, str]) -> None:
+        try:
+            self._wheel = fetch_wheel(self.requirement, env, self.directory)
+        except FetchFailed as exc:
+            self._failure = exc.reason
+        except Exception as exc:  # noqa: BLE001 - whatever it is, pip installs the tool instead
+            self._failure = f"{type(exc).__name__}: {exc}"
+        finally:
+            if self._discarded:
+                shutil.rmtree(self.directory, ignore_errors=True)
+
+    def wheel(self) -> Optional[Path]:
+        """The downloaded wheel, or None (then `failure` says why)."""
+        self._thread.join()
+        return self._wheel
+
+    @property
+    def failure(self) -> str:
+        return self._failure
+
+    def discard(self) -> None:
+        """Remove the download, now or (when it is still running: the build did not need it) when it ends."""
+        self._discarded = True
+        if not self._thread.is_alive():
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_prefetch(layers_dir: Path, metadata: ToolLayerMetadata, env: Mapping[str, str]) -> Optional[Prefetch]:
+    """Start fetching a binary tool's wheel when the build will need it: the cached layer is missing or stale, and
+    the user's pip settings are all the direct fetch follows."""
+    name = metadata.requirement.partition("==")[0]
+    if name not in BINARY_TOOLS or settings_it_does_not_follow(env):
+        return None
+    layer = Layer(layers_dir, name)
+    if metadata_from_toml(ToolLayerMetadata, layer.restored_metadata()) == metadata and _complete(name, layer.path):
+        return None
+    return Prefetch(metadata.requirement, env)
+
+
 def install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: ToolLayerMetadata, *, needed: bool,
-                 env: Mapping[str, str]) -> Path:
+                 env: Mapping[str, str], prefetch: Optional[Prefetch] = None) -> Path:
     """The tool's bin/ directory. When it is not `needed` (the app's environment was reused) a cached tool is kept for
     later builds but nothing is installed."""
+    try:
+        return _install_tool(layers_dir, out, python_dir, metadata, needed=needed, env=env, prefetch=prefetch)
+    finally:
+        if prefetch is not None:
+            prefetch.discard()
+
+
+def _install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: ToolLayerMetadata, *, needed: bool,
+                  env: Mapping[str, str], prefetch: Optional[Prefetch]) -> Path:
     name, _, version = metadata.requirement.partition("==")
     shown = f"{name} {version}"
     bin_dir = Layer(layers_dir, name).path / "venv" / "bin"
     if not needed and not Layer(layers_dir, name).toml_path.exists():
         return bin_dir
     layer = cached_layer(layers_dir, name, LayerTypes(cache=True), metadata, cache_invalidation_reasons,
-                         complete=lambda path: _tool_python(path).exists())
+                         complete=lambda path: _complete(name, path))
     if layer.reused:
         if needed:
             out.step(f"Using cached {shown}")
@@ -66,10 +140,29 @@ def install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: Tool
     if not needed:
         return bin_dir
     out.step(f"Installing {shown}")
-    wheel = bundled_pip_wheel(python_dir)
-    create_venv(out, python_dir, layer.path / "venv", env, with_pip=wheel is None)
+    if name in BINARY_TOOLS:
+        why_not = settings_it_does_not_follow(env)
+        if why_not:
+            out.step(f"Installing it with pip, which follows your pip settings: {', '.join(why_not)}")
+        else:
+            prefetch = prefetch or Prefetch(metadata.requirement, env)
+            wheel = prefetch.wheel()
+            try:
+                if wheel is None:
+                    raise FetchFailed(prefetch.failure)
+                unpack_scripts(wheel, layer.path / "venv" / "bin")
+                out.step(f"Fetched {wheel.name} from the package index (sha256 checked)")
+                layer.finish()
+                return bin_dir
+            except FetchFailed as exc:
+                out.step(f"Fetching it from the package index directly did not work ({exc.reason}); installing it "
+                         "with pip")
+                shutil.rmtree(layer.path, ignore_errors=True)
+                layer.path.mkdir(parents=True)
+    wheel_dir = bundled_pip_wheel(python_dir)
+    create_venv(out, python_dir, layer.path / "venv", env, with_pip=wheel_dir is None)
     # The interpreter's bundled pip, run from its wheel, installs the tool into the tool's own venv.
-    pip = [f"{wheel}/pip"] if wheel else ["-m", "pip"]
+    pip = [f"{wheel_dir}/pip"] if wheel_dir else ["-m", "pip"]
     cmd = [str(_tool_python(layer.path)), *pip, "install", "--quiet", metadata.requirement]
     status = run_streamed(out, cmd, env=env, cwd=layers_dir, shown=f"pip install {metadata.requirement}")
     if status != 0:
