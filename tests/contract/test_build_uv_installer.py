@@ -2,11 +2,15 @@
 settings mapped, credentials masked, the same reuse and in-place update rules), uv itself never in the image, and
 requirement-file options uv does not support named before anything is installed."""
 
+import functools
+import http.server
+import threading
+
 import pytest
 from support.cnb_harness import assert_clean_failure
 
 from .test_build_lean import _size
-from .test_build_reuse import _wheel
+from .test_build_reuse import _Quiet, _wheel
 
 pytestmark = pytest.mark.contract
 
@@ -136,3 +140,24 @@ def test_an_assemble_hook_sourcing_the_default_stage_installs_with_uv_and_still_
     assert before < uv < after
     assert (app.app / "assembled.txt").read_text().startswith("Name: Flask"), "the hook's pip sees the environment"
     assert not list(app.layers.glob("venv/lib/python3*/site-packages/pip"))
+
+
+def test_uv_from_pip_when_the_direct_fetch_fails(make_app, tmp_path):
+    """An index without uv: the direct fetch says why, pip tries the same index, and the build fails cleanly."""
+    (tmp_path / "served" / "simple").mkdir(parents=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_Quiet, directory=str(tmp_path / "served")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    index = f"http://127.0.0.1:{server.server_address[1]}/simple"
+    try:
+        app = make_app("flask_wsgi", BP_PYTHON_INSTALLER="uv", PIP_INDEX_URL=index, PIP_CONFIG_FILE="/dev/null",
+                       PIP_RETRIES="0")
+        result = app.build()
+    finally:
+        server.shutdown()
+    assert_clean_failure(result, "Command failed")
+    assert (f"Fetching it from the package index directly did not work ({index}/uv/ answered HTTP 404); "
+            "installing it with pip") in result.output
+    assert "Running 'pip install uv==0.13.9'" in result.output
+    assert "The buildpack installs its pinned tool from the package index" in result.output
+    assert not (app.layers / "uv.toml").exists()

@@ -73,7 +73,10 @@ class Prefetch:
 
     def _run(self, env: Mapping[str, str]) -> None:
         try:
-            self._wheel = fetch_wheel(self.requirement, env, self.directory)
+            wheel = fetch_wheel(self.requirement, env, self.directory)
+            unpack_scripts(wheel, self.directory / "bin")
+            wheel.unlink()
+            self._wheel = wheel
         except FetchFailed as exc:
             self._failure = exc.reason
         except Exception as exc:  # noqa: BLE001 - whatever it is, pip installs the tool instead
@@ -83,7 +86,8 @@ class Prefetch:
                 shutil.rmtree(self.directory, ignore_errors=True)
 
     def wheel(self) -> Optional[Path]:
-        """The downloaded wheel, or None (then `failure` says why)."""
+        """The wheel that was downloaded (gone by now: its scripts are in `directory`/bin), or None (then `failure`
+        says why)."""
         self._thread.join()
         return self._wheel
 
@@ -150,12 +154,15 @@ def _install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: Too
             try:
                 if wheel is None:
                     raise FetchFailed(prefetch.failure)
-                unpack_scripts(wheel, layer.path / "venv" / "bin")
+                bin_dir.mkdir(parents=True, exist_ok=True)
+                for script in sorted((prefetch.directory / "bin").iterdir()):
+                    shutil.move(str(script), bin_dir / script.name)
                 out.step(f"Fetched {wheel.name} from the package index (sha256 checked)")
                 layer.finish()
                 return bin_dir
-            except FetchFailed as exc:
-                out.step(f"Fetching it from the package index directly did not work ({exc.reason}); installing it "
+            except (FetchFailed, OSError) as exc:
+                reason = exc.reason if isinstance(exc, FetchFailed) else str(exc)
+                out.step(f"Fetching it from the package index directly did not work ({reason}); installing it "
                          "with pip")
                 shutil.rmtree(layer.path, ignore_errors=True)
                 layer.path.mkdir(parents=True)
