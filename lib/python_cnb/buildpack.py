@@ -494,8 +494,9 @@ class PythonBuildpack:
                       "list: adding it")
         run_env = installer_env(plan, env)
         install_requirements(self.out, plan, run_env, [requirement])
+        # The rest of the environment is compiled already: only what this install added.
         for site_packages in sorted(venv_dir.glob("lib/python3*/site-packages")):
-            compile_bytecode(venv_dir / "bin" / "python", site_packages, run_env)
+            compile_bytecode(venv_dir / "bin" / "python", site_packages, run_env, only_missing=True)
 
     def _describe(self, choice: WebChoice, gunicorn: Optional[GunicornPlan], procfile: List[ProcfileEntry]) -> None:
         """The build log: which rule chose the web process and why the earlier ones did not apply."""

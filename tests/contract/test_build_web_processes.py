@@ -112,6 +112,11 @@ def test_django_below_the_root_over_asgi(make_app):
     assert ("Web process: gunicorn mysite.asgi:application (Django project: WSGI_APPLICATION in "
             "src/mysite/settings.py; ASGI server installed, so its mysite/asgi.py)") in result.output
     assert "Gunicorn worker class: uvicorn_worker.UvicornWorker" in result.output
+    # The added worker is compiled (hash-based, like the rest), and the rest is not compiled twice: one .pyc each.
+    site = next(app.layers.glob("venv/lib/python3*/site-packages"))
+    worker_pycs = list(site.glob("uvicorn_worker/__pycache__/*.pyc"))
+    assert worker_pycs and all(int.from_bytes(p.read_bytes()[4:8], "little") & 1 for p in worker_pycs)
+    assert len(list(site.glob("django/__pycache__/*.pyc"))) == len(list(site.glob("django/*.py")))
     with app.serve() as server:
         assert server.get("/") == "Hello from a django-admin startproject layout"
         assert server.get("/static/hello.txt") == "hello static\n"
