@@ -187,8 +187,15 @@ def _walk_sources(directory: str, rx: "re.Pattern[str]", tag: str, found: List[T
 
 def _compile_files(python: Path, directory: Path, env: Mapping[str, str], sources: Sequence[Tuple[str, int]],
                    parallel: bool) -> None:
+    for process in _start_compile_files(python, directory, env, sources, parallel):
+        process.wait()
+
+
+def _start_compile_files(python: Path, directory: Path, env: Mapping[str, str], sources: Sequence[Tuple[str, int]],
+                         parallel: bool) -> "List[subprocess.Popen[bytes]]":
+    """The compileall processes for `sources` (one per CPU when parallel), started with their file lists written."""
     if not sources:
-        return
+        return []
     total = sum(size for _, size in sources)
     count = min(_workers(), len(sources), 1 + total // _PARALLEL_MIN_BYTES) if parallel else 1
     # Largest first, each to the least loaded process: the processes finish at about the same time.
@@ -201,7 +208,7 @@ def _compile_files(python: Path, directory: Path, env: Mapping[str, str], source
     # The list goes through stdin (no argument-length limit), read as UTF-8 whatever the app's locale; compileall
     # reads it line by line and strips each line, so a name that would not survive that is an argument instead.
     run_env = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8:surrogateescape"}
-    processes = []
+    processes: "List[subprocess.Popen[bytes]]" = []
     try:
         for share in shares:
             odd = [path for path in share if path != path.strip() or _LINE_BREAK.search(path)]
@@ -221,9 +228,11 @@ def _compile_files(python: Path, directory: Path, env: Mapping[str, str], source
                 process.stdin.close()
             except BrokenPipeError:
                 pass
-    finally:
+    except BaseException:
         for process in processes:
             process.wait()
+        raise
+    return processes
 
 
 # Where a line of text may end (universal newlines, and str.splitlines' other separators to be safe).
@@ -249,14 +258,15 @@ class BackgroundCompile:
     meanwhile may write ordinary (timestamp) .pyc files: `wait()` replaces those, so the result is the same as a
     compile that ran alone."""
 
-    process: "subprocess.Popen[bytes]"
+    processes: "List[subprocess.Popen[bytes]]"
     python: Path
     directory: Path
     env: Mapping[str, str]
     exclude: str
 
     def wait(self) -> None:
-        self.process.wait()
+        for process in self.processes:
+            process.wait()
         again: List[str] = []
         for pyc in self.directory.rglob("__pycache__/*.pyc"):
             if ".opt-" in pyc.name:
@@ -280,10 +290,14 @@ class BackgroundCompile:
 
 def compile_bytecode_in_background(python: Path, directory: Path, env: Mapping[str, str],
                                    exclude: str) -> BackgroundCompile:
-    """compile_bytecode, started and not waited for: call `wait()` before the directory's layer is finished."""
-    process = _start_compile(python, directory, env, exclude)
-    _BACKGROUND.append(process)
-    return BackgroundCompile(process, python, directory, env, exclude)
+    """compile_bytecode, started and not waited for: call `wait()` before the directory's layer is finished. On
+    Python 3.11+ one process per CPU, as compile_bytecode (whatever runs beside it gets the CPUs it leaves idle)."""
+    if _stable_marshal(_cache_tag(python)):
+        processes = _start_compile_files(python, directory, env, source_files(directory, exclude), parallel=True)
+    else:
+        processes = [_start_compile(python, directory, env, exclude)]
+    _BACKGROUND.extend(processes)
+    return BackgroundCompile(processes, python, directory, env, exclude)
 
 
 def compile_bytecode_before_exit(python: Path, directory: Path, env: Mapping[str, str],

@@ -181,7 +181,8 @@ def test_background_compile_leaves_only_hash_based_bytecode(tmp_path):
     (tmp_path / "skipped").mkdir()
     (tmp_path / "skipped" / "x.py").write_text("C = 3\n")
     run = compile_bytecode_in_background(Path(sys.executable), tmp_path, {}, exclude=r"/skipped/")
-    run.process.wait()
+    for process in run.processes:
+        process.wait()
     # What an import running meanwhile writes: ordinary timestamp-based files, also where nothing is compiled.
     tag = sys.implementation.cache_tag
     py_compile.compile(str(tmp_path / "late.py"), cfile=str(tmp_path / "__pycache__" / f"late.{tag}.pyc"))
