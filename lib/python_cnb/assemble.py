@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
@@ -119,10 +119,27 @@ PIP_HINT = ("Check that every requirement exists on the package index (PIP_INDEX
             "which compile code have the system libraries they need. The same command should work locally.")
 
 
+def _dist_infos(venv: Path) -> Dict[Path, Set[Tuple[str, int, int]]]:
+    """Each site-packages' *.dist-info directories, with their inode and change time: a distribution reinstalled at
+    the same version (another URL, a changed lock) counts as new too."""
+    found: Dict[Path, Set[Tuple[str, int, int]]] = {}
+    for site in venv.glob("lib/python3*/site-packages"):
+        infos = found.setdefault(site, set())
+        for info in site.glob("*.dist-info"):
+            try:
+                stat = info.stat()
+            except OSError:
+                continue
+            infos.add((info.name, stat.st_ino, stat.st_ctime_ns))
+    return found
+
+
 def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output) -> None:
     venv = Path(plan.venv_dir)
     app_dir = Path(plan.app_dir)
     run_env = pip_env(env, venv, Path(plan.pip_cache_dir))
+    # An update compiles what it installed (the new *.dist-info directories' RECORDs), not the whole environment.
+    before = _dist_infos(venv) if plan.install and plan.update else {}
     if plan.install:
         manager = PackageManager(plan.package_manager)
         install_env = installer_env(plan, env)
@@ -148,8 +165,10 @@ def run_default_assemble(plan: AssemblePlan, env: Mapping[str, str], out: Output
         else:
             _sync_lock(plan, run_env, out, manager)
         _add_extra_requirements(plan, install_env, out)
-        for site_packages in sorted(venv.glob("lib/python3*/site-packages")):
-            compile_bytecode(venv / "bin" / "python", site_packages, run_env, only_missing=plan.update)
+        for site_packages, infos in sorted(_dist_infos(venv).items()):
+            installed = {name for name, *_ in infos - before[site_packages]} if site_packages in before else None
+            compile_bytecode(venv / "bin" / "python", site_packages, run_env, only_missing=plan.update,
+                             only_distributions=installed)
     _collectstatic(app_dir, venv, run_env, out)
 
 

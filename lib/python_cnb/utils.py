@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import csv
 import hashlib
 import os
 import re
@@ -12,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import CommandNotFound, FileReadError
 from .output import Output
@@ -125,10 +126,13 @@ def _workers() -> int:
 
 
 def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only_missing: bool = False,
-                     exclude: str = r"/(test|tests|idle_test)/") -> None:
+                     exclude: str = r"/(test|tests|idle_test)/",
+                     only_distributions: Optional[Iterable[str]] = None) -> None:
     """Best effort: a file that does not compile (a deliberately broken test module) is not an error.
     `only_missing`: compile only the .py files without a .pyc for this interpreter (after an in-place update:
-    what pip just installed; pip removes the .pyc files of what it uninstalls).
+    what pip just installed; pip removes the .pyc files of what it uninstalls). `only_distributions`: the same,
+    for the .py files the RECORD of these *.dist-info directories lists (what an in-place update installed),
+    without walking the whole tree; a distribution without a RECORD makes it `only_missing`.
 
     The buildpack lists the files itself, the way `compileall DIR -x EXCLUDE` does (same paths, so the same
     co_filename in each .pyc), and on Python 3.11+ splits them by size between one compileall process per CPU:
@@ -138,12 +142,50 @@ def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only
     tag = _cache_tag(python)
     if only_missing and not tag:
         return
+    if only_distributions is not None and tag:
+        recorded = recorded_sources(directory, only_distributions, exclude, tag)
+        if recorded is not None:
+            _compile_files(python, directory, env, recorded, parallel=_stable_marshal(tag))
+            return
+        only_missing = True
     if not only_missing and not _stable_marshal(tag):
         run_captured([*_compile_cmd(python), "-x", exclude, str(directory)],
                      env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory)
         return
     sources = source_files(directory, exclude, without_pyc_tag=tag if only_missing else "")
     _compile_files(python, directory, env, sources, parallel=_stable_marshal(tag))
+
+
+def recorded_sources(directory: Path, dist_infos: Iterable[str], exclude: str,
+                     without_pyc_tag: str) -> Optional[List[Tuple[str, int]]]:
+    """(path, size) of the .py files the RECORD of each `directory`/<dist_info> lists, as source_files gives them
+    (the same path strings, EXCLUDE applied), without a .pyc for the tag. None when a RECORD cannot be read."""
+    rx = re.compile(exclude)
+    found: List[Tuple[str, int]] = []
+    seen: set[str] = set()
+    for dist_info in sorted(dist_infos):
+        try:
+            with open(directory / dist_info / "RECORD", encoding="utf-8", newline="") as handle:
+                rows = list(csv.reader(handle))
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return None
+        for row in rows:
+            relative = row[0] if row else ""
+            parts = relative.split("/")
+            if not relative.endswith(".py") or relative.startswith("/") or ".." in parts or "__pycache__" in parts:
+                continue
+            path = os.path.join(str(directory), *parts)
+            if rx.search(path):
+                continue
+            pyc = os.path.join(os.path.dirname(path), "__pycache__", f"{parts[-1][:-3]}.{without_pyc_tag}.pyc")
+            try:
+                if not os.path.isfile(path) or os.path.exists(pyc) or path in seen:
+                    continue
+                found.append((path, os.path.getsize(path)))
+                seen.add(path)
+            except OSError:
+                continue
+    return found
 
 
 def source_files(directory: Path, exclude: str, without_pyc_tag: str = "") -> List[Tuple[str, int]]:

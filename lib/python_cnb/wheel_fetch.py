@@ -29,7 +29,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from ._vendor.packaging.tags import sys_tags
 from ._vendor.packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -37,7 +37,7 @@ from .download import DownloadError, fetch, request_for, url_problem
 from .redact import redact, redact_url
 
 __all__ = ["FetchFailed", "WheelFile", "choose_wheel", "fetch_wheel", "parse_project_page", "pip_settings",
-           "settings_it_does_not_follow", "unpack_scripts"]
+           "settings_it_does_not_follow", "unpack_scripts", "with_index_credentials"]
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 # PIP_* variables that do not change which file pip would fetch for a pinned binary-only wheel, or how.
@@ -233,9 +233,10 @@ def fetch_wheel(requirement: str, env: Mapping[str, str], dest_dir: Path, time_l
         raise FetchFailed(f"{redact_url(page_url)} states no sha256 for {wheel.filename}")
     dest_dir.mkdir(parents=True, exist_ok=True)
     partial = dest_dir / f"{wheel.filename}.part"
+    download_url = with_index_credentials(wheel.url, index)
     try:
         with partial.open("wb") as handle:
-            fetch(wheel.url, handle, time_limit=time_limit, context=context)
+            fetch(download_url, handle, time_limit=time_limit, context=context)
     except DownloadError as exc:
         raise FetchFailed(f"{redact_url(wheel.url)} could not be downloaded: {exc.reason}") from None
     digest = hashlib.sha256()
@@ -248,6 +249,19 @@ def fetch_wheel(requirement: str, env: Mapping[str, str], dest_dir: Path, time_l
     target = dest_dir / wheel.filename
     partial.rename(target)
     return target
+
+
+def with_index_credentials(url: str, index: str) -> str:
+    """A file URL on the index's own host gets the index URL's user and password, as pip gives them (a file on
+    another host, a CDN, does not)."""
+    file_parts, index_parts = urlsplit(url), urlsplit(index)
+    if index_parts.username is None or file_parts.username is not None:
+        return url
+    if (file_parts.scheme, file_parts.hostname, file_parts.port) != \
+            (index_parts.scheme, index_parts.hostname, index_parts.port):
+        return url
+    userinfo = index_parts.netloc.rsplit("@", 1)[0]
+    return urlunsplit(file_parts._replace(netloc=f"{userinfo}@{file_parts.netloc}"))
 
 
 def unpack_scripts(wheel: Path, bin_dir: Path) -> List[str]:

@@ -55,7 +55,8 @@ def test_flask_build_serve_and_rebuilds(make_app):
     assert third.returncode == 0, third
     assert "Using cached Python 3.12.1" in third.output
     assert "Updating the cached virtual environment in place since:\n - The requirements files" in third.output
-    assert "Running 'pip install --no-compile -r requirements.txt'" in third.output
+    assert "Only requirement lines changed: installing six" in third.output
+    assert "Running 'pip install --no-compile -r .python-buildpack-changed-requirements.txt'" in third.output
     assert "Successfully installed" in third.output and "six" in third.output
     with app.serve() as server:
         assert server.get("/") == "Hello from Flask"

@@ -106,3 +106,27 @@ def test_names_a_list_of_lines_cannot_carry_are_compiled_too(tmp_path, monkeypat
     tag = sys.implementation.cache_tag
     compiled = sorted(p.name for p in (tmp_path / "__pycache__").iterdir())
     assert compiled == sorted(f"{name[:-3]}.{tag}.pyc" for name in names)
+
+
+def test_only_distributions_compiles_what_their_records_list(tmp_path):
+    _tree(tmp_path)
+    python = Path(sys.executable)
+    if not list((python.parent.parent / "lib").glob("python3.*")):
+        pytest.skip("needs a venv-style interpreter (lib/python3.X)")
+    compile_bytecode(python, tmp_path, {}, exclude=EXCLUDE)
+    full = _pycs(tmp_path)
+    _clean(tmp_path)
+    info = tmp_path / "pkg-1.0.dist-info"
+    info.mkdir()
+    (info / "RECORD").write_text("pkg/__init__.py,sha256=x,0\npkg/big.py,,\npkg/tests/test_x.py,,\n"
+                                 "pkg/__pycache__/stray.py,,\n../../../bin/tool.py,,\npkg/data.txt,,\n"
+                                 "pkg-1.0.dist-info/RECORD,,\n")
+    compile_bytecode(python, tmp_path, {}, exclude=EXCLUDE, only_distributions=["pkg-1.0.dist-info"])
+    tag = sys.implementation.cache_tag
+    # The same bytes a whole compile writes, for the listed modules only.
+    assert _pycs(tmp_path) == {name: full[name] for name in (f"pkg/__pycache__/__init__.{tag}.pyc",
+                                                               f"pkg/__pycache__/big.{tag}.pyc")}
+    assert utils.recorded_sources(tmp_path, ["pkg-1.0.dist-info"], EXCLUDE, tag) == []
+    # A distribution without a RECORD: every file without bytecode, as only_missing does.
+    compile_bytecode(python, tmp_path, {}, exclude=EXCLUDE, only_distributions=["gone-1.0.dist-info"])
+    assert _pycs(tmp_path) == full

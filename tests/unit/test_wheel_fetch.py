@@ -20,6 +20,7 @@ from python_cnb.wheel_fetch import (
     pip_settings,
     settings_it_does_not_follow,
     unpack_scripts,
+    with_index_credentials,
 )
 
 HERE = [str(tag) for tag in sys_tags()]
@@ -141,3 +142,14 @@ def test_a_wheel_without_scripts_is_refused(tmp_path):
     (tmp_path / "broken.whl").write_text("not a zip")
     with pytest.raises(FetchFailed, match="could not be unpacked"):
         unpack_scripts(tmp_path / "broken.whl", tmp_path / "bin")
+
+
+def test_files_on_the_index_host_get_its_credentials():
+    index = "https://me:t%40ken@repo.example:8443/simple"
+    assert with_index_credentials("https://repo.example:8443/files/uv.whl", index) == \
+        "https://me:t%40ken@repo.example:8443/files/uv.whl"
+    for other in ("https://files.example/uv.whl", "http://repo.example:8443/uv.whl", "https://repo.example/uv.whl",
+                  "https://x:y@repo.example:8443/uv.whl"):
+        assert with_index_credentials(other, index) == other
+    assert with_index_credentials("https://repo.example/uv.whl", "https://repo.example/simple") == \
+        "https://repo.example/uv.whl"
