@@ -35,6 +35,17 @@ def _pycs(root: Path) -> dict:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.pyc"))}
 
 
+def _compiled_tree(root: Path) -> Path:
+    """The test tree, compiled whole by the interpreter running the tests (which needs a venv-style lib/python3.X
+    for its cache tag); that interpreter."""
+    _tree(root)
+    python = Path(sys.executable)
+    if not list((python.parent.parent / "lib").glob("python3.*")):
+        pytest.skip("needs a venv-style interpreter (lib/python3.X)")
+    compile_bytecode(python, root, {}, exclude=EXCLUDE)
+    return python
+
+
 def _clean(root: Path) -> None:
     for cache in list(root.rglob("__pycache__")):
         for pyc in cache.glob("*.pyc"):
@@ -59,11 +70,7 @@ def test_same_bytecode_as_compileall(tmp_path, monkeypatch, min_bytes):
 
 
 def test_only_missing_compiles_what_has_no_bytecode(tmp_path):
-    _tree(tmp_path)
-    python = Path(sys.executable)
-    if not list((python.parent.parent / "lib").glob("python3.*")):
-        pytest.skip("needs a venv-style interpreter (lib/python3.X)")
-    compile_bytecode(python, tmp_path, {}, exclude=EXCLUDE)
+    python = _compiled_tree(tmp_path)
     before = _pycs(tmp_path)
     tag = sys.implementation.cache_tag
     kept = tmp_path / "pkg" / "__pycache__" / f"big.{tag}.pyc"
@@ -109,11 +116,7 @@ def test_names_a_list_of_lines_cannot_carry_are_compiled_too(tmp_path, monkeypat
 
 
 def test_only_distributions_compiles_what_their_records_list(tmp_path):
-    _tree(tmp_path)
-    python = Path(sys.executable)
-    if not list((python.parent.parent / "lib").glob("python3.*")):
-        pytest.skip("needs a venv-style interpreter (lib/python3.X)")
-    compile_bytecode(python, tmp_path, {}, exclude=EXCLUDE)
+    python = _compiled_tree(tmp_path)
     full = _pycs(tmp_path)
     _clean(tmp_path)
     info = tmp_path / "pkg-1.0.dist-info"
