@@ -202,10 +202,9 @@ class PythonBuildpack:
                 # an .s2i/bin/assemble hook runs as `pip`.
                 needed=not venv.reused and (installer.name == "pip" or assemble_hook is not None))
             tool_bin = tool_cache = ""
-            if tool_pin and tool_metadata:
+            if tool_metadata:
                 tool_bin = str(install_tool(layers_dir, self.out, python_dir, tool_metadata, needed=not venv.reused,
                                             env=pip_env(env, venv.path, pip_cache_dir), prefetch=prefetch))
-                prefetch = None
                 tool_cache = str(prepare_cache(layers_dir, self.out, f"{tool_pin}-cache", f"{tool_pin} cache"))
             plan = AssemblePlan(app_dir=str(app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache_dir),
                                 package_manager=manager.value, tool_bin=tool_bin, tool_cache_dir=tool_cache,
