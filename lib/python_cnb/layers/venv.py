@@ -23,6 +23,7 @@ from ..errors import CommandFailed
 from ..output import Output
 from ..redact import redact
 from ..utils import run_captured
+from ..venv_layout import write_venv
 
 __all__ = ["VenvLayerMetadata", "build_image_description", "bundled_pip_version", "cache_invalidation_reasons",
            "can_update_in_place", "create_venv", "finish_venv", "index_settings_digest", "installed_distributions",
@@ -194,7 +195,10 @@ def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayer
 
 
 def create_venv(out: Output, python_dir: Path, target: Path, env: Mapping[str, str], with_pip: bool = False) -> None:
-    """`python -m venv` with the installed interpreter, without pip unless asked; a failure shows venv's output."""
+    """`python -m venv` with the installed interpreter, without pip unless asked; a failure shows venv's output.
+    Without pip, the buildpack writes the same files itself when it knows the interpreter's layout (venv_layout)."""
+    if not with_pip and write_venv(python_dir, target):
+        return
     cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", *([] if with_pip else ["--without-pip"]), str(target)]
     result = run_captured(cmd, env=env, cwd=target.parent)
     if result.returncode != 0:
