@@ -28,7 +28,9 @@ def test_flask_build_serve_and_rebuilds(make_app):
     assert app.layers.joinpath("pip-cache").is_dir()
     # The buildpack's own bytecode, cached for the next build (its directory is read-only under the lifecycle).
     assert app.layer_toml("buildpack-bytecode")["types"] == {"cache": True}
-    assert list(app.layers.glob("buildpack-bytecode/*/**/python_cnb/buildpack.cpython-*.pyc"))
+    assert list(app.layers.glob("buildpack-bytecode/*/python_cnb/buildpack.cpython-*.pyc"))
+    # Only the buildpack's: the standard library's bytecode stays where Python keeps it (not compiled again).
+    assert {p.relative_to(app.layers).parts[2] for p in app.layers.glob("buildpack-bytecode/*/*")} == {"python_cnb"}
 
     with app.serve() as server:
         assert server.get("/") == "Hello from Flask"
@@ -40,8 +42,12 @@ def test_flask_build_serve_and_rebuilds(make_app):
         assert '"GET / HTTP/1.1" 200' in server.log  # access log on stdout
 
     app.restore_for_next_build()
+    cached_pyc = next(app.layers.glob("buildpack-bytecode/*/python_cnb/buildpack.cpython-*.pyc"))
+    before = cached_pyc.stat()
     second = app.build()
     assert second.returncode == 0, second
+    after = cached_pyc.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "read, not compiled again"
     assert "Using cached Python 3.12.1" in second.output
     assert "Using cached pip download/wheel cache" in second.output
     assert "Using cached virtual environment: nothing that affects it has changed; skipping pip" in second.output
