@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .buildpack import PythonBuildpack, run_assemble_child
 from .cnb.runtime import run
 from .output import Output
 
@@ -19,6 +18,10 @@ def main(argv: Sequence[str]) -> int:
         return 1
     phase, args = argv[0], argv[1:]
     out = Output()
+    if phase == "detect":  # without the build's modules: detect runs on every build, compiling what it imports
+        from .detect import Detector
+        return run(phase, args, dict(os.environ), Detector(out))
+    from .buildpack import PythonBuildpack, run_assemble_child
     if phase == "assemble":
         return run_assemble_child(Path(args[0]), dict(os.environ), out)
     buildpack = PythonBuildpack(out=out, today=datetime.date.today())

@@ -18,7 +18,7 @@ from .assemble import AssemblePlan, install_requirements, installer_env, pip_env
 from .checks import check_web_concurrency, forbidden_env_vars
 from .cnb.data import Launch
 from .cnb.runtime import BuildContext, DetectContext
-from .detect import PYTHON_SIGNALS, is_python_project
+from .detect import Detector
 from .entrypoints import bound_names, callable_in, find_django_project, imported_modules, module_file
 from .errors import (
     NO_WEB_PROCESS_WARNING,
@@ -92,13 +92,7 @@ class PythonBuildpack:
 
     # ---- detect -------------------------------------------------------------------------------------------
     def detect(self, ctx: DetectContext) -> bool:
-        # APP_HOME (the S2I image's app subdirectory), when the platform gives it to detect: its files count too.
-        home = ctx.env.get("APP_HOME", "").strip()
-        places = [ctx.app_dir / home] if home and (ctx.app_dir / home).is_dir() else []
-        if any(is_python_project(read_app_files(place, with_texts=False)) for place in [*places, ctx.app_dir]):
-            return True
-        self.out.step(f"No Python project files found (looked for: {', '.join(PYTHON_SIGNALS)}).")
-        return False
+        return Detector(self.out).detect(ctx)
 
     def on_error(self, exc: BaseException) -> None:
         title, body = render_error(exc)

@@ -6,10 +6,13 @@ with only a misspelled requirements file or half a lockfile pair fails with the 
 
 from __future__ import annotations
 
-from .app_files import AppFiles
+from .app_files import AppFiles, read_app_files
+from .cnb.runtime import BuildContext, DetectContext
+from .errors import render_error
+from .output import Output
 from .package_manager import MANAGER_FILES, MISSPELLINGS
 
-__all__ = ["PYTHON_SIGNALS", "is_python_project"]
+__all__ = ["PYTHON_SIGNALS", "Detector", "is_python_project"]
 
 _OTHER_SIGNALS = (
     "setup.py",
@@ -31,3 +34,27 @@ PYTHON_SIGNALS = tuple(dict.fromkeys(
 
 def is_python_project(files: AppFiles) -> bool:
     return any(files.has(name) for name in PYTHON_SIGNALS)
+
+
+class Detector:
+    """The detect phase, on its own: `bin/detect` imports only this and what it reads (the buildpack's directory is
+    read-only under the lifecycle, so every module imported here compiles from source on every build)."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+
+    def detect(self, ctx: DetectContext) -> bool:
+        # APP_HOME (the S2I image's app subdirectory), when the platform gives it to detect: its files count too.
+        home = ctx.env.get("APP_HOME", "").strip()
+        places = [ctx.app_dir / home] if home and (ctx.app_dir / home).is_dir() else []
+        if any(is_python_project(read_app_files(place, with_texts=False)) for place in [*places, ctx.app_dir]):
+            return True
+        self.out.step(f"No Python project files found (looked for: {', '.join(PYTHON_SIGNALS)}).")
+        return False
+
+    def build(self, ctx: BuildContext) -> None:
+        raise NotImplementedError("the build phase runs PythonBuildpack")
+
+    def on_error(self, exc: BaseException) -> None:
+        title, body = render_error(exc)
+        self.out.error(title, body)

@@ -27,6 +27,18 @@ def test_detect_passes_silently_on_a_python_app(make_app):
     assert result.output == ""
 
 
+def test_detect_imports_none_of_the_build_machinery(make_app):
+    """Detect runs on every build from a read-only directory, so each module it imports compiles from source."""
+    app = make_app("flask_wsgi")
+    result = subprocess.run(["python3", "-I", "-X", "importtime", str(app.buildpack_dir / "lib" / "entry.py"), "detect",
+                             str(app.platform), str(app.root / "plan.toml")], cwd=app.app, capture_output=True,
+                            text=True, env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "python_cnb.detect" in imported
+    assert not imported & {"python_cnb.buildpack", "python_cnb.assemble", "python_cnb.layers", "python_cnb.project"}
+
+
 def test_detect_fails_with_one_sentence_naming_the_files(make_app):
     result = make_app("not_python").detect()
     assert result.returncode == 100, result
