@@ -32,7 +32,9 @@ Targets (each printed with its value and PASS/MISS):
     installer (the issue's baseline is pip's; a build cannot be 1.5x `uv pip install` of one small wheel, ~0.1 s,
     so that ratio is only printed), where the change's cost is the build's wall time minus the other app
     commands (collectstatic runs on every build, changed requirements or not);
-  - with uv, the heavy app's cold build takes at most 1.3x plain uv with an empty cache (venv + install);
+  - with uv, the heavy app's cold build (minus the other app commands) takes at most 1.3x plain uv with an empty
+    cache (venv + install); printed beside it, plain uv followed by `python -m compileall -j 0` of the files the
+    buildpack compiles, hash-based: the same work, since the image needs bytecode and plain uv writes none;
   - the launch layers (python, venv, web) hold no pip (no pip package, pip-*.dist-info or bin/pip*), no uv, no
     package-manager cache (no .cache, pip-cache, uv-cache or uv *-vN bucket directory, no directory holding both
     wheels/ and http/ or http-v2/ as pip's cache does, no CACHEDIR.TAG) and no duplicate bytecode: at most one
@@ -325,7 +327,7 @@ def run_rounds(app_name: str, installer: str, work: Path, env: Dict[str, str], r
 class Reference:
     per_scenario: Dict[str, float] = field(default_factory=dict)  # fresh venv + install -r, warm cache
     cold_empty_cache: float = 0.0  # fresh venv + install -r, empty cache
-    cold_empty_cache_compiled: float = 0.0  # plain uv, empty cache, with --compile-bytecode (the heavy app only)
+    cold_empty_cache_compiled: float = 0.0  # plain uv, empty cache, then compileall as the buildpack (heavy only)
     alone: float = 0.0  # the added distribution alone into an existing venv
 
 
@@ -405,7 +407,14 @@ def run_reference(strategy: str, app_name: str, tools: Tools, work: Path) -> Ref
     reference.cold_empty_cache = _median(lambda: empty_cache_install(sets[COLD]))
     if strategy == "uv" and app_name == "heavy":
         # The same work as the buildpack's cold build in one respect plain uv skips: the image needs bytecode.
-        reference.cold_empty_cache_compiled = _median(lambda: empty_cache_install(sets[COLD], "--compile-bytecode"))
+        # compileall of the files the buildpack compiles (tests left out), hash-based, with compileall's own pool.
+        def compiled_install() -> float:
+            seconds = empty_cache_install(sets[COLD])
+            site_packages = next(venv.glob("lib/python3*/site-packages"))
+            return seconds + timed([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode",
+                                    "unchecked-hash", "-x", r"/(test|tests|idle_test)/", str(site_packages)],
+                                   env, directory)
+        reference.cold_empty_cache_compiled = _median(compiled_install)
     for label, _extra in SCENARIOS:
         reference.per_scenario[label] = _median(lambda: fresh_install(sets[label]))  # noqa: B023 - called here
     # The venv now holds the requirements (the last scenario removed the added one): install it alone.
@@ -524,13 +533,15 @@ def print_ratios(app_name: str, installers: Sequence[str], runs: Dict[str, Insta
                            f"commands) vs `pip install {ADDED}` alone {_s(pip_alone)}: {ratio:.2f}x{extra}",
                            f"<= {CHANGE_RATIO_TARGET}x")
         if installer == "uv" and app_name == "heavy":
-            ratio = cold.wall / reference.cold_empty_cache
+            cost = cold.wall - cold.other  # collectstatic is the app's, not the install's
+            ratio = cost / reference.cold_empty_cache
             compiled = reference.cold_empty_cache_compiled
-            same_work = (f"; {cold.wall / compiled:.2f}x plain uv also compiling bytecode (--compile-bytecode, "
-                         f"which the image needs) {_s(compiled)}") if compiled else ""
+            same_work = (f"; {cost / compiled:.2f}x plain uv followed by compileall of the same files, hash-based, "
+                         f"-j 0 (the bytecode the image needs) {_s(compiled)}") if compiled else ""
             verdicts.check(ratio <= UV_COLD_RATIO_TARGET,
-                           f"{prefix} cold build {_s(cold.wall)} vs plain uv with an empty cache "
-                           f"{_s(reference.cold_empty_cache)}: {ratio:.2f}x{same_work}", f"<= {UV_COLD_RATIO_TARGET}x")
+                           f"{prefix} cold build {_s(cost)} (wall {_s(cold.wall)} minus other app commands) vs plain "
+                           f"uv with an empty cache {_s(reference.cold_empty_cache)}: {ratio:.2f}x{same_work}",
+                           f"<= {UV_COLD_RATIO_TARGET}x")
         assert run.layers is not None
         sizes = ", ".join(f"{name} {_mb(size)}" for name, size in run.layers.sizes.items())
         problems = "; ".join(run.layers.problems[:5]) + (" ..." if len(run.layers.problems) > 5 else "")
