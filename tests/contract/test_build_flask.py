@@ -1,5 +1,6 @@
 """Flask with wsgi.py: a cold build, a served request, a no-change rebuild and a changed-requirement rebuild."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,18 @@ def test_flask_build_serve_and_rebuilds(make_app):
     assert list(app.layers.glob("buildpack-bytecode/*/python_cnb/buildpack.cpython-*.pyc"))
     # Only the buildpack's: the standard library's bytecode stays where Python keeps it (not compiled again).
     assert {p.relative_to(app.layers).parts[2] for p in app.layers.glob("buildpack-bytecode/*/*")} == {"python_cnb"}
+
+    # Every module of the layers that the app, its server and the usual stdlib imports load has bytecode (the stdlib
+    # is compiled but for what a web app never imports; the app's own code is not compiled); -B: the check writes none.
+    check = subprocess.run(
+        [str(app.layers / "venv" / "bin" / "python"), "-B", "-c",
+         "import os, sys, wsgi, gunicorn.app.wsgiapp, json, decimal, datetime, email.parser, ssl, asyncio, "
+         "encodings.idna, logging.config, http.client\n"
+         "print([n for n, m in sorted(sys.modules.items()) if getattr(m, '__cached__', None) "
+         f"and m.__cached__.startswith({str(app.layers)!r}) and not os.path.exists(m.__cached__)])"],
+        cwd=app.app, capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == "[]", check.stdout
 
     with app.serve() as server:
         assert server.get("/") == "Hello from Flask"
