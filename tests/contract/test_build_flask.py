@@ -8,6 +8,13 @@ import pytest
 pytestmark = pytest.mark.contract
 
 
+def _not_unchecked_hash(*layers: Path) -> list:
+    """The .pyc files that are not the buildpack's kind (PEP 552 flags 1: hash-based, unchecked). A timestamp-based
+    one, written by an import during the build, would change the layer on a later build."""
+    return [str(pyc) for layer in layers for pyc in layer.rglob("*.pyc")
+            if pyc.read_bytes()[4:8] != (1).to_bytes(4, "little")]
+
+
 def test_flask_build_serve_and_rebuilds(make_app):
     app = make_app("flask_wsgi")
     first = app.build()
@@ -44,6 +51,7 @@ def test_flask_build_serve_and_rebuilds(make_app):
         cwd=app.app, capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr
     assert check.stdout.strip() == "[]", check.stdout
+    assert _not_unchecked_hash(app.layers / "python", app.layers / "venv") == []
 
     with app.serve() as server:
         assert server.get("/") == "Hello from Flask"
@@ -61,6 +69,7 @@ def test_flask_build_serve_and_rebuilds(make_app):
     assert second.returncode == 0, second
     after = cached_pyc.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "read, not compiled again"
+    assert _not_unchecked_hash(app.layers / "python", app.layers / "venv") == [], "no import wrote any"
     assert "Using cached Python 3.12.1" in second.output
     assert "Using cached pip download/wheel cache" in second.output
     assert "Using cached virtual environment: nothing that affects it has changed; skipping pip" in second.output

@@ -61,14 +61,11 @@ def cache_invalidation_reasons(old: PythonLayerMetadata, new: PythonLayerMetadat
 
 
 # Tests and what a web app never imports, left uncompiled (a module without bytecode still imports; it compiles
-# then): IDLE, Tk, turtle, 2to3, pydoc, ensurepip, the pure-Python fallbacks of C modules (_pydecimal, _pyio,
-# _pydatetime, never imported beside their C versions) and the codecs of legacy code pages (cp*, mac_*, iso8859_*,
-# ...: 100 of encodings/' 120 modules; Unicode, ASCII, Latin-1, cp1252 and the IDNA codecs stay). The last three
-# groups are a fifth of what was compiled before them.
+# then): IDLE, Tk, turtle, 2to3, pydoc's topics, ensurepip, and the pure-Python fallbacks of C modules (_pydecimal,
+# _pyio, _pydatetime: never imported beside their C versions). Nothing the build itself runs (pip, uv, collectstatic)
+# may be left out: its import would write a timestamp-based .pyc into the layer (zipfile's cp437 codec, for one).
 _NOT_COMPILED = (r"/(test|tests|idle_test|idlelib|tkinter|turtledemo|lib2to3|pydoc_data|ensurepip)/"
-                 r"|/(_pydecimal|_pyio|_pydatetime|turtle|pydoc)\.py$"
-                 r"|/encodings/(?!(__init__|aliases|ascii|latin_1|charmap|cp1252|idna|punycode|utf_\w+"
-                 r"|unicode_escape|raw_unicode_escape)\.py$)")
+                 r"|/(_pydecimal|_pyio|_pydatetime|turtle)\.py$")
 
 
 def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Target,
