@@ -17,7 +17,7 @@ from .app_files import AppFiles, Entry, read_app_files
 from .assemble import AssemblePlan, install_requirements, installer_env, pip_env, run_default_assemble
 from .checks import check_web_concurrency, forbidden_env_vars
 from .cnb.data import Launch
-from .cnb.runtime import BuildContext, DetectContext
+from .cnb.runtime import BuildContext
 from .detect import Detector
 from .entrypoints import bound_names, callable_in, find_django_project, imported_modules, module_file
 from .errors import (
@@ -86,17 +86,10 @@ LAUNCH_KNOBS = ("APP_RUN", "GUNICORN_APP_MODULE", "GUNICORN_CONFIG", "GUNICORN_W
 
 
 @dataclass
-class PythonBuildpack:
-    out: Output
+class PythonBuildpack(Detector):
+    """Detect and error reporting come from Detector (what bin/detect runs alone); this adds the build."""
+
     today: datetime.date
-
-    # ---- detect -------------------------------------------------------------------------------------------
-    def detect(self, ctx: DetectContext) -> bool:
-        return Detector(self.out).detect(ctx)
-
-    def on_error(self, exc: BaseException) -> None:
-        title, body = render_error(exc)
-        self.out.error(title, body)
 
     # ---- build --------------------------------------------------------------------------------------------
     def build(self, ctx: BuildContext) -> None:

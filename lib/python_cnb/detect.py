@@ -6,6 +6,8 @@ with only a misspelled requirements file or half a lockfile pair fails with the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .app_files import AppFiles, read_app_files
 from .cnb.runtime import BuildContext, DetectContext
 from .errors import render_error
@@ -36,12 +38,13 @@ def is_python_project(files: AppFiles) -> bool:
     return any(files.has(name) for name in PYTHON_SIGNALS)
 
 
+@dataclass
 class Detector:
     """The detect phase, on its own: `bin/detect` imports only this and what it reads (the buildpack's directory is
-    read-only under the lifecycle, so every module imported here compiles from source on every build)."""
+    read-only under the lifecycle, so every module imported here compiles from source on every build). The build
+    phase's PythonBuildpack extends it."""
 
-    def __init__(self, out: Output) -> None:
-        self.out = out
+    out: Output
 
     def detect(self, ctx: DetectContext) -> bool:
         # APP_HOME (the S2I image's app subdirectory), when the platform gives it to detect: its files count too.
@@ -53,7 +56,7 @@ class Detector:
         return False
 
     def build(self, ctx: BuildContext) -> None:
-        raise NotImplementedError("the build phase runs PythonBuildpack")
+        raise NotImplementedError("the build phase runs PythonBuildpack")  # which overrides this
 
     def on_error(self, exc: BaseException) -> None:
         title, body = render_error(exc)

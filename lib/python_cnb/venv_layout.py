@@ -63,7 +63,7 @@ def write_venv(python_dir: Path, target: Path) -> bool:
     env_exe = os.path.join(bin_dir, "python3")
     if not os.path.islink(env_exe):
         os.symlink(base, env_exe)
-    for name in ("python", "python3", f"python3.{minor}", *(("𝜋thon",) if minor == 14 else ())):
+    for name in ("python", f"python3.{minor}", *(("𝜋thon",) if minor == 14 else ())):
         if not os.path.lexists(os.path.join(bin_dir, name)):
             os.symlink("python3", os.path.join(bin_dir, name))
 
@@ -116,6 +116,7 @@ def _install_scripts(scripts: Path, bin_dir: str, values: Dict[str, str], quotin
     """venv's install_scripts on POSIX: the files under scripts/common and scripts/posix (subdirectories kept), the
     placeholders replaced; a file that is not UTF-8 is skipped, as venv skips it."""
     top = str(scripts)
+    quote: Callable[[str], str] = shlex.quote if quoting else (lambda value: value)
     for root, dirs, files in os.walk(top):
         if root == top:
             dirs[:] = [d for d in dirs if d in ("common", "posix")]
@@ -131,10 +132,9 @@ def _install_scripts(scripts: Path, bin_dir: str, values: Dict[str, str], quotin
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
                 continue
-            quote: Callable[[str], str] = (lambda value: value) if not quoting else (
-                _quote_ps1 if file_name.endswith(".ps1") else shlex.quote)
+            file_quote = _quote_ps1 if quoting and file_name.endswith(".ps1") else quote
             for placeholder, value in values.items():
-                text = text.replace(placeholder, quote(value))
+                text = text.replace(placeholder, file_quote(value))
             out = os.path.join(destination, file_name)
             with open(out, "wb") as handle:
                 handle.write(text.encode("utf-8"))
