@@ -86,10 +86,19 @@ def pip_env(env: Mapping[str, str], venv_dir: Path, pip_cache_dir: Path) -> Dict
 def _installer(plan: AssemblePlan) -> tuple[Installer, InstallerPaths]:
     installer = get_installer(plan.installer)
     own_cache = plan.installer != "pip" and plan.tool_cache_dir
+    cache_dir = Path(plan.tool_cache_dir if own_cache else plan.pip_cache_dir)
     paths = InstallerPaths(app_dir=Path(plan.app_dir), venv_dir=Path(plan.venv_dir), pip_python=Path(plan.pip_python),
-                           tool_bin=Path(plan.tool_bin),
-                           cache_dir=Path(plan.tool_cache_dir if own_cache else plan.pip_cache_dir))
+                           tool_bin=Path(plan.tool_bin), cache_dir=cache_dir,
+                           link_mode=_link_mode(cache_dir, Path(plan.venv_dir)))
     return installer, paths
+
+
+def _link_mode(cache_dir: Path, venv_dir: Path) -> str:
+    """'hardlink' when the installer's cache and the venv are on one filesystem, else 'copy'."""
+    try:
+        return "hardlink" if cache_dir.stat().st_dev == venv_dir.stat().st_dev else "copy"
+    except OSError:
+        return "copy"
 
 
 def _run(out: Output, plan: AssemblePlan, env: Mapping[str, str], command: ToolCommand, hint: str = "",
@@ -228,7 +237,8 @@ def _remove_unrequired(plan: AssemblePlan, run_env: Mapping[str, str], out: Outp
 def _sync_lock(plan: AssemblePlan, run_env: Mapping[str, str], out: Output, manager: PackageManager) -> None:
     tool = get_manager(manager.value)
     paths = InstallPaths(app_dir=Path(plan.app_dir), venv_dir=Path(plan.venv_dir), tool_bin=Path(plan.tool_bin),
-                         cache_dir=Path(plan.tool_cache_dir))
+                         cache_dir=Path(plan.tool_cache_dir),
+                         link_mode=_link_mode(Path(plan.tool_cache_dir), Path(plan.venv_dir)))
     tool_env = tool.tool_env(run_env, paths)
     for command in tool.commands(paths):
         output: List[str] = []

@@ -193,7 +193,7 @@ def _freeze(app, installer: str = "pip") -> list:
 def test_incremental_update_gives_what_a_fresh_install_gives(make_app, installer):
     app = make_app("app_run", APP_RUN="python server.py", BP_PYTHON_INSTALLER=installer)
     shown = "uv pip" if installer == "uv" else "pip"
-    install = "uv pip install --link-mode copy" if installer == "uv" else "pip install --no-compile"
+    install = "uv pip install --link-mode hardlink" if installer == "uv" else "pip install --no-compile"
     wheels = app.app / "wheels"
     _wheel(wheels, "greet", "1.0", ("dep-a",))
     _wheel(wheels, "greet", "2.0", ("dep-b[fast]",))

@@ -31,8 +31,8 @@ def test_uv_installs_flask_serves_and_rebuilds(make_app):
     assert "Running 'pip install uv==" not in first.output
     assert sorted(p.name for p in (app.layers / "uv" / "venv" / "bin").iterdir()) == ["uv", "uvx"]
     assert "PIP_UPGRADE is set, but ignored: uv installs this app's dependencies, not pip" in first.output
-    assert "Running 'uv pip install --link-mode copy -r requirements.txt'" in first.output
-    assert "Running 'uv pip install --link-mode copy gunicorn==" in first.output
+    assert "Running 'uv pip install --link-mode hardlink -r requirements.txt'" in first.output
+    assert "Running 'uv pip install --link-mode hardlink gunicorn==" in first.output
     assert "Running 'pip install --no-compile" not in first.output
     assert "s3cr3t-token" not in first.output and "builduser" not in first.output
     for path in app.layers.rglob("*.toml"):
@@ -50,6 +50,12 @@ def test_uv_installs_flask_serves_and_rebuilds(make_app):
         "blinker", "click", "flask", "gunicorn", "itsdangerous", "jinja2", "markupsafe", "werkzeug"]
     assert len(list(site.glob("flask/__pycache__/*.pyc"))) == len(list(site.glob("flask/*.py")))
     assert _size(app.layers / "venv") < 12_000_000
+    # The cache layer and the venv share a filesystem: the venv's files are hard links to uv's cached copies (no
+    # copying); the bytecode the buildpack wrote is the venv's own.
+    installed = (site / "flask" / "app.py").stat()
+    cached = {(p.stat().st_dev, p.stat().st_ino) for p in (app.layers / "uv-cache").rglob("flask/app.py")}
+    assert installed.st_nlink == 2 and (installed.st_dev, installed.st_ino) in cached
+    assert next(site.glob("flask/__pycache__/app.*.pyc")).stat().st_nlink == 1
 
     with app.serve() as server:
         assert server.get("/") == "Hello from Flask"
@@ -91,7 +97,7 @@ def test_pip_settings_reach_uv(make_app):
     (app.app / "requirements.txt").write_text("--no-index\ngreet\n")
     result = app.build()
     assert result.returncode == 0, result
-    assert "Running 'uv pip install --link-mode copy --only-binary :all: -r requirements.txt'" in result.output
+    assert "Running 'uv pip install --link-mode hardlink --only-binary :all: -r requirements.txt'" in result.output
     assert "greet 2.0rc1" in app.run_process("web").output
     # A pip setting the direct fetch of uv's wheel does not follow: pip installs uv.
     assert "Installing it with pip, which follows your pip settings: PIP_FIND_LINKS" in result.output
@@ -124,7 +130,7 @@ def test_uv_installs_a_setup_py_project_editable(make_app):
     app = make_app("setup_py_app", BP_PYTHON_INSTALLER="uv")
     result = app.build()
     assert result.returncode == 0, result
-    assert "Running 'uv pip install --link-mode copy -e .'" in result.output
+    assert "Running 'uv pip install --link-mode hardlink -e .'" in result.output
     assert "Web process: gunicorn helloapp (setup.py found)" in result.output
     with app.serve() as server:
         assert server.get("/") == "Hello from setup.py"
@@ -135,7 +141,7 @@ def test_an_assemble_hook_sourcing_the_default_stage_installs_with_uv_and_still_
     result = app.build()
     assert result.returncode == 0, result
     before = result.output.index("Logic to include before")
-    uv = result.output.index("Running 'uv pip install --link-mode copy -r requirements.txt'")
+    uv = result.output.index("Running 'uv pip install --link-mode hardlink -r requirements.txt'")
     after = result.output.index("Logic to include after")
     assert before < uv < after
     assert (app.app / "assembled.txt").read_text().startswith("Name: Flask"), "the hook's pip sees the environment"

@@ -86,7 +86,7 @@ def test_flask_image_rebuilds_and_runtime_knobs(pack):
     # uv as the installer: a fresh environment installed by uv, then reused as a whole; uv stays out of the image.
     fourth = pack.build(image, app, env={"BP_PYTHON_INSTALLER": "uv"})
     assert fourth.returncode == 0, fourth
-    assert "Running 'uv pip install --link-mode copy -r requirements.txt'" in fourth.output
+    assert "Running 'uv pip install --link-mode hardlink -r requirements.txt'" in fourth.output
     assert "Fetched uv-0.13.9-py3-none-manylinux" in fourth.output, "uv's wheel straight from the index"
     assert "Discarding cached virtual environment since:\n - The install method has changed" in fourth.output
     with docker_run(image) as container:

@@ -1,9 +1,11 @@
 """The installers of the pip paths (pip, and uv with BP_PYTHON_INSTALLER=uv), on plain data: the commands, the
 PIP_* settings mapped for uv, the requirement-file options uv cannot honour, and the option scan that finds them."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
+from python_cnb.assemble import _link_mode
 from python_cnb.errors import InvalidEnvValue
 from python_cnb.installers import get_installer, requested_installer
 from python_cnb.installers.base import InstallerPaths, RequirementOption
@@ -39,7 +41,9 @@ def test_pip_commands_run_the_build_only_pip_against_the_venv():
     assert PIP.unsupported([RequirementOption("requirements.txt", 1, "--prefer-binary")]) == []
 
 
-def test_uv_commands_install_into_the_venv_by_copy():
+def test_uv_commands_install_into_the_venv_by_the_link_mode_chosen():
+    linked = UV.install(dataclasses.replace(PATHS, link_mode="hardlink"), {}, ["-r", "requirements.txt"])
+    assert linked.shown == "uv pip install --link-mode hardlink -r requirements.txt"
     command = UV.install(PATHS, {"PIP_NO_BINARY": "lxml,psycopg2", "PIP_ONLY_BINARY": ":all:"}, ["-e", "."])
     assert command.argv == ("/layers/p/uv/venv/bin/uv", "pip", "install", "--python", "/layers/p/venv/bin/python",
                             "--link-mode", "copy", "--no-binary", "lxml", "--no-binary", "psycopg2",
@@ -161,3 +165,11 @@ def test_the_scan_names_the_changed_lines_and_the_options_an_install_of_them_car
     requirements.write_text("-r base.txt\n")
     (tmp_path / "base.txt").write_text("--pre\nsix\n")
     assert scan_requirements(tmp_path).changed_requirements("") is None, "an option in an included file"
+
+
+def test_uv_links_from_its_cache_only_within_one_filesystem(tmp_path):
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "venv").mkdir()
+    assert _link_mode(tmp_path / "cache", tmp_path / "venv") == "hardlink"
+    assert _link_mode(Path("/proc"), tmp_path / "venv") == "copy"  # another filesystem: a link would fail
+    assert _link_mode(tmp_path / "missing", tmp_path / "venv") == "copy"

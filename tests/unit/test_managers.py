@@ -1,6 +1,7 @@
 """The uv, Poetry and Pipenv command builders, on plain data. The outputs below are what the pinned tools printed
 on this project's machines (see the module docstrings for how each was produced)."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -83,10 +84,12 @@ def test_uv_installs_into_the_venv_with_its_python_and_never_downloads_one() -> 
     assert env["UV_CACHE_DIR"] == "/layers/python/tool-cache"
 
 
-def test_uv_syncs_the_locked_main_dependencies_without_bytecode_and_by_copying() -> None:
+def test_uv_syncs_the_locked_main_dependencies_without_bytecode_by_the_link_mode_chosen() -> None:
     (command,) = uv.commands(PATHS)
     assert command.argv[1:] == ("sync", "--locked", "--no-default-groups", "--no-compile-bytecode",
                                 "--link-mode", "copy")
+    (linked,) = uv.commands(dataclasses.replace(PATHS, link_mode="hardlink"))
+    assert linked.shown == "uv sync --locked --no-default-groups --no-compile-bytecode --link-mode hardlink"
 
 
 def test_uv_maps_pip_index_settings() -> None:

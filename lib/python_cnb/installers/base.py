@@ -18,6 +18,9 @@ class InstallerPaths:
     pip_python: Path  # the python of the build-only pip layer (pip)
     tool_bin: Path  # the installer's own bin/ directory (uv; unused by pip)
     cache_dir: Path  # the installer's cache layer
+    # How uv puts files from its cache into the venv: 'hardlink' when both are on one filesystem (uv's own default,
+    # no copying), else 'copy' (a link across filesystems fails, and uv would warn before copying anyway).
+    link_mode: str = "copy"
 
 
 @dataclass(frozen=True)

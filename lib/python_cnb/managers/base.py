@@ -20,6 +20,7 @@ class InstallPaths:
     venv_dir: Path  # the app's virtual environment, already created; its python is venv_dir/bin/python
     tool_bin: Path  # the directory holding the tool's executables (a separate venv's bin/, never on the app's PATH)
     cache_dir: Path  # the tool's own cache directory (a cache-only layer, kept across builds, never in the image)
+    link_mode: str = "copy"  # how uv puts files from its cache into the venv (see installers.base.InstallerPaths)
 
 
 @dataclass(frozen=True)

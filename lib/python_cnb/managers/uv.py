@@ -16,8 +16,8 @@ Checked by hand with uv 0.13.9 (a pyenv CPython 3.12 venv made with `python -m v
 - The sync is exact: anything in the venv that the lock does not name is uninstalled (pip, which the venv was seeded
   with, is kept). So packages the buildpack adds itself (Gunicorn) must be installed after the sync.
 - `--no-compile-bytecode` (accepted though not in --help) wins over `compile-bytecode = true` in the project's
-  `[tool.uv]`, whereas UV_COMPILE_BYTECODE=0 does not. `--link-mode copy` likewise: the cache is a different layer
-  (not in the image), so hard links or symlinks into it must never be made.
+  `[tool.uv]`, whereas UV_COMPILE_BYTECODE=0 does not. `--link-mode` likewise (hardlink when the cache layer and
+  the venv share a filesystem, else copy; see installers/uv.py); never symlink, the cache is not in the image.
 - A lock that does not match pyproject.toml: exit 1, "error: The lockfile at `uv.lock` needs to be updated, but
   `--locked` was provided." then "hint: To update the lockfile, run `uv lock`." Checking that needs the index (uv
   resolves again). Network and TLS failures exit 2.
@@ -47,7 +47,7 @@ __all__ = ["MANAGER", "tool_env", "commands", "lock_out_of_date"]
 _OWNED = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON", "UV_PYTHON_DOWNLOADS", "UV_CACHE_DIR", "UV_LINK_MODE",
           "UV_COMPILE_BYTECODE", "UV_FROZEN", "UV_LOCKED", "UV_NO_SYNC", "UV_SYSTEM_PYTHON", "UV_PROJECT")
 
-SYNC_ARGS = ("sync", "--locked", "--no-default-groups", "--no-compile-bytecode", "--link-mode", "copy")
+SYNC_ARGS = ("sync", "--locked", "--no-default-groups", "--no-compile-bytecode")
 
 _OUT_OF_DATE = re.compile(r"lockfile at `?uv\.lock`? needs to be updated", re.IGNORECASE)
 
@@ -71,7 +71,8 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
 
 
 def commands(paths: InstallPaths) -> Sequence[ToolCommand]:
-    return (ToolCommand(argv=(str(paths.tool_bin / "uv"), *SYNC_ARGS), shown=" ".join(("uv", *SYNC_ARGS))),)
+    args = (*SYNC_ARGS, "--link-mode", paths.link_mode)
+    return (ToolCommand(argv=(str(paths.tool_bin / "uv"), *args), shown=" ".join(("uv", *args))),)
 
 
 def lock_out_of_date(output: str) -> bool:
