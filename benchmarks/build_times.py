@@ -553,8 +553,8 @@ def print_ratios(app_name: str, installers: Sequence[str], runs: Dict[str, Insta
             ratio = cost / reference.cold_empty_cache
             compiled = reference.cold_empty_cache_compiled
             same_work = "" if not compiled else (
-                f"; {cost / compiled:.2f}x plain uv followed by the buildpack's compile of the same files (the bytecode "
-                f"the image needs) {_s(compiled)}: the compile takes {_s(reference.compile_wall)} here, "
+                f"; {cost / compiled:.2f}x plain uv followed by the buildpack's compile of the same files (the "
+                f"bytecode the image needs) {_s(compiled)}: the compile takes {_s(reference.compile_wall)} here, "
                 f"{reference.compile_cpu:.1f} CPU-seconds")
             verdicts.check(ratio <= UV_COLD_RATIO_TARGET,
                            f"{prefix} cold build {_s(cost)} (wall {_s(cold.wall)} minus other app commands) vs plain "
