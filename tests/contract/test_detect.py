@@ -5,7 +5,7 @@ import pytest
 
 # What a build image without python3 still has (coreutils, tar, gzip, curl, awk).
 NO_PYTHON_TOOLS = ("sh", "dirname", "basename", "mktemp", "cp", "awk", "sort", "tail", "cut", "sha256sum", "tar",
-                   "gzip", "curl", "uname", "cat", "rm", "mkdir", "ls", "env", "printf")
+                   "gzip", "curl", "uname", "cat", "rm", "mkdir", "ls", "env", "printf", "readlink")
 
 
 def no_python_path(tmp_path):
@@ -44,6 +44,28 @@ def test_detect_fails_with_one_sentence_naming_the_files(make_app):
     assert result.returncode == 100, result
     assert "No Python project files found (looked for: requirements.txt, " in result.output
     assert result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("kind", ["named python3.8", "asked"])
+def test_the_shims_pass_over_a_python3_older_than_3_9(make_app, tmp_path, kind):
+    """A python3 whose resolved file name shows an old version is passed over without being started; one whose
+    name does not tell (a shim) is asked, and passed over when it says no. Then no candidate is left: the shell
+    checks detect."""
+    app = make_app("flask_wsgi")
+    tools = no_python_path(tmp_path)
+    started = tmp_path / "started"
+    fake = tmp_path / "elsewhere" / ("python3.8" if kind == "named python3.8" else "python3")
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\necho \"$@\" >> {started}\nexit 1\n")
+    fake.chmod(0o755)
+    (tools / "python3").symlink_to(fake)
+    proc = subprocess.run([str(app.buildpack_dir / "bin" / "detect"), str(app.platform), "plan"], cwd=app.app,
+                          env={"PATH": str(tools)}, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    if kind == "named python3.8":
+        assert not started.exists(), "a python3.8 is too old by its name alone"
+    else:
+        assert started.read_text() == "-I -c import sys; sys.exit(sys.version_info < (3, 9))\n"
 
 
 def test_detect_without_python3_uses_shell_checks(make_app, tmp_path):
