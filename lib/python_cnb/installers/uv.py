@@ -7,7 +7,7 @@ Checked by hand with uv 0.13.9 (a pyenv CPython 3.12 venv made with `python -m v
   compile bytecode unless asked. `--link-mode hardlink` (uv's default on Linux) links each file of the venv to
   its copy in the cache layer, which a lifecycle exports as an ordinary file (its tar writer keeps no links);
   across filesystems uv cannot link and would warn, so there `--link-mode copy`. Installing the heavy benchmark
-  app's 29 distributions took 0.9-1.6 s copying and 0.25-0.4 s linking.
+  app's 29 distributions took 0.9-1.6 s copying and 0.25-0.5 s linking.
 - uv reads no PIP_* variable, so the PIP_* settings are mapped: PIP_INDEX_URL to UV_INDEX_URL, PIP_EXTRA_INDEX_URL
   to UV_EXTRA_INDEX_URL (both space-separated), PIP_TRUSTED_HOST to UV_INSECURE_HOST, PIP_FIND_LINKS (space-separated)
   to UV_FIND_LINKS (comma-separated), PIP_CERT to SSL_CERT_FILE (uv's TLS ignores the system store otherwise),
