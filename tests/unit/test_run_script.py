@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from python_cnb.layers.web import GunicornPlan, render_run_script
+from python_cnb.process_init import GROUP_GRACE_SECONDS
 from python_cnb.processes import Kind
 
 INIT = Path(__file__).resolve().parents[2] / "lib" / "python_cnb" / "process_init.py"
@@ -66,7 +67,9 @@ def test_init_forwards_sigterm_to_a_program_without_a_handler(tmp_path):
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=5) == 128 + signal.SIGTERM
-    assert time.monotonic() - started < 2
+    # Signalled, not killed after the init's 5-second grace (nor the 30-second sleep); a loaded CI machine once
+    # took 2.02 s here, so the bound only separates those.
+    assert time.monotonic() - started < GROUP_GRACE_SECONDS - 1
 
 
 def test_init_signals_the_command_then_what_is_left_of_its_group(tmp_path):
