@@ -51,8 +51,6 @@ missed (or an installer is not available), after printing everything. Run it wit
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import re
 import resource
@@ -62,7 +60,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +70,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from support import python_archive  # noqa: E402
 from support.cnb_harness import BASE_PATH, CACHE_DIR, FIXTURES, PASSTHROUGH, CnbApp  # noqa: E402
+from support.http_server import serve_directory  # noqa: E402
 
 sys.path.insert(0, str(REPO / "lib"))
 from python_cnb.utils import compile_bytecode  # noqa: E402
@@ -567,18 +565,6 @@ def print_ratios(app_name: str, installers: Sequence[str], runs: Dict[str, Insta
 
 
 # ---- main ---------------------------------------------------------------------------------------------------
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-def _serve(directory: Path) -> str:
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
-
-
 def _choices(allowed: Sequence[str]) -> Callable[[str], List[str]]:
     def parse(value: str) -> List[str]:
         chosen = [item.strip() for item in value.split(",") if item.strip()]
@@ -607,31 +593,32 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="python-cnb-bench-"))
     work.chmod(0o755)
     try:
-        manifest = work / "manifest.toml"
-        manifest.write_text(python_archive.manifest_toml(_serve(archive.parent), {PYTHON: (archive, sha256)}))
-        manifest.chmod(0o644)
-        env = {"BP_PYTHON_MANIFEST": str(manifest)}
-        if Path(CA_BUNDLE).exists():
-            env["PIP_CERT"] = CA_BUNDLE
-        tools = prepare_tools(work, archive)
-        load = os.getloadavg()[0]
-        print(f"Benchmark on {os.cpu_count()} cores, load average {load:.1f} at the start; work dir {work}")
+        with serve_directory(archive.parent) as archives_url:
+            manifest = work / "manifest.toml"
+            manifest.write_text(python_archive.manifest_toml(archives_url, {PYTHON: (archive, sha256)}))
+            manifest.chmod(0o644)
+            env = {"BP_PYTHON_MANIFEST": str(manifest)}
+            if Path(CA_BUNDLE).exists():
+                env["PIP_CERT"] = CA_BUNDLE
+            tools = prepare_tools(work, archive)
+            load = os.getloadavg()[0]
+            print(f"Benchmark on {os.cpu_count()} cores, load average {load:.1f} at the start; work dir {work}")
 
-        verdicts = Verdicts()
-        results = []
-        for app_name in options.apps:
-            runs = {installer: run_rounds(app_name, installer, work, env, options.rounds)
-                    for installer in options.installers}
-            references = {installer: run_reference(installer, app_name, tools, work)
-                          for installer in options.installers}
-            print_table(app_name, options.installers, runs, references)
-            results.append((app_name, runs, references))
-        print()
-        for app_name, runs, references in results:
-            print_ratios(app_name, options.installers, runs, references, verdicts)
-        print(f"\nLoad average at the end: {os.getloadavg()[0]:.1f}. "
-              + (f"{verdicts.missed} target(s) missed." if verdicts.missed else "Every target met."))
-        return 1 if verdicts.missed else 0
+            verdicts = Verdicts()
+            results = []
+            for app_name in options.apps:
+                runs = {installer: run_rounds(app_name, installer, work, env, options.rounds)
+                        for installer in options.installers}
+                references = {installer: run_reference(installer, app_name, tools, work)
+                              for installer in options.installers}
+                print_table(app_name, options.installers, runs, references)
+                results.append((app_name, runs, references))
+            print()
+            for app_name, runs, references in results:
+                print_ratios(app_name, options.installers, runs, references, verdicts)
+            print(f"\nLoad average at the end: {os.getloadavg()[0]:.1f}. "
+                  + (f"{verdicts.missed} target(s) missed." if verdicts.missed else "Every target met."))
+            return 1 if verdicts.missed else 0
     finally:
         if options.keep:
             print(f"Work directory kept: {work}")

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
-import threading
 from pathlib import Path
 from typing import Callable, Dict, Iterator
 
 import pytest
 from support import python_archive
 from support.cnb_harness import CACHE_DIR, REPO, CnbApp
+from support.http_server import serve_directory
 
 TEST_PYTHONS = ("3.11.7", "3.12.1")
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -56,24 +54,13 @@ def _open_up(path: Path) -> None:
         parent.chmod(parent.stat().st_mode | 0o755)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
 @pytest.fixture(scope="session")
 def archive_server() -> Iterator[Dict[str, object]]:
     """python-build-standalone-layout archives made from this machine's CPythons, served from 127.0.0.1."""
     archive_dir = CACHE_DIR / "python-archives"
     archives = {v: python_archive.make_archive(v, archive_dir) for v in TEST_PYTHONS}
-    handler = functools.partial(_QuietHandler, directory=str(archive_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "archives": archives, "dir": archive_dir}
-    finally:
-        server.shutdown()
+    with serve_directory(archive_dir) as url:
+        yield {"url": url, "archives": archives, "dir": archive_dir}
 
 
 @pytest.fixture(scope="session")

@@ -1,3 +1,3 @@
 """A Cloud Native Buildpack for Python applications."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

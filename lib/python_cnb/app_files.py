@@ -1,37 +1,26 @@
-"""One snapshot of the app's files, read once at the start of detect and build.
+"""The app's root, read once at the start of detect and build: which names exist there and what they are, and the
+texts of the files the build's decisions read (detect reads none). Also the one decoder of an app's text files.
 
-Decision modules (package manager, Python version, web process) take it as plain data: which names exist at the
-app's root and what they are, and the texts the decisions need. Only `read_app_files` touches the disk.
+The decisions (install method, Python version, web process) take it as plain data; the deeper reads are in
+snapshot.py.
 """
 
 from __future__ import annotations
 
+import codecs
 import enum
 import os
 import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping, Optional
 
 from .cnb import toml_io
 from .errors import FileReadError, InvalidTomlFile
 
-__all__ = ["AppFiles", "Entry", "parse_toml", "read_app_files"]
+__all__ = ["AppFiles", "Entry", "decode_text", "parse_toml", "read_app_files"]
 
-# Small text files whose contents some decision needs. Anything else is only listed.
-TEXT_FILES = (
-    "runtime.txt",
-    ".python-version",
-    "pyproject.toml",
-    "Pipfile",
-    "uv.lock",
-    "setup.py",
-    "Procfile",
-    "wsgi.py",
-    "asgi.py",
-    "main.py",
-)
 MAX_TEXT_BYTES = 8 << 20  # a lockfile of a very large project is a few MB; refuse anything absurd
 
 
@@ -45,7 +34,7 @@ class Entry(enum.Enum):
 @dataclass(frozen=True)
 class AppFiles:
     entries: Mapping[str, Entry]  # every name at the app's root
-    texts: Mapping[str, str] = field(default_factory=dict)  # TEXT_FILES that are regular files
+    texts: Mapping[str, str] = field(default_factory=dict)  # the texts asked for, of those that are regular files
     link_targets: Mapping[str, str] = field(default_factory=dict)  # where each dangling symlink points
 
     def has(self, name: str) -> bool:
@@ -62,13 +51,6 @@ class AppFiles:
         """The parsed TOML file, None when absent; InvalidTomlFile naming the file, line and column if invalid."""
         text = self.texts.get(name)
         return None if text is None else parse_toml(text, name)
-
-    @classmethod
-    def of(cls, **files: Optional[str]) -> AppFiles:
-        """For tests: AppFiles.of(**{"requirements.txt": "flask\\n", "app.py": ""}) — every value a regular file."""
-        return cls({name: Entry.FILE for name, text in files.items()},
-                   {name: text for name, text in files.items() if text is not None and name in TEXT_FILES})
-
 
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)\s*$")
 
@@ -104,6 +86,22 @@ def _entry(path: Path) -> Entry:
     return Entry.OTHER
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    """The one way the buildpack reads an app's text file: UTF-8, or UTF-8/16/32 with a byte order mark (what
+    PowerShell's `pip freeze > requirements.txt` writes, and what pip accepts). `shown` names the file in the
+    FileReadError for anything else."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileReadError(path=shown, reason=f"it is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                            "save it as UTF-8") from None
+
+
 def _read(path: Path) -> str:
     try:
         with path.open("rb") as handle:
@@ -112,10 +110,7 @@ def _read(path: Path) -> str:
         raise FileReadError(path=path.name, reason=exc.strerror or str(exc)) from None
     if len(data) > MAX_TEXT_BYTES:
         raise FileReadError(path=path.name, reason=f"it is larger than {MAX_TEXT_BYTES >> 20} MB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileReadError(path=path.name, reason=f"it is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return decode_text(data, path.name)
 
 
 def _link_target(path: Path) -> str:
@@ -125,14 +120,14 @@ def _link_target(path: Path) -> str:
         return "?"
 
 
-def read_app_files(app_dir: Path, *, with_texts: bool = True) -> AppFiles:
-    """The snapshot. Detect takes it without the texts: it only asks what exists, and must not fail on contents."""
+def read_app_files(app_dir: Path, texts: Iterable[str] = ()) -> AppFiles:
+    """The root's entries, and the texts of the regular files named in `texts` (the build passes the ones its
+    decisions read; detect passes none: it only asks what exists, and must not fail on contents)."""
     try:
         names = sorted(os.listdir(app_dir))
     except OSError as exc:
         raise FileReadError(path=str(app_dir), reason=exc.strerror or str(exc)) from None
     entries = {name: _entry(app_dir / name) for name in names}
-    texts = {name: _read(app_dir / name) for name in TEXT_FILES
-             if with_texts and entries.get(name) is Entry.FILE}
+    read = {name: _read(app_dir / name) for name in dict.fromkeys(texts) if entries.get(name) is Entry.FILE}
     links = {name: _link_target(app_dir / name) for name, entry in entries.items() if entry is Entry.DANGLING}
-    return AppFiles(entries, texts, links)
+    return AppFiles(entries, read, links)

@@ -1,7 +1,8 @@
 """Is this a Python app? Generous, cheap and read-only: the build phase explains anything missing or wrong.
 
-Detect passes on every file the package-manager decision reads, misspelled names included, so that a build of an app
-with only a misspelled requirements file or half a lockfile pair fails with the fix instead of "not a Python app".
+Detect passes on every file an install method is chosen by (package_managers.DETECT_FILES), misspelled names
+included, so that a build of an app with only a misspelled requirements file or half a lockfile pair fails with the
+fix instead of "not a Python app".
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from .app_files import AppFiles, read_app_files
 from .cnb.runtime import BuildContext, DetectContext
 from .errors import render_error
 from .output import Output
-from .package_manager import MANAGER_FILES, MISSPELLINGS
+from .package_managers import DETECT_FILES, MISSPELLINGS
 
 __all__ = ["PYTHON_SIGNALS", "Detector", "is_python_project"]
 
@@ -30,8 +31,7 @@ _OTHER_SIGNALS = (
     ".s2i",
 )
 
-PYTHON_SIGNALS = tuple(dict.fromkeys(
-    [name for names in MANAGER_FILES.values() for name in names] + list(_OTHER_SIGNALS) + list(MISSPELLINGS)))
+PYTHON_SIGNALS = tuple(dict.fromkeys([*DETECT_FILES, *_OTHER_SIGNALS, *MISSPELLINGS]))
 
 
 def is_python_project(files: AppFiles) -> bool:
@@ -50,7 +50,7 @@ class Detector:
         # APP_HOME (the S2I image's app subdirectory), when the platform gives it to detect: its files count too.
         home = ctx.env.get("APP_HOME", "").strip()
         places = [ctx.app_dir / home] if home and (ctx.app_dir / home).is_dir() else []
-        if any(is_python_project(read_app_files(place, with_texts=False)) for place in [*places, ctx.app_dir]):
+        if any(is_python_project(read_app_files(place)) for place in [*places, ctx.app_dir]):
             return True
         self.out.step(f"No Python project files found (looked for: {', '.join(PYTHON_SIGNALS)}).")
         return False

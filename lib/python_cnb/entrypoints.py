@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import List, Optional, Set, Tuple
 
 from .errors import EntryCallableMissing
-from .project import find_manage_py
 from .utils import read_optional_text
 
 __all__ = ["DjangoProject", "bound_names", "callable_in", "find_django_project", "imported_modules",
@@ -217,12 +216,9 @@ def _single_wsgi_py(base: Path, near: Optional[Path]) -> Optional[Path]:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def find_django_project(app_dir: Path) -> Tuple[Optional[DjangoProject], str]:
+def find_django_project(app_dir: Path, manage: Path) -> Tuple[Optional[DjangoProject], str]:
     """(project, why not): the Django WSGI application found from manage.py's DJANGO_SETTINGS_MODULE, then that
     settings module's WSGI_APPLICATION, else the single wsgi.py beside it. Reads files only."""
-    manage = find_manage_py(app_dir)
-    if manage is None:
-        return None, "no manage.py (root and three levels down)"
     base = manage.parent
     settings = settings_module_from_manage_py(read_optional_text(manage) or "")
     found, how = (None, f"{_rel(manage, app_dir)} does not set DJANGO_SETTINGS_MODULE")

@@ -1,15 +1,19 @@
-"""Every error the buildpack reports to users, as data, and the one function that turns them into text.
+"""Every error and warning the buildpack reports to users, as data, and the functions that turn them into text.
 
-Each message has the same anatomy: a short title, what was found, why it is a problem, how to fix it.
+Each message has the same anatomy: a short title, what was found, why it is a problem, how to fix it. The classes
+carry data, not prose; this module holds all of the prose. `render_error` and `render_warning` are exhaustive over
+the unions `UserError` and `BuildWarning`: mypy fails when a class has no branch (`assert_never`).
 """
 
 from __future__ import annotations
 
+import datetime
 import traceback
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional, Sequence, Tuple, Type
+from typing import NoReturn, Optional, Sequence, Tuple, Union
 
-__all__ = ["BuildpackError", "render_error"]
+__all__ = ["INTERNAL_ERROR_TITLE", "NO_WEB_PROCESS_BODY", "BuildWarning", "BuildpackError", "UserError",
+           "render_error", "render_warning"]
 
 ISSUES_URL = "https://github.com/python-cnb/python-buildpack/issues"
 
@@ -125,7 +129,39 @@ class ArchiveInvalid(BuildpackError):
 class CommandFailed(BuildpackError):
     command: str
     exit_code: int
-    hint: str = ""
+
+
+@dataclass(eq=False)
+class InstallFailed(BuildpackError):
+    """pip (or uv pip) failed to install the app's requirements or what the web process needs."""
+
+    command: str
+    exit_code: int
+
+
+@dataclass(eq=False)
+class LockInstallFailed(BuildpackError):
+    """A lockfile tool failed for a reason it does not explain better."""
+
+    command: str
+    exit_code: int
+    lock_file: str
+
+
+@dataclass(eq=False)
+class PoetryPackageMissing(BuildpackError):
+    """Poetry installs the project itself (package mode), but its package directory is not in the app."""
+
+    command: str
+    exit_code: int
+
+
+@dataclass(eq=False)
+class ToolInstallFailed(BuildpackError):
+    """The buildpack's pinned tool (uv, Poetry, Pipenv) could not be installed from the package index."""
+
+    command: str
+    exit_code: int
 
 
 @dataclass(eq=False)
@@ -156,8 +192,8 @@ class S2iEnvironmentInvalid(BuildpackError):
 class S2iEnvironmentValueInvalid(BuildpackError):
     line_number: int
     name: str
-    reason: str
-    fix: str
+    size: int = 0  # the variable's size with its name, when it is too long; 0 when it holds a NUL byte
+    limit: int = 0  # the kernel's limit for one variable (MAX_ARG_STRLEN)
 
 
 @dataclass(eq=False)
@@ -252,11 +288,11 @@ class LockWithoutProject(BuildpackError):
 
 @dataclass(eq=False)
 class LockfileOutOfDate(BuildpackError):
-    manager: str
     lock_file: str
+    project_file: str
     command: str
     fix: str
-    note: str = ""
+    index_variable: str = ""  # the setting the tool checked the lock's index URLs against (uv: PIP_INDEX_URL)
 
 
 @dataclass(eq=False)
@@ -267,7 +303,42 @@ class EnvironmentCheckFailed(BuildpackError):
 @dataclass(eq=False)
 class RequirementOptionsUnsupported(BuildpackError):
     installer: str  # 'uv'
-    options: Sequence[Tuple[str, int, str, str]]  # (file, line, option, fix)
+    options: Sequence[Tuple[str, int, str]]  # (file, line, option)
+
+
+# ---- warnings: what the build reports and goes on with ------------------------------------------------------
+@dataclass(frozen=True)
+class TwoVersionFiles:
+    used_source: str  # 'runtime.txt'
+    used_version: str  # '3.12'
+    ignored_file: str
+
+
+@dataclass(frozen=True)
+class PastEndOfLife:
+    version: str
+    eol: datetime.date
+    source: Optional[str]  # the file the version came from; None for the buildpack's default
+    supported: str  # the minors of the manifest that are not past their end of life
+
+
+@dataclass(frozen=True)
+class InstallerIgnoresSettings:
+    installer: str  # 'uv'
+    names: Sequence[str]  # the PIP_* variables it does not read
+
+
+@dataclass(frozen=True)
+class BuildConfigNotAdapted:
+    problems: Sequence[str]  # 'lib/python3.12/_sysconfigdata_x.py: <why>'
+
+
+@dataclass(frozen=True)
+class NoWebProcess:
+    pass
+
+
+BuildWarning = Union[TwoVersionFiles, PastEndOfLife, InstallerIgnoresSettings, BuildConfigNotAdapted, NoWebProcess]
 
 
 def _quote(value: str) -> str:
@@ -393,11 +464,41 @@ def _archive(e: ArchiveInvalid) -> Tuple[str, str]:
             "It must be a python-build-standalone 'install_only' .tar.gz with a top-level python/ directory.")
 
 
+def _failed(command: str, exit_code: int, hint: str = "") -> Tuple[str, str]:
+    body = f"The command '{command}' failed with exit status {exit_code}.\nSee the log output above for details."
+    return ("Command failed", body + (f"\n\n{hint}" if hint else ""))
+
+
 def _command(e: CommandFailed) -> Tuple[str, str]:
-    body = f"The command '{e.command}' failed with exit status {e.exit_code}.\nSee the log output above for details."
-    if e.hint:
-        body += "\n\n" + e.hint
-    return ("Command failed", body)
+    return _failed(e.command, e.exit_code)
+
+
+def _install_failed(e: InstallFailed) -> Tuple[str, str]:
+    return _failed(e.command, e.exit_code,
+                   "Check that every requirement exists on the package index (PIP_INDEX_URL if you set one), that\n"
+                   "version pins are compatible with each other and with the Python version, and that packages\n"
+                   "which compile code have the system libraries they need. The same command should work locally.")
+
+
+def _lock_install_failed(e: LockInstallFailed) -> Tuple[str, str]:
+    return _failed(e.command, e.exit_code,
+                   f"Check that every package in {e.lock_file} exists on the package index the lockfile names (or "
+                   "the one\nyou configured), that the lockfile supports this Python version, and that packages "
+                   "which compile\ncode have the system libraries they need. The same command should work locally.")
+
+
+def _poetry_package_missing(e: PoetryPackageMissing) -> Tuple[str, str]:
+    return _failed(e.command, e.exit_code,
+                   "Poetry installs the project itself (package mode, Poetry's default), but the package directory\n"
+                   "it names is not in the app. If the app is not a package, set 'package-mode = false' under\n"
+                   "[tool.poetry] in pyproject.toml and run 'poetry lock'; otherwise add the package directory (or\n"
+                   "its 'packages' setting) to the app.")
+
+
+def _tool_install_failed(e: ToolInstallFailed) -> Tuple[str, str]:
+    return _failed(e.command, e.exit_code,
+                   "The buildpack installs its pinned tool from the package index (PIP_INDEX_URL if you set one).\n"
+                   "Check that the index serves it.")
 
 
 def _not_found(e: CommandNotFound) -> Tuple[str, str]:
@@ -425,8 +526,17 @@ def _s2i_env(e: S2iEnvironmentInvalid) -> Tuple[str, str]:
 
 
 def _s2i_value(e: S2iEnvironmentValueInvalid) -> Tuple[str, str]:
+    if e.size:
+        reason = (f"is {e.size} bytes long with its name, more than the {e.limit} bytes Linux allows for one "
+                  "environment\nvariable (MAX_ARG_STRLEN)")
+        fix = (f"No program could be started with it. Put the data in a file in the app and set {e.name} to its "
+               "path,\nor shorten the value.")
+    else:
+        reason = "contains a NUL byte (\\0)"
+        fix = ("Environment values cannot hold NUL bytes. Remove it (check the file's encoding: a UTF-16 file has "
+               "one\nafter every ASCII character; save it as UTF-8).")
     return ("Invalid value in .s2i/environment",
-            f"The value of {e.name} on line {e.line_number} of .s2i/environment {e.reason}.\n\n{e.fix}")
+            f"The value of {e.name} on line {e.line_number} of .s2i/environment {reason}.\n\n{fix}")
 
 
 def _invalid_url(e: InvalidUrl) -> Tuple[str, str]:
@@ -561,15 +671,25 @@ def _lock_without_project(e: LockWithoutProject) -> Tuple[str, str]:
 
 
 def _lock_out_of_date(e: LockfileOutOfDate) -> Tuple[str, str]:
-    project = "Pipfile" if e.manager == "pipenv" else "pyproject.toml"
+    note = (f"\n\n{e.index_variable} is set, so uv checks {e.lock_file} against that index: 'uv sync --locked' "
+            f"compares the\nindex URL recorded in {e.lock_file} with it, exactly. Lock against the same index\n"
+            f"('uv lock --default-index URL'), or unset {e.index_variable} for this app." if e.index_variable else "")
     return (f"{e.lock_file} is out of date",
-            f"'{e.command}' failed because {e.lock_file} does not match {project} (see the output above).\n\n"
-            f"Run '{e.fix}' in the app, commit the updated {e.lock_file}, and build again."
-            + (f"\n\n{e.note}" if e.note else ""))
+            f"'{e.command}' failed because {e.lock_file} does not match {e.project_file} (see the output above).\n\n"
+            f"Run '{e.fix}' in the app, commit the updated {e.lock_file}, and build again.{note}")
+
+
+# What to do instead of a requirements-file option uv does not honour.
+_UV_OPTION_FIXES = {
+    "--pre": "remove it and set PIP_PRE=1 (passed to uv as UV_PRERELEASE=allow)",
+    "--trusted-host": "remove it and set PIP_TRUSTED_HOST (passed to uv as UV_INSECURE_HOST)",
+}
+_UV_OPTION_FIX = "remove it, or build with pip (unset BP_PYTHON_INSTALLER)"
 
 
 def _options_unsupported(e: RequirementOptionsUnsupported) -> Tuple[str, str]:
-    lines = "\n".join(f"  {file}, line {line}: {option}: {fix}" for file, line, option, fix in e.options)
+    lines = "\n".join(f"  {file}, line {line}: {option}: {_UV_OPTION_FIXES.get(option, _UV_OPTION_FIX)}"
+                      for file, line, option in e.options)
     return (f"Requirements options that {e.installer} does not support",
             f"BP_PYTHON_INSTALLER is {e.installer}, but the requirements use options {e.installer} does not "
             f"support:\n{lines}\n\n{e.installer} would ignore them or fail on them, and install something else than "
@@ -584,53 +704,164 @@ def _environment_check(e: EnvironmentCheckFailed) -> Tuple[str, str]:
             "rebuild from scratch with\n`pack build --clear-cache`.")
 
 
-_RENDERERS: Dict[Type[BuildpackError], Callable[..., Tuple[str, str]]] = {
-    FileReadError: _file_read,
-    PythonVersionMalformed: _malformed,
-    PythonVersionEol: _eol,
-    PythonVersionUnknown: _unknown,
-    PythonVersionConflict: _conflict,
-    PythonConstraintUnsatisfiable: _unsatisfiable,
-    PythonConstraintInvalid: _constraint_invalid,
-    VersionFileUnusable: _version_file_unusable,
-    InvalidTomlFile: _invalid_toml,
-    ManifestError: _manifest,
-    NoInterpreterForArch: _no_arch,
-    DownloadFailed: _download,
-    ChecksumMismatch: _checksum,
-    ArchiveInvalid: _archive,
-    CommandFailed: _command,
-    CommandNotFound: _not_found,
-    CollectstaticFailed: _collectstatic,
-    HookFailed: _hook,
-    S2iEnvironmentInvalid: _s2i_env,
-    S2iEnvironmentValueInvalid: _s2i_value,
-    InvalidUrl: _invalid_url,
-    ForbiddenEnvVars: _forbidden,
-    GunicornConfigMissing: _gunicorn_config,
-    StartFileMissing: _start_file,
-    AppHomeInvalid: _app_home,
-    InvalidEnvValue: _env_value,
-    NotAFile: _not_a_file,
-    MisspelledFile: _misspelled,
-    PackageManagerConflict: _pm_conflict,
-    LockfileMissing: _lock_missing,
-    LockWithoutProject: _lock_without_project,
-    LockfileOutOfDate: _lock_out_of_date,
-    RequirementOptionsUnsupported: _options_unsupported,
-    EnvironmentCheckFailed: _environment_check,
-    ProcfileInvalid: _procfile,
-    EntryCallableMissing: _entry_callable,
-    GunicornModuleMissing: _gunicorn_module,
-}
+UserError = Union[
+    FileReadError, PythonVersionMalformed, PythonVersionEol, PythonVersionUnknown, PythonVersionConflict,
+    PythonConstraintUnsatisfiable, PythonConstraintInvalid, VersionFileUnusable, InvalidTomlFile, ManifestError,
+    NoInterpreterForArch, DownloadFailed, ChecksumMismatch, ArchiveInvalid, CommandFailed, InstallFailed,
+    LockInstallFailed, PoetryPackageMissing, ToolInstallFailed, CommandNotFound, CollectstaticFailed, HookFailed,
+    S2iEnvironmentInvalid, S2iEnvironmentValueInvalid, InvalidUrl, ForbiddenEnvVars, GunicornConfigMissing,
+    StartFileMissing, AppHomeInvalid, InvalidEnvValue, NotAFile, MisspelledFile, PackageManagerConflict,
+    LockfileMissing, LockWithoutProject, LockfileOutOfDate, RequirementOptionsUnsupported, EnvironmentCheckFailed,
+    ProcfileInvalid, EntryCallableMissing, GunicornModuleMissing,
+]
+USER_ERRORS: Tuple[type, ...] = UserError.__args__  # type: ignore[attr-defined]
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    raise AssertionError(f"no branch for {type(value).__name__}")
+
+
+def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per class, by design
+    if isinstance(e, FileReadError):
+        return _file_read(e)
+    if isinstance(e, PythonVersionMalformed):
+        return _malformed(e)
+    if isinstance(e, PythonVersionEol):
+        return _eol(e)
+    if isinstance(e, PythonVersionUnknown):
+        return _unknown(e)
+    if isinstance(e, PythonVersionConflict):
+        return _conflict(e)
+    if isinstance(e, PythonConstraintUnsatisfiable):
+        return _unsatisfiable(e)
+    if isinstance(e, PythonConstraintInvalid):
+        return _constraint_invalid(e)
+    if isinstance(e, VersionFileUnusable):
+        return _version_file_unusable(e)
+    if isinstance(e, InvalidTomlFile):
+        return _invalid_toml(e)
+    if isinstance(e, ManifestError):
+        return _manifest(e)
+    if isinstance(e, NoInterpreterForArch):
+        return _no_arch(e)
+    if isinstance(e, DownloadFailed):
+        return _download(e)
+    if isinstance(e, ChecksumMismatch):
+        return _checksum(e)
+    if isinstance(e, ArchiveInvalid):
+        return _archive(e)
+    if isinstance(e, CommandFailed):
+        return _command(e)
+    if isinstance(e, InstallFailed):
+        return _install_failed(e)
+    if isinstance(e, LockInstallFailed):
+        return _lock_install_failed(e)
+    if isinstance(e, PoetryPackageMissing):
+        return _poetry_package_missing(e)
+    if isinstance(e, ToolInstallFailed):
+        return _tool_install_failed(e)
+    if isinstance(e, CommandNotFound):
+        return _not_found(e)
+    if isinstance(e, CollectstaticFailed):
+        return _collectstatic(e)
+    if isinstance(e, HookFailed):
+        return _hook(e)
+    if isinstance(e, S2iEnvironmentInvalid):
+        return _s2i_env(e)
+    if isinstance(e, S2iEnvironmentValueInvalid):
+        return _s2i_value(e)
+    if isinstance(e, InvalidUrl):
+        return _invalid_url(e)
+    if isinstance(e, ForbiddenEnvVars):
+        return _forbidden(e)
+    if isinstance(e, GunicornConfigMissing):
+        return _gunicorn_config(e)
+    if isinstance(e, StartFileMissing):
+        return _start_file(e)
+    if isinstance(e, AppHomeInvalid):
+        return _app_home(e)
+    if isinstance(e, InvalidEnvValue):
+        return _env_value(e)
+    if isinstance(e, NotAFile):
+        return _not_a_file(e)
+    if isinstance(e, MisspelledFile):
+        return _misspelled(e)
+    if isinstance(e, PackageManagerConflict):
+        return _pm_conflict(e)
+    if isinstance(e, LockfileMissing):
+        return _lock_missing(e)
+    if isinstance(e, LockWithoutProject):
+        return _lock_without_project(e)
+    if isinstance(e, LockfileOutOfDate):
+        return _lock_out_of_date(e)
+    if isinstance(e, RequirementOptionsUnsupported):
+        return _options_unsupported(e)
+    if isinstance(e, EnvironmentCheckFailed):
+        return _environment_check(e)
+    if isinstance(e, ProcfileInvalid):
+        return _procfile(e)
+    if isinstance(e, EntryCallableMissing):
+        return _entry_callable(e)
+    if isinstance(e, GunicornModuleMissing):
+        return _gunicorn_module(e)
+    assert_never(e)
+
+
+INTERNAL_ERROR_TITLE = "Internal buildpack error"
 
 
 def render_error(exc: BaseException) -> Tuple[str, str]:
     """(title, body) for any exception; unexpected ones are reported as a bug, with the traceback."""
-    renderer = _RENDERERS.get(type(exc)) if isinstance(exc, BuildpackError) else None
-    if renderer is not None:
-        return renderer(exc)
+    if isinstance(exc, USER_ERRORS):
+        return _render(exc)  # type: ignore[arg-type]
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
-    return ("Internal buildpack error",
+    return (INTERNAL_ERROR_TITLE,
             "The Python buildpack hit an unexpected error. This is a bug in the buildpack, not in your app.\n"
             f"Please report it at {ISSUES_URL} with the build log.\n\nDetails:\n{details}")
+
+
+# ---- warnings -----------------------------------------------------------------------------------------------
+def _two_version_files(w: TwoVersionFiles) -> Tuple[str, str]:
+    return ("Two Python version files",
+            f"Both {w.used_source} and {w.ignored_file} are present; {w.used_source} wins (Python {w.used_version})."
+            "\nDelete the one you do not use, so they cannot disagree.")
+
+
+def _past_end_of_life(w: PastEndOfLife) -> Tuple[str, str]:
+    minor = ".".join(w.version.split(".")[:2])
+    newer = f"Versions that still get fixes: {w.supported}.\n" if w.supported != "none" else ""
+    fix = (f"Move to a newer version in {w.source} and check that your app works on it."
+           if w.source is not None else "Use a newer release of this buildpack.")
+    return (f"Python {minor} has reached its end of life",
+            f"Python {w.version} reached its upstream end of life on {w.eol.isoformat()} and no longer gets "
+            "security fixes.\nThis buildpack release still installs it, but a coming release will "
+            f"remove it.\n\n{newer}{fix}")
+
+
+def _installer_ignores(w: InstallerIgnoresSettings) -> Tuple[str, str]:
+    one = len(w.names) == 1
+    return (f"{w.installer} ignores some pip settings",
+            f"{', '.join(w.names)} {'is' if one else 'are'} set, but {w.installer} does not read "
+            f"{'it' if one else 'them'} and the buildpack has no {w.installer} equivalent.\nUnset "
+            f"{'it' if one else 'them'}, set {w.installer}'s own variable, or unset BP_PYTHON_INSTALLER to install "
+            "with pip.")
+
+
+def _build_config(w: BuildConfigNotAdapted) -> Tuple[str, str]:
+    return ("Could not adapt the interpreter's build configuration",
+            "\n".join(w.problems) + "\nPackages built from source (C extensions) may not find the compiler or "
+            "Python's headers.")
+
+
+def render_warning(w: BuildWarning) -> Tuple[str, str]:
+    if isinstance(w, TwoVersionFiles):
+        return _two_version_files(w)
+    if isinstance(w, PastEndOfLife):
+        return _past_end_of_life(w)
+    if isinstance(w, InstallerIgnoresSettings):
+        return _installer_ignores(w)
+    if isinstance(w, BuildConfigNotAdapted):
+        return _build_config(w)
+    if isinstance(w, NoWebProcess):
+        return ("No web process found", NO_WEB_PROCESS_WARNING)
+    assert_never(w)

@@ -13,8 +13,9 @@ from .download import DownloadError, fetch, url_problem
 from .errors import InvalidUrl, ManifestError
 from .redact import redact_url
 
-__all__ = ["PythonBuild", "load_manifest", "UPSTREAM_PREFIX"]
+__all__ = ["BUILT_IN", "PythonBuild", "load_manifest", "UPSTREAM_PREFIX"]
 
+BUILT_IN = "the buildpack's built-in manifest"
 UPSTREAM_PREFIX = "https://github.com/astral-sh/python-build-standalone/releases/download"
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -91,7 +92,7 @@ def load_manifest(
     else:
         metadata = descriptor.get("metadata")
         builds = _entries(metadata.get("python") if isinstance(metadata, dict) else None, "buildpack.toml")
-        source = "the buildpack's built-in manifest"
+        source = BUILT_IN
     mirror = env.get("BP_PYTHON_MIRROR_URL", "").strip().rstrip("/")
     if mirror:
         problem = url_problem(mirror)

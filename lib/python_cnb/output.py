@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, TextIO
+from typing import Callable, Iterable, Sequence, TextIO
 
 from .redact import redact
 
@@ -37,6 +37,13 @@ class Output:
 
     def step(self, text: str) -> None:
         self._write(self.out, f"{text}\n")
+
+    def section(self, title: str, lines: Sequence[str]) -> None:
+        """A header and its step lines; nothing at all when there are no lines."""
+        if lines:
+            self.header(title)
+            for line in lines:
+                self.step(line)
 
     def bullet_list(self, lines: Iterable[str]) -> None:
         for line in lines:

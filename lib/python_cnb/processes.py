@@ -26,12 +26,14 @@ import os
 import re
 import shlex
 from dataclasses import dataclass, field, replace
-from typing import AbstractSet, Optional, Tuple
+from typing import AbstractSet, Callable, Dict, List, Mapping, Optional, Tuple
 
-from .entrypoints import DjangoProject
+from .entrypoints import DjangoProject, bound_names, callable_in
+from .errors import EntryCallableMissing
+from .snapshot import AppSnapshot
 
-__all__ = ["AppFacts", "Kind", "Rule", "WebChoice", "choose_web_process", "is_asgi", "module_from_dist_name",
-           "starts_gunicorn"]
+__all__ = ["RULES", "AppFacts", "Kind", "Match", "Rule", "RuleEntry", "WebChoice", "app_facts", "choose_web_process",
+           "is_asgi", "module_from_dist_name", "starts_gunicorn"]
 
 
 class Kind(enum.Enum):
@@ -81,6 +83,52 @@ class AppFacts:
     app_file: str = ""  # APP_FILE (likewise)
     has_app_sh: bool = False  # a root app.sh that is executable
     script_text: str = ""  # the text of APP_SCRIPT's file, else app.sh's (to see whether it starts Gunicorn)
+
+
+def _root_module(snapshot: AppSnapshot, name: str, rule: Rule, errors: Dict[Rule, EntryCallableMissing]
+                 ) -> Optional[str]:
+    """Gunicorn's module for a root wsgi.py/asgi.py: 'wsgi' (callable application, Gunicorn's default) or
+    'wsgi:app'. A file that defines neither is an error for its rule (EntryCallableMissing names both)."""
+    text = snapshot.files.text(f"{name}.py")
+    if text is None:
+        return None
+    try:
+        found = callable_in(text, f"{name}.py")
+    except EntryCallableMissing as exc:
+        errors[rule] = exc
+        return name
+    return name if found == "application" else f"{name}:{found}"
+
+
+def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
+              ) -> Tuple[AppFacts, Dict[Rule, EntryCallableMissing]]:
+    """What the order table needs, from the snapshot (nothing is imported or run), and the root wsgi.py/asgi.py that
+    define no callable (an error only when their rule chooses Gunicorn: with APP_RUN, `python wsgi.py` may be a plain
+    script)."""
+    files = snapshot.files
+    main_text = files.text("main.py")
+    main_names = bound_names(main_text) if main_text is not None else None
+    errors: Dict[Rule, EntryCallableMissing] = {}
+    facts = AppFacts(
+        run_hook=run_hook,
+        app_run=env.get("APP_RUN", ""),
+        gunicorn_app_module=env.get("GUNICORN_APP_MODULE", ""),
+        procfile_web=next((entry.command for entry in snapshot.procfile if entry.name == "web"), None),
+        has_procfile=files.is_file("Procfile"),
+        wsgi_module=_root_module(snapshot, "wsgi", Rule.WSGI_PY, errors),
+        asgi_module=_root_module(snapshot, "asgi", Rule.ASGI_PY, errors),
+        django=snapshot.django,
+        django_reason=snapshot.django_reason,
+        has_setup_py=files.is_file("setup.py"),
+        main_module="main:app" if main_names is not None and ("app" in main_names or "*" in main_names) else None,
+        has_main_py=main_text is not None,
+        has_app_py=files.is_file("app.py"),
+        app_script=snapshot.app_script,
+        app_file=snapshot.app_file,
+        has_app_sh=snapshot.app_sh,
+        script_text=snapshot.script_text,
+    )
+    return facts, errors
 
 
 @dataclass(frozen=True)
@@ -135,52 +183,84 @@ def starts_gunicorn(command: str) -> bool:
     return False
 
 
-def _fallback(facts: AppFacts, skipped: list[str]) -> Tuple[Kind, Rule, Optional[str], str, str]:
-    """(kind, rule, gunicorn module, chdir, reason) of the first rule from GUNICORN_APP_MODULE on that applies."""
-    if facts.app_script:
-        return Kind.SCRIPT, Rule.APP_SCRIPT, None, "", "APP_SCRIPT is set"
-    skipped.append("APP_SCRIPT: not set")
-    if facts.app_file:
-        return Kind.APP_PY, Rule.APP_FILE, None, "", "APP_FILE is set"
-    skipped.append("APP_FILE: not set")
-    module = facts.gunicorn_app_module.strip()
-    if module:
-        return Kind.GUNICORN, Rule.GUNICORN_APP_MODULE, module, "", "GUNICORN_APP_MODULE is set"
-    skipped.append("GUNICORN_APP_MODULE: not set")
-    if facts.procfile_web is not None:
-        return Kind.PROCFILE, Rule.PROCFILE_WEB, None, "", "the Procfile has a web process"
-    skipped.append("Procfile web: " + ("the Procfile has no web process" if facts.has_procfile else "no Procfile"))
-    if facts.wsgi_module is not None:
-        return Kind.GUNICORN, Rule.WSGI_PY, facts.wsgi_module, "", "wsgi.py found"
-    skipped.append("wsgi.py: not at the root")
-    if facts.asgi_module is not None:
-        return Kind.GUNICORN, Rule.ASGI_PY, facts.asgi_module, "", "asgi.py found"
-    skipped.append("asgi.py: not at the root")
-    if facts.django is not None:
-        django = facts.django
-        return Kind.GUNICORN, Rule.DJANGO, django.wsgi_module, django.chdir, f"Django project: {django.source}"
-    skipped.append(f"Django: {facts.django_reason}")
-    if facts.has_setup_py:
-        return Kind.GUNICORN, Rule.SETUP_PY, None, "", "setup.py found"
-    skipped.append(f"setup.py name: {facts.setup_py_reason}")
-    if facts.main_module is not None:
-        return Kind.GUNICORN, Rule.MAIN_PY, facts.main_module, "", "main.py defines app"
-    skipped.append("main.py: " + ("it does not define app" if facts.has_main_py else "not at the root"))
-    if facts.has_app_sh:
-        return Kind.SCRIPT, Rule.APP_SH, None, "", "app.sh found (executable)"
-    skipped.append("app.sh: not at the root, or not executable")
-    if facts.has_app_py:
-        return Kind.APP_PY, Rule.APP_PY, None, "", "app.py found"
-    skipped.append("app.py: not at the root")
-    return Kind.NONE, Rule.NONE, None, "", "nothing found"
+@dataclass(frozen=True)
+class Match:
+    """What a rule chooses when it applies."""
+
+    kind: Kind
+    reason: str  # why it applies, for the log
+    gunicorn_module: Optional[str] = None  # Kind.GUNICORN's module:callable (None: known only after the install)
+    chdir: str = ""  # Gunicorn's --chdir
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    """One rule of the ladder: whether it applies to the app (and what it then chooses), else why not (the log)."""
+
+    rule: Rule
+    match: Callable[[AppFacts], Optional[Match]]
+    why_not: Callable[[AppFacts], str]
+    label: str = ""  # how the log names the rule when it did not apply (the rule's own name when empty)
+
+
+def _when(condition: bool, match: Match) -> Optional[Match]:
+    return match if condition else None
+
+
+# The rules after .s2i/bin/run and APP_RUN (which choose the command but keep what the run stage falls back to), in
+# order: the first whose `match` gives a Match wins. A new rule is an entry here (and its Rule, and the facts it reads
+# in AppFacts).
+RULES: Tuple[RuleEntry, ...] = (
+    RuleEntry(Rule.APP_SCRIPT, lambda f: _when(bool(f.app_script), Match(Kind.SCRIPT, "APP_SCRIPT is set")),
+              lambda f: "not set"),
+    RuleEntry(Rule.APP_FILE, lambda f: _when(bool(f.app_file), Match(Kind.APP_PY, "APP_FILE is set")),
+              lambda f: "not set"),
+    RuleEntry(Rule.GUNICORN_APP_MODULE,
+              lambda f: _when(bool(f.gunicorn_app_module.strip()), Match(
+                  Kind.GUNICORN, "GUNICORN_APP_MODULE is set", f.gunicorn_app_module.strip())),
+              lambda f: "not set"),
+    RuleEntry(Rule.PROCFILE_WEB,
+              lambda f: _when(f.procfile_web is not None, Match(Kind.PROCFILE, "the Procfile has a web process")),
+              lambda f: "the Procfile has no web process" if f.has_procfile else "no Procfile"),
+    RuleEntry(Rule.WSGI_PY,
+              lambda f: _when(f.wsgi_module is not None, Match(Kind.GUNICORN, "wsgi.py found", f.wsgi_module)),
+              lambda f: "not at the root"),
+    RuleEntry(Rule.ASGI_PY,
+              lambda f: _when(f.asgi_module is not None, Match(Kind.GUNICORN, "asgi.py found", f.asgi_module)),
+              lambda f: "not at the root"),
+    RuleEntry(Rule.DJANGO,
+              lambda f: Match(Kind.GUNICORN, f"Django project: {f.django.source}", f.django.wsgi_module,
+                              f.django.chdir) if f.django is not None else None,
+              lambda f: f.django_reason, label="Django"),
+    RuleEntry(Rule.SETUP_PY, lambda f: _when(f.has_setup_py, Match(Kind.GUNICORN, "setup.py found")),
+              lambda f: f.setup_py_reason),
+    RuleEntry(Rule.MAIN_PY,
+              lambda f: _when(f.main_module is not None, Match(Kind.GUNICORN, "main.py defines app", f.main_module)),
+              lambda f: "it does not define app" if f.has_main_py else "not at the root"),
+    RuleEntry(Rule.APP_SH, lambda f: _when(f.has_app_sh, Match(Kind.SCRIPT, "app.sh found (executable)")),
+              lambda f: "not at the root, or not executable"),
+    RuleEntry(Rule.APP_PY, lambda f: _when(f.has_app_py, Match(Kind.APP_PY, "app.py found")),
+              lambda f: "not at the root"),
+)
+
+
+def _fallback(facts: AppFacts, skipped: List[str]) -> Tuple[Rule, Match]:
+    """The first rule of RULES that applies (Rule.NONE when none does); `skipped` gets why each earlier one did not."""
+    for entry in RULES:
+        match = entry.match(facts)
+        if match is not None:
+            return entry.rule, match
+        skipped.append(f"{entry.label or entry.rule.value}: {entry.why_not(facts)}")
+    return Rule.NONE, Match(Kind.NONE, "nothing found")
 
 
 def choose_web_process(facts: AppFacts) -> WebChoice:
     """First match wins: .s2i/bin/run, APP_RUN, APP_SCRIPT, APP_FILE, GUNICORN_APP_MODULE, Procfile web, wsgi.py,
     asgi.py, Django's WSGI_APPLICATION, setup.py's name, main.py's app, app.sh, app.py. With nothing, kind is NONE
     (the build warns)."""
-    rest: list[str] = []
-    kind, rule, module, chdir, reason = _fallback(facts, rest)
+    rest: List[str] = []
+    rule, match = _fallback(facts, rest)
+    kind, module, chdir, reason = match.kind, match.gunicorn_module, match.chdir, match.reason
     script = (facts.app_script or "app.sh") if kind is Kind.SCRIPT else None
     command = {Kind.PROCFILE: facts.procfile_web or "", Kind.SCRIPT: facts.script_text}.get(kind, "")
     chosen = WebChoice(kind=kind, rule=rule, fallback=kind, fallback_rule=rule, gunicorn_module=module,

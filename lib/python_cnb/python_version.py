@@ -1,9 +1,10 @@
 """Which Python the app asks for, and which build satisfies it. Pure functions only: the files come in as text.
 
 Sources, first match wins: runtime.txt (the reference builder's), .python-version, then the constraints the
-project declares (pyproject.toml `requires-python` and Poetry's `python` dependency, uv.lock's `requires-python`,
-Pipfile's `[requires]`). An explicit version must satisfy every declared constraint; without one, the newest
-version in the manifest that satisfies all of them is used.
+project declares (pyproject.toml `requires-python` and Poetry's `python` dependency, then the install methods' own
+files, such as uv.lock's `requires-python` and the Pipfile's `[requires]`: `VersionSource`s the caller passes). An
+explicit version must satisfy every declared constraint; without one, the newest version in the manifest that
+satisfies all of them is used.
 """
 
 from __future__ import annotations
@@ -11,39 +12,43 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 from ._vendor.packaging.specifiers import InvalidSpecifier, SpecifierSet
 from ._vendor.packaging.version import Version
 from .app_files import parse_toml
 from .errors import (
+    PastEndOfLife,
     PythonConstraintInvalid,
     PythonConstraintUnsatisfiable,
     PythonVersionConflict,
     PythonVersionEol,
     PythonVersionMalformed,
     PythonVersionUnknown,
+    TwoVersionFiles,
 )
 
 __all__ = [
     "DEFAULT_SOURCE",
     "EOL_DATES",
+    "EXPLICIT_FILES",
     "MIN_SUPPORTED",
+    "PROJECT_FILE",
     "Constraint",
-    "PastEndOfLife",
     "RequestedVersion",
     "Resolution",
-    "TwoVersionFiles",
-    "VersionFiles",
     "VersionRequest",
+    "VersionSource",
     "VersionWarning",
     "parse_python_version_file",
     "parse_runtime_txt",
+    "pep440_constraint",
     "poetry_specifiers",
     "requested_python",
     "resolve",
+    "string_value",
     "supported_range",
-    "warning_text",
+    "table",
 ]
 
 # Upstream end of life per minor version (https://devguide.python.org/versions/). The manifest decides what a
@@ -64,17 +69,12 @@ DEFAULT_SOURCE = "the buildpack's default (the newest version it knows)"
 _VERSION = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?$")
 
 
+# The files that name one version, first match wins; and the project file whose ranges count for every app.
+EXPLICIT_FILES = ("runtime.txt", ".python-version")
+PROJECT_FILE = "pyproject.toml"
+
+
 # ---- inputs ---------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class VersionFiles:
-    """The texts of the files that can name a Python version; None when the file does not exist."""
-
-    runtime_txt: Optional[str] = None
-    python_version: Optional[str] = None
-    pyproject_toml: Optional[str] = None
-    uv_lock: Optional[str] = None
-    pipfile: Optional[str] = None
-
 
 @dataclass(frozen=True)
 class RequestedVersion:
@@ -106,28 +106,26 @@ class Constraint:
         return f"{self.key} '{self.value}' in {self.file}"
 
 
+class VersionSource(Protocol):
+    """A file beside pyproject.toml that can declare the Python versions the app supports (an install method's own:
+    uv.lock, the Pipfile; package_managers.base.VersionSource)."""
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def read(self) -> Callable[[str], Sequence[Constraint]]: ...  # the file's text -> its constraints
+
+
 @dataclass(frozen=True)
 class VersionRequest:
     explicit: Optional[RequestedVersion] = None
     constraints: Tuple[Constraint, ...] = ()
     ignored_file: Optional[str] = None  # a second version file that lost to runtime.txt
+    looked_in: Tuple[str, ...] = ()  # every file that could have named a version, for the log
 
 
 # ---- outputs --------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TwoVersionFiles:
-    used: RequestedVersion
-    ignored_file: str
-
-
-@dataclass(frozen=True)
-class PastEndOfLife:
-    version: str
-    eol: datetime.date
-    source: Optional[str]  # the file the version came from; None for the buildpack's default
-    supported: str  # the minors of the manifest that are not past their end of life
-
-
 VersionWarning = Union[TwoVersionFiles, PastEndOfLife]
 
 
@@ -136,29 +134,15 @@ class Resolution:
     version: str
     reason: Optional[str]  # "requested 3.12 in runtime.txt", "requires-python '>=3.11' in pyproject.toml"
     warnings: Tuple[VersionWarning, ...] = field(default=())
+    looked_in: Tuple[str, ...] = ()
 
     def summary(self) -> str:
         """The log line."""
         if self.reason is None:
-            return (f"No Python version requested in runtime.txt, .python-version, pyproject.toml, uv.lock or "
-                    f"Pipfile; using {DEFAULT_SOURCE}: Python {self.version}")
+            files = ", ".join(self.looked_in[:-1]) + f" or {self.looked_in[-1]}" if len(self.looked_in) > 1 else \
+                "".join(self.looked_in)
+            return f"No Python version requested in {files}; using {DEFAULT_SOURCE}: Python {self.version}"
         return f"Using Python {self.version} ({self.reason})"
-
-
-def warning_text(warning: VersionWarning) -> Tuple[str, str]:
-    """(title, body) of a warning."""
-    if isinstance(warning, TwoVersionFiles):
-        return ("Two Python version files",
-                f"Both {warning.used.source} and {warning.ignored_file} are present; {warning.used.source} wins "
-                f"(Python {warning.used}).\nDelete the one you do not use, so they cannot disagree.")
-    minor = ".".join(warning.version.split(".")[:2])
-    newer = f"Versions that still get fixes: {warning.supported}.\n" if warning.supported != "none" else ""
-    fix = (f"Move to a newer version in {warning.source} and check that your app works on it."
-           if warning.source is not None else "Use a newer release of this buildpack.")
-    return (f"Python {minor} has reached its end of life",
-            f"Python {warning.version} reached its upstream end of life on {warning.eol.isoformat()} and no "
-            "longer gets security fixes.\nThis buildpack release still installs it, but a coming release will "
-            f"remove it.\n\n{newer}{fix}")
 
 
 # ---- explicit versions ----------------------------------------------------------------------------------------
@@ -198,7 +182,7 @@ def parse_python_version_file(contents: str, source: str = ".python-version") ->
 
 
 # ---- constraints ----------------------------------------------------------------------------------------------
-def _table(data: Dict[str, Any], *keys: str) -> Dict[str, Any]:
+def table(data: Dict[str, Any], *keys: str) -> Dict[str, Any]:
     """A nested table, or {} when any level is missing or not a table."""
     for key in keys:
         value = data.get(key)
@@ -208,7 +192,7 @@ def _table(data: Dict[str, Any], *keys: str) -> Dict[str, Any]:
     return data
 
 
-def _string(value: object, file: str, key: str) -> str:
+def string_value(value: object, file: str, key: str) -> str:
     if not isinstance(value, str):
         raise PythonConstraintInvalid(file=file, key=key, value=repr(value), reason="it must be a string")
     return value
@@ -271,59 +255,47 @@ def poetry_specifiers(value: str, file: str = "pyproject.toml",
     return tuple(alternatives)
 
 
-def _pipfile_specifier(value: str, key: str) -> SpecifierSet:
-    """python_version '3.12' means any 3.12; python_full_version '3.12.1' exactly that one."""
-    if value.strip() == "*":
-        return SpecifierSet()
-    if not _RELEASE.match(value.strip()):
-        raise PythonConstraintInvalid(file="Pipfile", key=key, value=value,
-                                      reason="it must be a version like '3.13' (python_version) or '3.13.5' "
-                                             "(python_full_version)")
-    version = value.strip()
-    return SpecifierSet(f"=={version}" if version.count(".") >= 2 else f"=={version}.*")
+def pep440_constraint(file: str, key: str, value: object) -> Constraint:
+    """A `requires-python`-style range: a PEP 440 specifier set written as a string."""
+    text = string_value(value, file, key)
+    return Constraint(file, key, text, (_pep440(text, file, key),))
 
 
-def _constraints(files: VersionFiles) -> List[Constraint]:
+def _project_constraints(text: str) -> List[Constraint]:
+    """pyproject.toml: PEP 621's `requires-python`, and Poetry's `python` dependency (its own syntax)."""
+    data = parse_toml(text, PROJECT_FILE)
     found: List[Constraint] = []
-    if files.pyproject_toml is not None:
-        data = parse_toml(files.pyproject_toml, "pyproject.toml")
-        requires = _table(data, "project").get("requires-python")
-        if requires is not None:
-            value = _string(requires, "pyproject.toml", "requires-python")
-            found.append(Constraint("pyproject.toml", "requires-python", value,
-                                    (_pep440(value, "pyproject.toml", "requires-python"),)))
-        poetry = _table(data, "tool", "poetry", "dependencies").get("python")
-        if poetry is not None:
-            key = "[tool.poetry.dependencies] python"
-            value = _string(poetry, "pyproject.toml", key)
-            found.append(Constraint("pyproject.toml", key, value, poetry_specifiers(value)))
-    if files.uv_lock is not None:
-        requires = parse_toml(files.uv_lock, "uv.lock").get("requires-python")
-        if requires is not None:
-            value = _string(requires, "uv.lock", "requires-python")
-            found.append(Constraint("uv.lock", "requires-python", value,
-                                    (_pep440(value, "uv.lock", "requires-python"),)))
-    if files.pipfile is not None:
-        requires = _table(parse_toml(files.pipfile, "Pipfile"), "requires")
-        for name in ("python_full_version", "python_version"):
-            if requires.get(name) is not None:
-                key = f"[requires] {name}"
-                value = _string(requires[name], "Pipfile", key)
-                found.append(Constraint("Pipfile", key, value, (_pipfile_specifier(value, key),)))
+    requires = table(data, "project").get("requires-python")
+    if requires is not None:
+        found.append(pep440_constraint(PROJECT_FILE, "requires-python", requires))
+    poetry = table(data, "tool", "poetry", "dependencies").get("python")
+    if poetry is not None:
+        key = "[tool.poetry.dependencies] python"
+        value = string_value(poetry, PROJECT_FILE, key)
+        found.append(Constraint(PROJECT_FILE, key, value, poetry_specifiers(value)))
     return found
 
 
-def requested_python(files: VersionFiles) -> VersionRequest:
-    """What the app asks for. Raises typed errors for malformed versions, constraints and TOML files."""
+def requested_python(texts: Mapping[str, Optional[str]], sources: Sequence[VersionSource] = ()) -> VersionRequest:
+    """What the app asks for, from the texts of EXPLICIT_FILES, PROJECT_FILE and each source's file (None: absent).
+    Raises typed errors for malformed versions, constraints and TOML files."""
     explicit: Optional[RequestedVersion] = None
     ignored: Optional[str] = None
-    if files.runtime_txt is not None:
-        explicit = parse_runtime_txt(files.runtime_txt)
-        if files.python_version is not None:
+    runtime_txt, python_version = (texts.get(name) for name in EXPLICIT_FILES)
+    if runtime_txt is not None:
+        explicit = parse_runtime_txt(runtime_txt)
+        if python_version is not None:
             ignored = ".python-version"
-    elif files.python_version is not None:
-        explicit = parse_python_version_file(files.python_version)
-    return VersionRequest(explicit, tuple(_constraints(files)), ignored)
+    elif python_version is not None:
+        explicit = parse_python_version_file(python_version)
+    project = texts.get(PROJECT_FILE)
+    constraints = _project_constraints(project) if project is not None else []
+    for source in sources:
+        text = texts.get(source.file)
+        if text is not None:
+            constraints.extend(source.read(text))
+    looked_in = (*EXPLICIT_FILES, PROJECT_FILE, *dict.fromkeys(source.file for source in sources))
+    return VersionRequest(explicit, tuple(constraints), ignored, looked_in)
 
 
 # ---- resolution -----------------------------------------------------------------------------------------------
@@ -390,8 +362,8 @@ def resolve(request: VersionRequest, available: Sequence[str], today: datetime.d
 
     warnings: List[VersionWarning] = []
     if explicit is not None and request.ignored_file is not None:
-        warnings.append(TwoVersionFiles(explicit, request.ignored_file))
+        warnings.append(TwoVersionFiles(explicit.source, str(explicit), request.ignored_file))
     eol = EOL_DATES.get(_minor(version))
     if eol is not None and eol < today:
         warnings.append(PastEndOfLife(version, eol, source, supported_range(usable, today)))
-    return Resolution(version, reason, tuple(warnings))
+    return Resolution(version, reason, tuple(warnings), request.looked_in)

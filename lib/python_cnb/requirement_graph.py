@@ -4,58 +4,16 @@ requirements of installed distributions that are not met (what `pip check` repor
 
 from __future__ import annotations
 
-import email.parser
 import functools
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
+from typing import FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
 from ._vendor.packaging.markers import UndefinedEnvironmentName
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
 from ._vendor.packaging.version import InvalidVersion, Version
+from .venv_facts import Distribution
 
-__all__ = ["Distribution", "marker_env", "read_distributions", "required_closure", "root_names", "unmet_requirements",
-           "unmet_roots"]
-
-
-def marker_env(venv_dir: Path) -> Dict[str, str]:
-    """python_version and python_full_version of the venv's interpreter, from its pyvenv.cfg."""
-    try:
-        text = (venv_dir / "pyvenv.cfg").read_text(encoding="utf-8")
-    except OSError:
-        return {}
-    for line in text.splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() in ("version", "version_info"):
-            full = value.strip()
-            return {"python_full_version": full, "python_version": ".".join(full.split(".")[:2])}
-    return {}
-
-
-@dataclass(frozen=True)
-class Distribution:
-    name: str  # canonical
-    requires: Tuple[str, ...]  # Requires-Dist lines
-    direct: bool  # installed from a path or URL (direct_url.json): the requirements named it, not a dependency
-    version: str = ""  # as its METADATA says
-
-
-def read_distributions(site_packages: Iterable[Path]) -> Dict[str, Distribution]:
-    found: Dict[str, Distribution] = {}
-    for site in site_packages:
-        for info in sorted(site.glob("*.dist-info")):
-            try:
-                headers = email.parser.Parser().parsestr((info / "METADATA").read_text(encoding="utf-8",
-                                                                                        errors="replace"),
-                                                         headersonly=True)
-            except OSError:
-                continue
-            name = canonicalize_name(headers.get("Name") or info.name[: -len(".dist-info")].rsplit("-", 1)[0])
-            found[name] = Distribution(name=name, requires=tuple(headers.get_all("Requires-Dist") or ()),
-                                       direct=(info / "direct_url.json").is_file(),
-                                       version=headers.get("Version") or "")
-    return found
+__all__ = ["required_closure", "root_names", "unmet_requirements", "unmet_roots"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -89,7 +47,7 @@ def root_names(requirements: Iterable[str], marker_env: Mapping[str, str]) -> Li
     return roots
 
 
-def required_closure(roots: Iterable[Tuple[str, FrozenSet[str]]], installed: Dict[str, Distribution],
+def required_closure(roots: Iterable[Tuple[str, FrozenSet[str]]], installed: Mapping[str, Distribution],
                      marker_env: Mapping[str, str]) -> Set[str]:
     """Every installed distribution the roots reach through Requires-Dist (extras and markers evaluated), plus every
     one installed from a path or URL (a requirement named it by location)."""
@@ -118,7 +76,7 @@ def _met(requirement: Requirement, have: Distribution) -> bool:
         return True  # a version pip could not compare either
 
 
-def unmet_roots(requirements: Iterable[str], installed: Dict[str, Distribution],
+def unmet_roots(requirements: Iterable[str], installed: Mapping[str, Distribution],
                 marker_env: Mapping[str, str]) -> List[str]:
     """The requirement lines (that apply here) no installed distribution meets: after installing only some lines, a
     line the others already satisfied can have been replaced (a new line needed another version of it)."""
@@ -135,7 +93,7 @@ def unmet_roots(requirements: Iterable[str], installed: Dict[str, Distribution],
     return problems
 
 
-def unmet_requirements(installed: Dict[str, Distribution], marker_env: Mapping[str, str]) -> List[str]:
+def unmet_requirements(installed: Mapping[str, Distribution], marker_env: Mapping[str, str]) -> List[str]:
     """What `pip check` reports, in its words: each installed distribution's requirements (markers evaluated
     without extras, as pip does) that no installed distribution meets, by name or by version (pre-releases count).
     Per distribution (sorted), the missing ones first, as pip lists them."""

@@ -3,7 +3,7 @@
 The lifecycle picks up <layers>/<layer>.sbom.cdx.json (declared in buildpack.toml `sbom-formats`) and puts it in
 the image, where `pack sbom download` finds it. The documents carry no timestamp or random serial number: an
 unchanged layer gets a byte-identical SBOM, so a rebuild still reuses everything.
-Installed distributions are read from their *.dist-info directories; nothing is run.
+Installed distributions come from the environment's VenvFacts; nothing is run.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 from urllib.parse import quote
 
 from .cnb import toml_io
+from .venv_facts import VenvFacts
 
 __all__ = ["distributions", "python_document", "pypi_purl", "venv_document", "write_python_sbom",
            "write_venv_sbom"]
@@ -58,50 +59,21 @@ def python_document(version: str, sha256: str, url: str) -> Dict[str, Any]:
     return _document([component])
 
 
-def _metadata_name_version(text: str) -> Tuple[Optional[str], Optional[str]]:
-    name = version = None
-    for line in text.splitlines():
-        if not line.strip():
-            break  # end of the headers; the description follows
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        if key.strip().lower() == "name" and name is None:
-            name = value.strip()
-        elif key.strip().lower() == "version" and version is None:
-            version = value.strip()
-    return name, version
-
-
-def distributions(site_packages: Iterable[Path]) -> List[Tuple[str, str]]:
-    """(name, version) of each installed distribution, from METADATA (or, failing that, the directory name),
-    sorted and without duplicates. Unreadable or nameless entries are skipped."""
+def distributions(facts: VenvFacts) -> List[Tuple[str, str]]:
+    """(name, version) of each installed distribution, as its METADATA spells them (or, failing that, its directory
+    name), sorted and without duplicates. Nameless or unprintable entries are skipped."""
     found: Dict[str, Tuple[str, str]] = {}
-    for directory in site_packages:
-        try:
-            infos = sorted(directory.glob("*.dist-info"))
-        except OSError:
+    for dist in sorted(facts.distributions.values(), key=lambda d: d.dist_info):
+        name, version = dist.shown_name, dist.version
+        if not (name and _NAME.match(name) and version and version.isprintable()):
             continue
-        for info in infos:
-            if not info.is_dir():
-                continue
-            stem_name, _, stem_version = info.name[: -len(".dist-info")].partition("-")
-            try:
-                text = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
-            except (OSError, ValueError):
-                text = ""
-            name, version = _metadata_name_version(text)
-            name = name or stem_name
-            version = version or stem_version
-            if not (name and _NAME.match(name) and version and version.isprintable()):
-                continue
-            found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), (name, version))
+        found.setdefault(re.sub(r"[-_.]+", "-", name).lower(), (name, version))
     return [found[key] for key in sorted(found)]
 
 
-def venv_document(site_packages: Iterable[Path]) -> Dict[str, Any]:
+def venv_document(facts: VenvFacts) -> Dict[str, Any]:
     components = []
-    for name, version in distributions(site_packages):
+    for name, version in distributions(facts):
         purl = pypi_purl(name, version)
         components.append({"type": "library", "bom-ref": purl, "name": name, "version": version, "purl": purl})
     return _document(components)
@@ -116,6 +88,6 @@ def write_python_sbom(layers_dir: Path, layer: str, version: str, sha256: str, u
     _write(layers_dir, layer, python_document(version, sha256, url))
 
 
-def write_venv_sbom(layers_dir: Path, venv_dir: Path) -> None:
+def write_venv_sbom(layers_dir: Path, facts: VenvFacts) -> None:
     """The venv layer's SBOM: every distribution in its site-packages."""
-    _write(layers_dir, venv_dir.name, venv_document(sorted(venv_dir.glob("lib/python3*/site-packages"))))
+    _write(layers_dir, facts.venv_dir.name, venv_document(facts))

@@ -10,7 +10,7 @@ What venv writes differs between releases, and this follows each difference (che
 release on the test machines, see tests/contract/test_venv_layout.py):
 - 3.11+: pyvenv.cfg also records `executable` and `command`;
 - 3.11 to 3.13 name the include directory `include/python3.X`, the others `include`;
-- 3.12+: the prompt is the directory's name (before: "(name) ");
+- 3.13+: the prompt is the directory's name (before: "(name) "; read from venv's own source);
 - 3.13+: a `.gitignore` that ignores the whole environment;
 - 3.14: a `𝜋thon` link beside `python3.14`;
 - releases with the fix for gh-124651 (their venv quotes with shlex) quote what they substitute into the scripts.
@@ -24,11 +24,51 @@ import re
 import shlex
 import shutil
 from pathlib import Path
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
-__all__ = ["write_venv"]
+from .errors import CommandFailed
+from .output import Output
+from .utils import run_captured
+
+__all__ = ["bundled_pip_version", "bundled_pip_wheel", "create_venv", "site_packages_dirs", "stdlib_dirs",
+           "write_venv"]
 
 _NEWEST_KNOWN_MINOR = 14
+
+
+def create_venv(out: Output, python_dir: Path, target: Path, env: Mapping[str, str], with_pip: bool = False) -> None:
+    """The one way the buildpack makes a virtual environment (the app's, and the build-only pip's and tools'): written
+    by `write_venv` when it knows the interpreter's layout, else `python -m venv` (without pip unless asked), whose
+    output is shown when it fails."""
+    if not with_pip and write_venv(python_dir, target):
+        return
+    cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", *([] if with_pip else ["--without-pip"]), str(target)]
+    result = run_captured(cmd, env=env, cwd=target.parent)
+    if result.returncode != 0:
+        out.step(result.stdout + result.stderr)
+        raise CommandFailed(command="python -m venv", exit_code=result.returncode)
+
+
+def site_packages_dirs(prefix: Path) -> List[Path]:
+    """The site-packages directories of an environment or interpreter prefix (lib/python3.X/site-packages)."""
+    return sorted(prefix.glob("lib/python3*/site-packages"))
+
+
+def stdlib_dirs(python_dir: Path) -> List[Path]:
+    """The interpreter's standard library directories (lib/python3.X)."""
+    return sorted(lib for lib in python_dir.glob("lib/python3*") if lib.is_dir())
+
+
+def bundled_pip_wheel(python_dir: Path) -> Optional[Path]:
+    """The pip wheel the interpreter bundles for ensurepip."""
+    wheels = sorted(python_dir.glob("lib/python3*/ensurepip/_bundled/pip-*.whl"))
+    return wheels[-1] if wheels else None
+
+
+def bundled_pip_version(python_dir: Path) -> str:
+    wheel = bundled_pip_wheel(python_dir)
+    match = re.match(r"pip-([^-]+)-", wheel.name) if wheel else None
+    return match.group(1) if match else "unknown"
 
 
 def write_venv(python_dir: Path, target: Path) -> bool:

@@ -2,16 +2,14 @@
 effect (the environment is rebuilt and holds the new contents); a requirement file included by URL is never reused."""
 
 import base64
-import functools
 import hashlib
-import http.server
 import shutil
 import subprocess
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
+from support.http_server import serve_directory
 
 pytestmark = pytest.mark.contract
 
@@ -141,19 +139,11 @@ def test_local_sources_find_links_constraints_config_and_build_image_take_effect
     assert "to debian 13, glibc " in ninth.output
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
-        pass
-
-
 def test_requirements_included_by_url_are_never_reused(make_app, tmp_path):
     served = tmp_path / "served"
     _wheel(served, "greet", "1.0")
     (served / "base.txt").write_text("greet\n")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(served)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve_directory(served) as url:
         app = make_app("app_run", APP_RUN="python server.py", PIP_FIND_LINKS=f"{url}/",
                        PIP_TRUSTED_HOST="127.0.0.1")
         (app.app / "requirements.txt").write_text(f"-r {url}/base.txt\n")
@@ -170,8 +160,6 @@ def test_requirements_included_by_url_are_never_reused(make_app, tmp_path):
         assert (f"Discarding cached virtual environment since:\n - The requirements include {url}/base.txt by URL"
                 in second.output)
         assert _versions(app, "greet") == ["greet-2.0.dist-info"]
-    finally:
-        server.shutdown()
 
 
 def _installer_run(app, installer: str, *args: str) -> subprocess.CompletedProcess:

@@ -2,15 +2,13 @@
 settings mapped, credentials masked, the same reuse and in-place update rules), uv itself never in the image, and
 requirement-file options uv does not support named before anything is installed."""
 
-import functools
-import http.server
-import threading
 
 import pytest
 from support.cnb_harness import assert_clean_failure
+from support.http_server import serve_directory
 
 from .test_build_lean import _size
-from .test_build_reuse import _Quiet, _wheel
+from .test_build_reuse import _wheel
 
 pytestmark = pytest.mark.contract
 
@@ -151,16 +149,11 @@ def test_an_assemble_hook_sourcing_the_default_stage_installs_with_uv_and_still_
 def test_uv_from_pip_when_the_direct_fetch_fails(make_app, tmp_path):
     """An index without uv: the direct fetch says why, pip tries the same index, and the build fails cleanly."""
     (tmp_path / "served" / "simple").mkdir(parents=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_Quiet, directory=str(tmp_path / "served")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    index = f"http://127.0.0.1:{server.server_address[1]}/simple"
-    try:
+    with serve_directory(tmp_path / "served") as url:
+        index = f"{url}/simple"
         app = make_app("flask_wsgi", BP_PYTHON_INSTALLER="uv", PIP_INDEX_URL=index, PIP_CONFIG_FILE="/dev/null",
                        PIP_RETRIES="0")
         result = app.build()
-    finally:
-        server.shutdown()
     assert_clean_failure(result, "Command failed")
     assert (f"Fetching it from the package index directly did not work ({index}/uv/ answered HTTP 404); "
             "installing it with pip") in result.output

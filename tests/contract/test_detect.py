@@ -36,7 +36,12 @@ def test_detect_imports_none_of_the_build_machinery(make_app):
     assert result.returncode == 0, result.stderr
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "python_cnb.detect" in imported
-    assert not imported & {"python_cnb.buildpack", "python_cnb.assemble", "python_cnb.layers", "python_cnb.project"}
+    assert "python_cnb.package_managers" in imported, "detect's files come from the registry"
+    build_modules = {"python_cnb.buildpack", "python_cnb.analysis", "python_cnb.dependencies", "python_cnb.layers",
+                     "python_cnb.default_stage", "python_cnb.python_version", "python_cnb.venv_facts",
+                     "python_cnb.package_managers.installers", "python_cnb.package_managers.requirements_scan",
+                     "python_cnb.package_managers._pip", "python_cnb.package_managers._lock", "python_cnb.utils"}
+    assert not imported & build_modules, "an install method imports what it runs inside its functions"
 
 
 def test_detect_fails_with_one_sentence_naming_the_files(make_app):

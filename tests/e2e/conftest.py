@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import subprocess
@@ -12,7 +13,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from support import package_index, python_archive
@@ -105,27 +106,29 @@ class Pack:
                 subprocess.run(["docker", "volume", "rm", "-f", *stale], capture_output=True)
 
 
-@pytest.fixture
-def pack(e2e_env: Dict[str, str], builder: str, manifest_url: str, tmp_path: Path) -> Iterator[Pack]:
-    tmp_path.chmod(0o755)
-    helper = Pack(e2e_env["PYTHON_CNB_PACK"], builder, manifest_url, tmp_path)
+@contextlib.contextmanager
+def _pack_in(directory: Path, e2e_env: Dict[str, str], builder: str, manifest_url: str) -> Iterator[Pack]:
+    """A Pack working in `directory` (opened up for the build user); its images and volumes removed on exit."""
+    directory.chmod(0o755)
+    helper = Pack(e2e_env["PYTHON_CNB_PACK"], builder, manifest_url, directory)
     try:
         yield helper
     finally:
         helper.cleanup()
+
+
+@pytest.fixture
+def pack(e2e_env: Dict[str, str], builder: str, manifest_url: str, tmp_path: Path) -> Iterator[Pack]:
+    with _pack_in(tmp_path, e2e_env, builder, manifest_url) as helper:
+        yield helper
 
 
 @pytest.fixture(scope="module")
 def module_pack(e2e_env: Dict[str, str], builder: str, manifest_url: str,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pack]:
     """A Pack shared by one test module, so an image built once carries the checks of several tests."""
-    tmp = tmp_path_factory.mktemp("module-pack")
-    tmp.chmod(0o755)
-    helper = Pack(e2e_env["PYTHON_CNB_PACK"], builder, manifest_url, tmp)
-    try:
+    with _pack_in(tmp_path_factory.mktemp("module-pack"), e2e_env, builder, manifest_url) as helper:
         yield helper
-    finally:
-        helper.cleanup()
 
 
 def build_ok(pack: Pack, fixture: str, env: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
@@ -134,6 +137,21 @@ def build_ok(pack: Pack, fixture: str, env: Optional[Dict[str, str]] = None) -> 
     result = pack.build(image, pack.app(fixture), env=env)
     assert result.returncode == 0, result
     return image, result.output
+
+
+def docker_inspect(image: str) -> Dict[str, Any]:
+    """`docker image inspect`: the image's configuration (its "Config" holds Entrypoint, User, Labels...)."""
+    out = subprocess.run(["docker", "image", "inspect", image], capture_output=True, text=True, check=True).stdout
+    return dict(json.loads(out)[0])
+
+
+def docker_run_once(image: str, *options: str, args: Tuple[str, ...] = (),
+                    timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`docker run --rm` to the end (host network, `options` before the image, `args` after it); stderr is merged
+    into stdout."""
+    return subprocess.run(["docker", "run", "--rm", "--network", "host", *options, image, *args],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
 
 
 @dataclass

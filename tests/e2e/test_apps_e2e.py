@@ -1,19 +1,15 @@
 """Each reference-builder feature through pack + lifecycle + docker run."""
 
-import subprocess
-
 import pytest
 
-from .conftest import docker_run
+from .conftest import build_ok, docker_run, docker_run_once
 
 pytestmark = pytest.mark.e2e
 
 
 def test_django_collectstatic_served_by_whitenoise(pack):
-    image = pack.image_name("django")
-    result = pack.build(image, pack.app("django_app"))
-    assert result.returncode == 0, result
-    assert "Running 'python manage.py collectstatic --noinput'" in result.output
+    image, output = build_ok(pack, "django_app")
+    assert "Running 'python manage.py collectstatic --noinput'" in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from Django"
         assert "color: #123456" in container.get("/static/site.css")
@@ -27,13 +23,10 @@ def test_django_collectstatic_served_by_whitenoise(pack):
 
 
 def test_disable_collectstatic(pack):
-    image = pack.image_name("django-nostatic")
-    result = pack.build(image, pack.app("django_app"), env={"DISABLE_COLLECTSTATIC": "TRUE"})
-    assert result.returncode == 0, result
-    assert "Skipping Django collectstatic since DISABLE_COLLECTSTATIC is set" in result.output
-    listing = subprocess.run(["docker", "run", "--rm", "--entrypoint", "launcher", image, "--", "ls", "/workspace"],
-                             capture_output=True, text=True)
-    assert listing.returncode == 0, listing.stderr
+    image, output = build_ok(pack, "django_app", {"DISABLE_COLLECTSTATIC": "TRUE"})
+    assert "Skipping Django collectstatic since DISABLE_COLLECTSTATIC is set" in output
+    listing = docker_run_once(image, "--entrypoint", "launcher", args=("--", "ls", "/workspace"))
+    assert listing.returncode == 0, listing.stdout
     assert "staticfiles" not in listing.stdout and "manage.py" in listing.stdout
 
 
@@ -49,17 +42,13 @@ def test_disable_collectstatic(pack):
     ],
 )
 def test_apps_answer_on_8080(pack, fixture, env, expected):
-    image = pack.image_name(fixture.replace("_", "-"))
-    result = pack.build(image, pack.app(fixture), env=env)
-    assert result.returncode == 0, result
+    image, _ = build_ok(pack, fixture, env)
     with docker_run(image) as container:
         assert container.get("/") == expected
 
 
 def test_app_run_at_build_and_at_docker_run(pack):
-    image = pack.image_name("app-run")
-    result = pack.build(image, pack.app("app_run"), env={"APP_RUN": "GREETING=build python server.py"})
-    assert result.returncode == 0, result
+    image, _ = build_ok(pack, "app_run", {"APP_RUN": "GREETING=build python server.py"})
     with docker_run(image) as container:
         assert container.get("/GREETING") == "build"
     with docker_run(image, env={"APP_RUN": "GREETING=runtime python server.py"}) as container:
@@ -67,34 +56,26 @@ def test_app_run_at_build_and_at_docker_run(pack):
 
 
 def test_gunicorn_config(pack):
-    image = pack.image_name("gunicorn-config")
-    result = pack.build(image, pack.app("gunicorn_config"), env={"GUNICORN_CONFIG": "config/gunicorn.conf.py"})
-    assert result.returncode == 0, result
+    image, _ = build_ok(pack, "gunicorn_config", {"GUNICORN_CONFIG": "config/gunicorn.conf.py"})
     with docker_run(image) as container:
         assert container.get("/env/CONFIG_USED") == "config/gunicorn.conf.py"
         assert container.workers(3) == 3
 
 
 def test_s2i_environment_and_hooks(pack):
-    image = pack.image_name("s2i-env")
-    result = pack.build(image, pack.app("s2i_env"))
-    assert result.returncode == 0, result
+    image, _ = build_ok(pack, "s2i_env")
     with docker_run(image) as container:
         assert container.get("/GREETING") == "Hello from .s2i/environment"
         assert container.get("/WEB_CONCURRENCY") == "3"
 
-    image = pack.image_name("s2i-hooks")
-    result = pack.build(image, pack.app("s2i_hooks"))
-    assert result.returncode == 0, result
-    assert result.output.index("Logic to include before") < result.output.index("Logic to include after")
+    image, output = build_ok(pack, "s2i_hooks")
+    assert output.index("Logic to include before") < output.index("Logic to include after")
     with docker_run(image) as container:
         assert container.get("/env/HOOK_RAN") == "yes"
         assert "Logic to include before" in container.log
 
 
 def test_pip_upgrade(pack):
-    image = pack.image_name("pip-upgrade")
-    result = pack.build(image, pack.app("app_py"), env={"PIP_UPGRADE": "TRUE"})
-    assert result.returncode == 0, result
-    assert "PIP_UPGRADE is set: upgrading the pip that installs the dependencies" in result.output
-    assert "Successfully installed" in result.output and "pip-" in result.output
+    _, output = build_ok(pack, "app_py", {"PIP_UPGRADE": "TRUE"})
+    assert "PIP_UPGRADE is set: upgrading the pip that installs the dependencies" in output
+    assert "Successfully installed" in output and "pip-" in output

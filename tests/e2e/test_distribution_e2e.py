@@ -22,7 +22,7 @@ from python_cnb.cnb import toml_io
 from support.cnb_harness import REPO, Result
 from support.package_index import free_port
 
-from .conftest import E2E_TOOLS, Pack, _run, docker_run
+from .conftest import E2E_TOOLS, Pack, _run, docker_inspect, docker_run
 
 pytestmark = pytest.mark.e2e
 
@@ -79,12 +79,6 @@ def _expected_files() -> Set[str]:
             if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
                 files.add(str(path.relative_to(REPO)))
     return files
-
-
-def _image_labels(image: str) -> Dict[str, str]:
-    out = subprocess.run(["docker", "image", "inspect", image, "--format", "{{json .Config.Labels}}"],
-                         capture_output=True, text=True, check=True).stdout
-    return dict(json.loads(out))
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +208,7 @@ def test_publish_to_registry_and_build_from_it(e2e_env, registry, pack: Pack):
                             extra=["--buildpack", ref, "--trust-extra-buildpacks", "--pull-policy", "if-not-present"])
         assert result.returncode == 0, result
         assert "Installing Python 3.12.1" in result.output
-        build_metadata = json.loads(_image_labels(image)["io.buildpacks.build.metadata"])
+        build_metadata = json.loads(docker_inspect(image)["Config"]["Labels"]["io.buildpacks.build.metadata"])
         assert [(b["id"], b["version"]) for b in build_metadata["buildpacks"]] == \
             [(BUILDPACK["id"], BUILDPACK["version"])]
         with docker_run(image) as container:
@@ -232,7 +226,7 @@ def test_oldest_lifecycle_with_buildpack_api_0_10(e2e_env, cnb, pack: Pack):
                    env={**os.environ, "PYTHON_CNB_LIFECYCLE_VERSION": OLDEST_LIFECYCLE})
     assert created.returncode == 0, created
     try:
-        metadata = json.loads(_image_labels(builder)["io.buildpacks.builder.metadata"])
+        metadata = json.loads(docker_inspect(builder)["Config"]["Labels"]["io.buildpacks.builder.metadata"])
         assert metadata["lifecycle"]["version"] == OLDEST_LIFECYCLE
         assert metadata["lifecycle"]["apis"]["buildpack"]["supported"][-1] == "0.10"
         assert [(b["id"], b["version"]) for b in metadata["buildpacks"]] == [(BUILDPACK["id"], BUILDPACK["version"])]
@@ -242,7 +236,7 @@ def test_oldest_lifecycle_with_buildpack_api_0_10(e2e_env, cnb, pack: Pack):
         result = pack.build(image, app, builder=builder)
         assert result.returncode == 0, result
         assert "Installing Python 3.12.1" in result.output
-        lifecycle_metadata = json.loads(_image_labels(image)["io.buildpacks.lifecycle.metadata"])
+        lifecycle_metadata = json.loads(docker_inspect(image)["Config"]["Labels"]["io.buildpacks.lifecycle.metadata"])
         assert lifecycle_metadata["buildpacks"][0]["key"] == BUILDPACK["id"]
         with docker_run(image) as container:
             assert container.get("/") == "Hello from Flask"

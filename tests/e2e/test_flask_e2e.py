@@ -5,14 +5,9 @@ import subprocess
 
 import pytest
 
-from .conftest import docker_run
+from .conftest import docker_inspect, docker_run
 
 pytestmark = pytest.mark.e2e
-
-
-def _inspect(image):
-    out = subprocess.run(["docker", "inspect", image], capture_output=True, text=True, check=True).stdout
-    return json.loads(out)[0]
 
 
 def test_flask_image_rebuilds_and_runtime_knobs(pack):
@@ -25,7 +20,7 @@ def test_flask_image_rebuilds_and_runtime_knobs(pack):
     assert "Traceback" not in first.output
     assert "Successfully built image" in first.output
 
-    config = _inspect(image)["Config"]
+    config = docker_inspect(image)["Config"]
     assert config["User"] not in ("", "0", "root", "0:0"), config["User"]
     assert config["Entrypoint"] == ["/cnb/process/web"]
     metadata = json.loads(config["Labels"]["io.buildpacks.build.metadata"])

@@ -1,12 +1,10 @@
 """uv, Poetry and Pipenv apps and a PEP 621 app through pack and the lifecycle: served on 8080, a no-change rebuild
 reuses every layer without running the tool, a changed lock rebuilds only the venv layer."""
 
-import subprocess
-
 import pytest
 from support import lock_apps
 
-from .conftest import docker_run
+from .conftest import build_ok, docker_run, docker_run_once
 
 pytestmark = pytest.mark.e2e
 
@@ -31,9 +29,8 @@ def test_lockfile_app(pack, kind):
     # The tool and its cache are cache-only layers: not in the image.
     assert f"Adding cache layer 'python-cnb/python:{tool}'" in first.output
     assert f"Adding layer 'python-cnb/python:{tool}" not in first.output
-    layers = subprocess.run(["docker", "run", "--rm", "--entrypoint", "launcher", image, "--", "ls",
-                             "/layers/python-cnb_python"], capture_output=True, text=True)
-    assert layers.returncode == 0, layers.stderr
+    layers = docker_run_once(image, "--entrypoint", "launcher", args=("--", "ls", "/layers/python-cnb_python"))
+    assert layers.returncode == 0, layers.stdout
     assert set(layers.stdout.split()) >= {"python", "venv", "web"}
     assert tool not in layers.stdout.split() and f"{tool}-cache" not in layers.stdout.split()
 
@@ -61,9 +58,7 @@ def test_lockfile_app(pack, kind):
 
 
 def test_pep621_app_without_lock(pack):
-    image = pack.image_name("pep621")
-    result = pack.build(image, pack.app("pyproject_app"))
-    assert result.returncode == 0, result
-    assert "Using Python 3.11.7 (requires-python '>=3.11,<3.12' in pyproject.toml)" in result.output
+    image, output = build_ok(pack, "pyproject_app")
+    assert "Using Python 3.11.7 (requires-python '>=3.11,<3.12' in pyproject.toml)" in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from a PEP 621 project"

@@ -5,12 +5,11 @@ built once and carries several checks."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from .conftest import Pack, build_ok, docker_run
+from .conftest import Pack, build_ok, docker_run, docker_run_once
 
 pytestmark = pytest.mark.e2e
 
@@ -56,9 +55,7 @@ def test_django_migrate_process_type_and_migrate_on_start(module_pack: Pack, tmp
     database = {"DATABASE_PATH": "/data/db.sqlite3"}
     with docker_run(image, env=database, options=volume) as container:
         assert container.get("/") == "Hello from Django; migrated: no"
-    migrate = subprocess.run(["docker", "run", "--rm", "-e", "DATABASE_PATH=/data/db.sqlite3", *volume,
-                              "--entrypoint", "migrate", image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True, timeout=120)
+    migrate = docker_run_once(image, "-e", "DATABASE_PATH=/data/db.sqlite3", *volume, "--entrypoint", "migrate")
     assert migrate.returncode == 0, migrate.stdout
     assert "Applying auth.0001_initial... OK" in migrate.stdout
     with docker_run(image, env=database, options=volume) as container:

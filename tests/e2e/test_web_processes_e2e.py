@@ -11,7 +11,7 @@ from typing import Tuple
 
 import pytest
 
-from .conftest import Pack, build_ok, docker_run
+from .conftest import Pack, build_ok, docker_run, docker_run_once
 
 pytestmark = pytest.mark.e2e
 
@@ -26,11 +26,6 @@ def _stop_seconds(name: str) -> float:
     stopped = subprocess.run(["docker", "stop", name], capture_output=True, text=True, timeout=30)
     assert stopped.returncode == 0, stopped.stderr
     return time.monotonic() - started
-
-
-def _run_once(image: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", "run", "--rm", "--network", "host", *args, image], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +90,7 @@ def test_procfile_web_with_port_and_worker(procfile: Tuple[str, str]) -> None:
     with docker_run(image) as container:
         assert container.get("/") == "Hello from the Procfile web process on port 8080"
         assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
-    worker = _run_once(image, "--entrypoint", "worker")
+    worker = docker_run_once(image, "--entrypoint", "worker")
     assert worker.returncode == 0, worker.stdout
     assert "worker started with --queue jobs:default" in worker.stdout
 
@@ -115,7 +110,7 @@ def test_no_entry_point(module_pack: Pack) -> None:
     with docker_run(image, env={"APP_RUN": "python server.py"}) as container:
         assert container.get("/") == "Hello from APP_RUN"
         assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
-    failed = _run_once(image)
+    failed = docker_run_once(image)
     assert failed.returncode == 1, failed.stdout
     assert "ERROR: don't know how to run your application" in failed.stdout
     assert "The easiest fix is to set APP_RUN" in failed.stdout

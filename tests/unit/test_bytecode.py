@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from python_cnb import utils
+from python_cnb import bytecode
+from python_cnb.bytecode import compile_bytecode
 from python_cnb.layers.python import _NOT_COMPILED
-from python_cnb.utils import compile_bytecode
 
 EXCLUDE = r"/(test|tests|idle_test)/"
 
@@ -56,8 +56,8 @@ def _clean(root: Path) -> None:
 
 @pytest.mark.parametrize("min_bytes", [1, 1 << 30], ids=["split", "one-process"])
 def test_same_bytecode_as_compileall(tmp_path, monkeypatch, min_bytes):
-    monkeypatch.setattr(utils, "_PARALLEL_MIN_BYTES", min_bytes)
-    monkeypatch.setattr(utils, "_workers", lambda: 2)
+    monkeypatch.setattr(bytecode, "_PARALLEL_MIN_BYTES", min_bytes)
+    monkeypatch.setattr(bytecode, "_workers", lambda: 2)
     _tree(tmp_path)
     subprocess.run([sys.executable, "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash",
                     "-x", EXCLUDE, str(tmp_path)], env={"PYTHONDONTWRITEBYTECODE": "1"}, check=False,
@@ -94,9 +94,9 @@ def test_background_compiles_are_complete_when_the_process_exits(tmp_path):
         directory.mkdir()
         for i in range(20):
             (directory / f"mod{i}.py").write_text("".join(f"def f{j}():\n    return {j}\n" for j in range(200)))
-    lib = Path(utils.__file__).resolve().parents[1]
+    lib = Path(bytecode.__file__).resolve().parents[1]
     script = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-              "from python_cnb.utils import compile_bytecode_before_exit, compile_bytecode_in_background;"
+              "from python_cnb.bytecode import compile_bytecode_before_exit, compile_bytecode_in_background;"
               "compile_bytecode_in_background(Path(sys.executable), Path(sys.argv[2]), {}, exclude='/skipped/');"
               "compile_bytecode_before_exit(Path(sys.executable), Path(sys.argv[3]), {})")
     subprocess.run([sys.executable, "-c", script, str(lib), str(first), str(second)], check=True)
@@ -106,8 +106,8 @@ def test_background_compiles_are_complete_when_the_process_exits(tmp_path):
 
 
 def test_names_a_list_of_lines_cannot_carry_are_compiled_too(tmp_path, monkeypatch):
-    monkeypatch.setattr(utils, "_PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(utils, "_workers", lambda: 2)
+    monkeypatch.setattr(bytecode, "_PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(bytecode, "_workers", lambda: 2)
     names = ["plain.py", "with\nnewline.py", "with\rreturn.py", " leading.py", "caf\u00e9.py", "raw\udcff.py"]
     for name in names:
         (tmp_path / name).write_text("A = 1\n")
@@ -131,7 +131,7 @@ def test_only_distributions_compiles_what_their_records_list(tmp_path):
     # The same bytes a whole compile writes, for the listed modules only.
     assert _pycs(tmp_path) == {name: full[name] for name in (f"pkg/__pycache__/__init__.{tag}.pyc",
                                                                f"pkg/__pycache__/big.{tag}.pyc")}
-    assert utils.recorded_sources(tmp_path, ["pkg-1.0.dist-info"], EXCLUDE, tag) == []
+    assert bytecode.recorded_sources(tmp_path, ["pkg-1.0.dist-info"], EXCLUDE, tag) == []
     # A distribution without a RECORD: every file without bytecode, as only_missing does.
     compile_bytecode(python, tmp_path, {}, exclude=EXCLUDE, only_distributions=["gone-1.0.dist-info"])
     assert _pycs(tmp_path) == full

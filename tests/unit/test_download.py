@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import http.server
 import io
-import threading
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from python_cnb.errors import DownloadFailed, InvalidUrl, ManifestError, render_
 from python_cnb.layers.python import _obtain_archive
 from python_cnb.manifest import PythonBuild, load_manifest
 from python_cnb.output import Output
+from support.http_server import serve
 
 
 @pytest.mark.parametrize(
@@ -91,12 +91,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     _Handler.hits = []
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(_Handler) as url:
+        yield url
 
 
 def test_fetch_sends_credentials_as_basic_auth(server):

@@ -1,15 +1,16 @@
 """Static discovery of entry points: callables, imports and Django's WSGI application, from files only."""
 
 import pytest
+from python_cnb.app_files import read_app_files
 from python_cnb.entrypoints import (
     bound_names,
     callable_in,
-    find_django_project,
     imported_modules,
     settings_module_from_manage_py,
     wsgi_application_setting,
 )
 from python_cnb.errors import EntryCallableMissing, render_error
+from python_cnb.snapshot import read_snapshot
 
 MANAGE_PY = '''#!/usr/bin/env python
 import os
@@ -33,6 +34,12 @@ def write(root, files):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
+
+
+def find_django_project(app_dir):
+    """The project the snapshot finds: manage.py's, when there is one."""
+    snapshot = read_snapshot(app_dir, read_app_files(app_dir), {}, "GUNICORN_CONFIG")
+    return snapshot.django, snapshot.django_reason
 
 
 def startproject(root, settings="mysite.settings", settings_file="mysite/settings.py",

@@ -5,16 +5,16 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from python_cnb.assemble import _link_mode
-from python_cnb.errors import InvalidEnvValue
-from python_cnb.installers import get_installer, requested_installer
-from python_cnb.installers.base import InstallerPaths, RequirementOption
+from python_cnb.default_stage import _link_mode
+from python_cnb.errors import InvalidEnvValue, RequirementOptionsUnsupported, render_error
 from python_cnb.layers.venv import index_settings_digest
-from python_cnb.project import scan_requirements
+from python_cnb.package_managers.base import InstallPaths
+from python_cnb.package_managers.installers import get_installer, requested_installer
+from python_cnb.package_managers.requirements_scan import RequirementOption, scan_requirements
 
-PATHS = InstallerPaths(app_dir=Path("/workspace"), venv_dir=Path("/layers/p/venv"),
-                       pip_python=Path("/layers/p/pip/venv/bin/python"), tool_bin=Path("/layers/p/uv/venv/bin"),
-                       cache_dir=Path("/layers/p/uv-cache"))
+PATHS = InstallPaths(app_dir=Path("/workspace"), venv_dir=Path("/layers/p/venv"),
+                     pip_python=Path("/layers/p/pip/venv/bin/python"), tool_bin=Path("/layers/p/uv/venv/bin"),
+                     cache_dir=Path("/layers/p/uv-cache"))
 PIP = get_installer("pip")
 UV = get_installer("uv")
 
@@ -22,7 +22,7 @@ UV = get_installer("uv")
 @pytest.mark.parametrize(("value", "expected"), [("", "pip"), ("  ", "pip"), ("pip", "pip"), ("uv", "uv"),
                                                  (" UV ", "uv")])
 def test_requested_installer(value, expected):
-    assert requested_installer({"BP_PYTHON_INSTALLER": value}) == expected
+    assert requested_installer({"BP_PYTHON_INSTALLER": value}).name == expected
 
 
 def test_an_unknown_installer_names_the_choices():
@@ -60,8 +60,9 @@ def test_uv_gets_the_pip_settings_mapped():
                   "PIP_TRUSTED_HOST": "a.example b.example", "PIP_FIND_LINKS": "./wheels /opt/wheels",
                   "PIP_CERT": "/etc/ca.pem", "PIP_PRE": "true", "PIP_NO_INDEX": "1",
                   "UV_CACHE_DIR": "/elsewhere", "UV_NO_CONFIG": "0", "UV_COMPILE_BYTECODE": "1"}, PATHS)
-    assert env["UV_INDEX_URL"] == "https://u:p@mirror.example/simple"
-    assert env["UV_EXTRA_INDEX_URL"] == "https://a.example/simple https://b.example/simple"
+    # uv's current names for them (UV_INDEX_URL and UV_EXTRA_INDEX_URL are its older ones), as for `uv sync`
+    assert env["UV_DEFAULT_INDEX"] == "https://u:p@mirror.example/simple"
+    assert env["UV_INDEX"] == "https://a.example/simple https://b.example/simple"
     assert env["UV_INSECURE_HOST"] == "a.example b.example"
     assert env["UV_FIND_LINKS"] == "./wheels,/opt/wheels"
     assert env["SSL_CERT_FILE"] == "/etc/ca.pem"
@@ -72,10 +73,10 @@ def test_uv_gets_the_pip_settings_mapped():
 
 
 def test_uv_own_settings_win_over_the_pip_ones():
-    env = UV.env({"PIP_INDEX_URL": "https://pip.example/simple", "UV_DEFAULT_INDEX": "https://uv.example/simple",
+    env = UV.env({"PIP_INDEX_URL": "https://pip.example/simple", "UV_INDEX_URL": "https://uv.example/simple",
                   "PIP_PRE": "0", "PIP_FIND_LINKS": "./w", "UV_FIND_LINKS": "./uv-w",
                   "UV_INDEX_STRATEGY": "first-index"}, PATHS)
-    assert "UV_INDEX_URL" not in env and env["UV_DEFAULT_INDEX"] == "https://uv.example/simple"
+    assert "UV_DEFAULT_INDEX" not in env and env["UV_INDEX_URL"] == "https://uv.example/simple"
     assert "UV_PRERELEASE" not in env
     assert env["UV_FIND_LINKS"] == "./uv-w" and env["UV_INDEX_STRATEGY"] == "first-index"
 
@@ -91,12 +92,13 @@ def test_uv_names_the_options_it_cannot_honour_with_their_fix():
         ["-r", "--index-url", "-i", "--extra-index-url", "--no-index", "-f", "--no-binary", "--only-binary",
          "--require-hashes", "--hash", "-c", "-e", "--pre", "--trusted-host", "--prefer-binary", "--use-feature",
          "--config-settings", "--global-option"], start=1)]
-    found = {option.option: fix for option, fix in UV.unsupported(options)}
-    assert sorted(found) == ["--config-settings", "--global-option", "--pre", "--prefer-binary", "--trusted-host",
-                             "--use-feature"]
-    assert found["--pre"].startswith("remove it and set PIP_PRE=1")
-    assert found["--trusted-host"].startswith("remove it and set PIP_TRUSTED_HOST")
-    assert found["--prefer-binary"] == "remove it, or build with pip (unset BP_PYTHON_INSTALLER)"
+    found = UV.unsupported(options)
+    assert sorted(option.option for option in found) == ["--config-settings", "--global-option", "--pre",
+                                                         "--prefer-binary", "--trusted-host", "--use-feature"]
+    _, body = render_error(RequirementOptionsUnsupported("uv", [(o.file, o.line, o.option) for o in found]))
+    assert "requirements.txt, line 13: --pre: remove it and set PIP_PRE=1" in body
+    assert "line 14: --trusted-host: remove it and set PIP_TRUSTED_HOST" in body
+    assert "line 15: --prefer-binary: remove it, or build with pip (unset BP_PYTHON_INSTALLER)" in body
 
 
 def test_the_requirements_scan_finds_every_option_with_file_and_line(tmp_path):
@@ -124,8 +126,8 @@ def test_pip_runs_its_runner_with_the_app_interpreter_when_it_has_one(tmp_path):
     runner = tmp_path / "pip" / "venv" / "lib" / "python3.12" / "site-packages" / "pip" / "__pip-runner__.py"
     runner.parent.mkdir(parents=True)
     runner.write_text("")
-    paths = InstallerPaths(app_dir=tmp_path, venv_dir=tmp_path / "venv", pip_python=tmp_path / "pip" / "venv" / "bin"
-                           / "python", tool_bin=tmp_path, cache_dir=tmp_path)
+    paths = InstallPaths(app_dir=tmp_path, venv_dir=tmp_path / "venv", pip_python=tmp_path / "pip" / "venv" / "bin"
+                         / "python", tool_bin=tmp_path, cache_dir=tmp_path)
     command = PIP.install(paths, {}, ["six"])
     assert command.argv == (str(tmp_path / "venv" / "bin" / "python"), str(runner), "install", "--no-compile", "six")
     assert command.shown == "pip install --no-compile six"

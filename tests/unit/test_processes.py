@@ -143,3 +143,19 @@ def test_app_script_and_app_file_name_what_runs():
 ])
 def test_gunicorn_is_installed_for_commands_that_run_it(facts, installs):
     assert choose_web_process(facts).installs_gunicorn is installs
+
+
+def test_the_docs_rules_table_follows_the_ladder():
+    """docs/web-process.md's rules table: .s2i/bin/run and APP_RUN, then RULES in order, then nothing."""
+    import re
+    from pathlib import Path
+
+    from python_cnb.processes import RULES
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "web-process.md").read_text()
+    rows = [line.split("|")[2].replace("`", "").strip() for line in text.splitlines()
+            if re.match(r"^\| \d+ \|", line)]
+    expected = [".s2i/bin/run", "APP_RUN", *((entry.label or entry.rule.value).split()[0] for entry in RULES)]
+    assert len(rows) == len(expected)
+    for row, name in zip(rows, expected):
+        assert name in row, (row, name)

@@ -3,28 +3,40 @@ import datetime
 import pytest
 from python_cnb.errors import (
     InvalidTomlFile,
+    PastEndOfLife,
     PythonConstraintInvalid,
     PythonConstraintUnsatisfiable,
     PythonVersionConflict,
     PythonVersionEol,
     PythonVersionMalformed,
     PythonVersionUnknown,
+    TwoVersionFiles,
     render_error,
 )
+from python_cnb.errors import render_warning as warning_text
+from python_cnb.package_managers import VERSION_SOURCES
 from python_cnb.python_version import (
-    PastEndOfLife,
     RequestedVersion,
-    TwoVersionFiles,
-    VersionFiles,
     VersionRequest,
     parse_python_version_file,
     parse_runtime_txt,
     poetry_specifiers,
-    requested_python,
     resolve,
     supported_range,
-    warning_text,
 )
+from python_cnb.python_version import requested_python as _requested_python
+
+_NAMES = {"runtime_txt": "runtime.txt", "python_version": ".python-version", "pyproject_toml": "pyproject.toml",
+          "uv_lock": "uv.lock", "pipfile": "Pipfile"}
+
+
+def VersionFiles(**texts):  # noqa: N802 - reads like the value it builds
+    """The texts by file name, as the analysis passes them."""
+    return {_NAMES[key]: text for key, text in texts.items()}
+
+
+def requested_python(files):
+    return _requested_python(files, VERSION_SOURCES)
 
 TODAY = datetime.date(2026, 11, 25)
 AVAILABLE = ["3.11.16", "3.12.13", "3.12.14", "3.13.15", "3.14.7"]
@@ -123,7 +135,7 @@ def test_summary_names_the_file():
     request = requested_python(VersionFiles(pyproject_toml=PYPROJECT.format(">=3.11")))
     assert resolve(request, ["3.11.7", "3.12.1"], TODAY).summary() == (
         "Using Python 3.12.1 (requires-python '>=3.11' in pyproject.toml)")
-    assert resolve(VersionRequest(), ["3.11.7", "3.12.1"], TODAY).summary().startswith(
+    assert resolve(requested_python({}), ["3.11.7", "3.12.1"], TODAY).summary().startswith(
         "No Python version requested in runtime.txt, .python-version, pyproject.toml, uv.lock or Pipfile; "
         "using the buildpack's default (the newest version it knows): Python 3.12.1")
 
@@ -131,7 +143,7 @@ def test_summary_names_the_file():
 def test_two_version_files_warn():
     request = requested_python(VersionFiles(runtime_txt="python-3.11\n", python_version="3.12\n"))
     resolution = resolve(request, AVAILABLE, TODAY)
-    assert resolution.warnings == (TwoVersionFiles(RequestedVersion(3, 11, None, "runtime.txt"), ".python-version"),)
+    assert resolution.warnings == (TwoVersionFiles("runtime.txt", "3.11", ".python-version"),)
     title, body = warning_text(resolution.warnings[0])
     assert title == "Two Python version files"
     assert body.startswith("Both runtime.txt and .python-version are present; runtime.txt wins (Python 3.11).")

@@ -1,12 +1,5 @@
-from python_cnb.requirement_graph import (
-    Distribution,
-    marker_env,
-    read_distributions,
-    required_closure,
-    root_names,
-    unmet_requirements,
-    unmet_roots,
-)
+from python_cnb.requirement_graph import required_closure, root_names, unmet_requirements, unmet_roots
+from python_cnb.venv_facts import Distribution
 
 ENV = {"python_version": "3.12", "python_full_version": "3.12.1"}
 
@@ -29,17 +22,6 @@ def test_closure_follows_dependencies_extras_and_markers():
     assert set(installed) - reached == {"old-dep", "py2-only"}
     no_extra = required_closure(root_names(["flask"], ENV), installed, ENV)
     assert "asgiref" not in no_extra and "six" in no_extra
-
-
-def test_read_distributions_and_marker_env(tmp_path):
-    site = tmp_path / "lib" / "python3.12" / "site-packages"
-    info = site / "Foo_Bar-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Foo_Bar\nVersion: 1.0\nRequires-Dist: six\n\nbody\n")
-    (info / "direct_url.json").write_text("{}")
-    assert read_distributions([site]) == {"foo-bar": Distribution("foo-bar", ("six",), True, "1.0")}
-    (tmp_path / "pyvenv.cfg").write_text("home = /x/bin\ninclude-system-site-packages = false\nversion = 3.12.1\n")
-    assert marker_env(tmp_path) == ENV
 
 
 def test_unmet_requirements_say_what_pip_check_says():

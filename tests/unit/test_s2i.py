@@ -59,3 +59,30 @@ def test_parse_environment_rejects_values_no_process_can_receive(text, line, nam
 def test_parse_environment_accepts_the_longest_possible_value():
     value = "x" * (131072 - len("BIG=") - 1)
     assert parse_environment(f"BIG={value}\n") == {"BIG": value}
+
+
+def test_an_assemble_hook_runs_with_the_default_stage_and_pip_in_reach(tmp_path):
+    """The hook's copy sources the buildpack's default stage where it names /usr/libexec/s2i/assemble, and `pip` on
+    its PATH runs the pip argv it was given (the build-only pip against the app's environment)."""
+    import io
+
+    from python_cnb.errors import HookFailed
+    from python_cnb.output import Output
+    from python_cnb.s2i import run_assemble_hook
+
+    hook = tmp_path / "assemble"
+    hook.write_text("#!/bin/sh\npip install flask\n"
+                    f"grep -c '/entry.py. assemble .*plan.json' {DEFAULT_ASSEMBLE_PATH}\n"
+                    "cat \"$(dirname \"$0\")/plan.json\"; echo\n")
+    out = io.StringIO()
+    run_assemble_hook(Output(out=out, err=out), hook, '{"plan": 1}', ["/bin/echo", "PIP:"], {"PATH": "/usr/bin:/bin"},
+                      tmp_path)
+    log = out.getvalue()
+    assert "Running '.s2i/bin/assemble'" in log
+    assert "PIP: install flask" in log
+    assert "\n      1\n" in log, "the default stage runs the buildpack's entry on the plan"
+    assert '{"plan": 1}' in log
+    hook.write_text("exit 3\n")
+    with pytest.raises(HookFailed) as info:
+        run_assemble_hook(Output(out=out, err=out), hook, "{}", ["/bin/true"], {"PATH": "/usr/bin:/bin"}, tmp_path)
+    assert info.value.exit_code == 3

@@ -76,18 +76,20 @@ def test_app_home_is_noted():
 
 
 def test_enable_pipenv_without_a_lockfile_names_enable_pipenv():
-    from python_cnb.app_files import AppFiles
+    from python_cnb.app_files import AppFiles, Entry
     from python_cnb.errors import LockfileMissing, render_error
-    from python_cnb.package_manager import PackageManager, choose_package_manager
+    from python_cnb.package_managers import choose_install_method
+
+    def files(*names):
+        return AppFiles({name: Entry.FILE for name in names}, {})
 
     resolved = resolve_s2i_variables({"ENABLE_PIPENV": "1"})
     requested_by = resolved.sources["BP_PYTHON_PACKAGE_MANAGER"]
     with pytest.raises(LockfileMissing) as caught:
-        choose_package_manager(AppFiles.of(**{"requirements.txt": "flask\n"}), "pipenv", requested_by)
+        choose_install_method(files("requirements.txt"), "pipenv", requested_by)
     title, body = render_error(caught.value)
     assert title == "No Pipfile.lock found"
     assert body.startswith("ENABLE_PIPENV is set (install with pipenv), but the app has no Pipfile.lock.")
-    choice = choose_package_manager(AppFiles.of(**{"requirements.txt": "", "Pipfile": "", "Pipfile.lock": "{}"}),
-                                    "pipenv", requested_by)
-    assert choice.manager is PackageManager.PIPENV and choice.reason == "ENABLE_PIPENV is set"
+    choice = choose_install_method(files("requirements.txt", "Pipfile", "Pipfile.lock"), "pipenv", requested_by)
+    assert choice.method.name == "pipenv" and choice.reason == "ENABLE_PIPENV is set"
     assert choice.ignored == ("requirements.txt",)

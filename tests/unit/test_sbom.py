@@ -2,6 +2,7 @@ import json
 
 import pytest
 from python_cnb import sbom
+from python_cnb.venv_facts import VenvFacts
 
 
 def _dist(site, dirname, metadata):
@@ -44,7 +45,7 @@ def test_venv_document_reads_dist_info(tmp_path):
     _dist(site, "-.dist-info", b"")  # no usable name: skipped
     _dist(site, "weird-1.dist-info", b"Name: bad name with spaces\nVersion: 1\n")  # invalid name: skipped
     (site / "not-a-dir.dist-info").write_text("x")
-    doc = sbom.venv_document([site])
+    doc = sbom.venv_document(VenvFacts.read(tmp_path / "venv"))
     assert [(c["name"], c["version"], c["purl"]) for c in doc["components"]] == [
         ("Flask", "3.1.0", "pkg:pypi/flask@3.1.0"),
         ("garbage", "0.1", "pkg:pypi/garbage@0.1"),
@@ -57,12 +58,12 @@ def test_write_venv_sbom_is_deterministic(tmp_path):
     layers = tmp_path / "layers"
     venv = layers / "venv"
     _dist(venv / "lib" / "python3.12" / "site-packages", "pip-24.0.dist-info", b"Name: pip\nVersion: 24.0\n")
-    sbom.write_venv_sbom(layers, venv)
+    sbom.write_venv_sbom(layers, VenvFacts.read(venv))
     first = (layers / "venv.sbom.cdx.json").read_bytes()
-    sbom.write_venv_sbom(layers, venv)
+    sbom.write_venv_sbom(layers, VenvFacts.read(venv))
     assert (layers / "venv.sbom.cdx.json").read_bytes() == first
     assert json.loads(first)["components"][0]["purl"] == "pkg:pypi/pip@24.0"
 
 
 def test_missing_site_packages(tmp_path):
-    assert sbom.venv_document([tmp_path / "nope"])["components"] == []
+    assert sbom.venv_document(VenvFacts.read(tmp_path / "nope"))["components"] == []

@@ -61,13 +61,11 @@ ODD_STRINGS = [
 
 @pytest.mark.parametrize("value", ODD_STRINGS)
 def test_launch_toml_round_trips_every_string(tmp_path, value):
-    Launch(processes=[Process("web", ["/bin/sh", "-c", value], args=[value], default=True,
-                              working_dir="/workspace/" + value)],
-           labels={"label": value}).write(tmp_path)
+    Launch(processes=[Process("web", ["/bin/sh", "-c", value], default=True,
+                              working_dir="/workspace/" + value)]).write(tmp_path)
     data = toml_io.read(tmp_path / "launch.toml")
     assert data["processes"][0]["command"] == ["/bin/sh", "-c", value]
-    assert data["processes"][0]["args"] == [value]
-    assert data["labels"] == [{"key": "label", "value": value}]
+    assert data["processes"][0]["working-dir"] == "/workspace/" + value
 
 
 @pytest.mark.parametrize("value", ODD_STRINGS)

@@ -1,11 +1,8 @@
 """Fetching a binary tool's wheel (uv) straight from a simple-API index: pages, tag choice, pip's settings, the
 hash check, and the scripts unpacked. The index is a real HTTP server on 127.0.0.1."""
 
-import functools
 import hashlib
-import http.server
 import json
-import threading
 import zipfile
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from python_cnb.wheel_fetch import (
     unpack_scripts,
     with_index_credentials,
 )
+from support.http_server import serve_directory
 
 HERE = [str(tag) for tag in sys_tags()]
 PLATFORM = next(tag.platform for tag in sys_tags() if tag.interpreter == "py3" and tag.abi == "none"
@@ -87,23 +85,12 @@ def _wheel(directory: Path, version: str = "0.13.9") -> Path:
     return path
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def index(tmp_path):
     root = tmp_path / "served"
     (root / "simple" / "tool").mkdir(parents=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serve_directory(root) as url:
+        yield root, url
 
 
 def _page(root: Path, wheel: Path, sha256: str) -> None:

@@ -17,8 +17,7 @@ _PROCESS_TYPE = re.compile(r"^[A-Za-z0-9._-]+$")
 @dataclass(frozen=True)
 class Process:
     type: str
-    command: list[str]
-    args: list[str] = field(default_factory=list)
+    command: list[str]  # Buildpack API >= 0.9: an array, every part always passed (no `args` to replace)
     default: bool = False
     working_dir: Optional[str] = None
 
@@ -31,8 +30,6 @@ class Process:
     def to_toml(self) -> dict[str, Any]:
         # Buildpack API >= 0.9: command is an array and `direct` is forbidden.
         table: dict[str, Any] = {"type": self.type, "command": list(self.command)}
-        if self.args:
-            table["args"] = list(self.args)
         if self.default:
             table["default"] = True
         if self.working_dir:
@@ -43,12 +40,9 @@ class Process:
 @dataclass(frozen=True)
 class Launch:
     processes: list[Process] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
 
     def write(self, layers_dir: Path) -> None:
         data: dict[str, Any] = {}
-        if self.labels:
-            data["labels"] = [{"key": k, "value": v} for k, v in sorted(self.labels.items())]
         if self.processes:
             data["processes"] = [p.to_toml() for p in self.processes]
         toml_io.write_atomic(layers_dir / "launch.toml", toml_io.dumps(data))

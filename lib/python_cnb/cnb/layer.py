@@ -9,7 +9,7 @@ directory without a .toml, which the lifecycle neither exports nor caches, so no
 from __future__ import annotations
 
 import shutil
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Generic, List, Mapping, Optional, Tuple, Type, TypeVar
 
@@ -18,7 +18,7 @@ from . import toml_io
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["CachedLayer", "Layer", "LayerTypes", "cached_layer", "metadata_from_toml"]
+__all__ = ["Layer", "LayerRef", "LayerTypes", "cached_layer", "metadata_from_toml", "uncached_layer"]
 
 M = TypeVar("M", bound="DataclassInstance")
 
@@ -109,27 +109,49 @@ def metadata_from_toml(cls: Type[M], data: Optional[Mapping[str, Any]]) -> Optio
     return cls(**values)
 
 
-@dataclass(frozen=True)
-class CachedLayer(Generic[M]):
-    """The outcome of restoring a cached layer: reused as it is, or an empty directory to fill (then `finish()`)."""
+@dataclass
+class LayerRef(Generic[M]):
+    """A layer of this build: reused as it was restored, updated in place, or an empty directory to fill. Every layer
+    function returns one. The metadata is recorded by `finish()`, once the contents are complete, so a failed build
+    never leaves a layer that a later build trusts; `before_finish` is work that must end first (a background
+    compile). A reused layer is finished at once."""
 
     layer: Layer
     types: LayerTypes
     metadata: M
     reused: bool
     old: Optional[M] = None  # what the previous build recorded, when it could be read
-    reasons: Tuple[str, ...] = ()  # why a restored layer was discarded
+    reasons: Tuple[str, ...] = ()  # why a restored layer was discarded (or is updated)
     unreadable: bool = False  # something was restored, but its metadata was missing or of an unknown layout
     updated: bool = False  # kept to be updated in place (its metadata is removed until `finish()`)
+    before_finish: List[Callable[[], None]] = field(default_factory=list)
+    finished: bool = False
 
     @property
     def path(self) -> Path:
         return self.layer.path
 
     def finish(self) -> None:
-        """Record the metadata: only once the contents are complete, so a failed build never leaves a layer that a
-        later build trusts."""
+        if self.finished:
+            return
+        for step in self.before_finish:
+            step()
         self.layer.write(self.types, asdict(self.metadata))
+        self.finished = True
+
+    def __enter__(self) -> LayerRef[M]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Finished whatever happens in the block: the layer's own contents are complete when it is entered."""
+        self.finish()
+
+
+def uncached_layer(layers_dir: Path, name: str, types: LayerTypes, metadata: M) -> LayerRef[M]:
+    """A layer written anew on every build: emptied now, described by `finish()`."""
+    layer = Layer(layers_dir, name)
+    layer.reset()
+    return LayerRef(layer, types, metadata, reused=False)
 
 
 def cached_layer(
@@ -143,7 +165,7 @@ def cached_layer(
     reusable: bool = True,
     not_reusable_reason: str = "",
     updatable: Callable[[M, M], bool] = lambda old, new: False,
-) -> CachedLayer[M]:
+) -> LayerRef[M]:
     """Restore, compare, then reuse or reset: the one cycle every cached layer goes through.
 
     Reused when the restored metadata reads as this layer's type, the contents pass `complete`, `reasons(old, new)`
@@ -157,15 +179,14 @@ def cached_layer(
     if old is not None and layer.has_contents() and complete(layer.path):
         why = reasons(old, metadata)
         if not why and reusable:
-            result = CachedLayer(layer, types, metadata, reused=True, old=old)
+            result = LayerRef(layer, types, metadata, reused=True, old=old)
             result.finish()
             return result
         if why and reusable and updatable(old, metadata):
             layer.forget()
-            return CachedLayer(layer, types, metadata, reused=False, old=old, reasons=tuple(why), updated=True)
+            return LayerRef(layer, types, metadata, reused=False, old=old, reasons=tuple(why), updated=True)
         layer.reset()
-        return CachedLayer(layer, types, metadata, reused=False, old=old,
-                           reasons=tuple(why or [not_reusable_reason]))
+        return LayerRef(layer, types, metadata, reused=False, old=old, reasons=tuple(why or [not_reusable_reason]))
     unreadable = layer.toml_path.exists() or layer.has_contents()
     layer.reset()
-    return CachedLayer(layer, types, metadata, reused=False, unreadable=unreadable)
+    return LayerRef(layer, types, metadata, reused=False, unreadable=unreadable)

@@ -6,12 +6,12 @@ import platform
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from . import toml_io
 from .data import Target
 
-__all__ = ["BuildContext", "Buildpack", "DetectContext", "run"]
+__all__ = ["BuildContext", "Buildpack", "DetectContext", "guard", "run"]
 
 EXIT_PASS = 0
 EXIT_ERROR = 1
@@ -22,7 +22,6 @@ EXIT_DETECT_FAIL = 100
 class DetectContext:
     app_dir: Path
     buildpack_dir: Path
-    platform_dir: Path
     env: Mapping[str, str]
 
 
@@ -30,9 +29,7 @@ class DetectContext:
 class BuildContext:
     app_dir: Path
     buildpack_dir: Path
-    platform_dir: Path
     layers_dir: Path
-    plan_path: Path
     target: Target
     env: Mapping[str, str]
     buildpack_descriptor: Mapping[str, object]
@@ -57,35 +54,35 @@ def _path_arg(environ: Mapping[str, str], name: str, args: Sequence[str], index:
     return Path(value)
 
 
-def run(phase: str, args: Sequence[str], environ: Mapping[str, str], buildpack: Buildpack) -> int:
-    """Run one phase. `args` are the positional arguments the lifecycle passed (deprecated but still given)."""
+def guard(on_error: Callable[[BaseException], None], action: Callable[[], int]) -> int:
+    """The one boundary every failure crosses: `action`'s exit code, or EXIT_ERROR after `on_error` reported it."""
     try:
-        buildpack_dir = Path(environ.get("CNB_BUILDPACK_DIR") or Path(__file__).resolve().parents[3])
-        if phase == "detect":
-            detect_ctx = DetectContext(
-                app_dir=Path.cwd(),
-                buildpack_dir=buildpack_dir,
-                platform_dir=_path_arg(environ, "CNB_PLATFORM_DIR", args, 0),
-                env=environ,
-            )
-            return EXIT_PASS if buildpack.detect(detect_ctx) else EXIT_DETECT_FAIL
-        if phase == "build":
-            descriptor = toml_io.read(buildpack_dir / "buildpack.toml")
-            build_ctx = BuildContext(
-                app_dir=Path.cwd(),
-                buildpack_dir=buildpack_dir,
-                layers_dir=_path_arg(environ, "CNB_LAYERS_DIR", args, 0),
-                platform_dir=_path_arg(environ, "CNB_PLATFORM_DIR", args, 1),
-                plan_path=_path_arg(environ, "CNB_BP_PLAN_PATH", args, 2),
-                target=Target.from_env(dict(environ), platform.machine()),
-                env=environ,
-                buildpack_descriptor=descriptor,
-            )
-            buildpack.build(build_ctx)
-            return EXIT_PASS
-        raise UsageError(f"unknown phase {phase!r}: expected detect or build")
+        return action()
     except Exception as exc:  # noqa: BLE001 - the one place every failure becomes an exit code
-        buildpack.on_error(exc)
+        on_error(exc)
         return EXIT_ERROR
     finally:
         sys.stdout.flush()
+
+
+def run(phase: str, args: Sequence[str], environ: Mapping[str, str], buildpack: Buildpack) -> int:
+    """Run one phase. `args` are the positional arguments the lifecycle passed (deprecated but still given)."""
+    return guard(buildpack.on_error, lambda: _run(phase, args, environ, buildpack))
+
+
+def _run(phase: str, args: Sequence[str], environ: Mapping[str, str], buildpack: Buildpack) -> int:
+    buildpack_dir = Path(environ.get("CNB_BUILDPACK_DIR") or Path(__file__).resolve().parents[3])
+    if phase == "detect":
+        return EXIT_PASS if buildpack.detect(DetectContext(Path.cwd(), buildpack_dir, environ)) else EXIT_DETECT_FAIL
+    if phase == "build":
+        build_ctx = BuildContext(
+            app_dir=Path.cwd(),
+            buildpack_dir=buildpack_dir,
+            layers_dir=_path_arg(environ, "CNB_LAYERS_DIR", args, 0),
+            target=Target.from_env(dict(environ), platform.machine()),
+            env=environ,
+            buildpack_descriptor=toml_io.read(buildpack_dir / "buildpack.toml"),
+        )
+        buildpack.build(build_ctx)
+        return EXIT_PASS
+    raise UsageError(f"unknown phase {phase!r}: expected detect or build")

@@ -3,9 +3,8 @@ environment is created without pip, so pip (and setuptools and wheel, unless the
 never ships in the image.
 
 pip lives in its own virtual environment and installs into the app's as `pip --python VENV/bin/python` would (see
-pip_command). It is the
-interpreter's bundled pip, or with PIP_UPGRADE the newest pip from the package index (the layer is then refreshed on
-every build that installs).
+package_managers.installers.pip_command). It is the interpreter's bundled pip, or with PIP_UPGRADE the newest pip from
+the package index (the layer is then refreshed on every build that installs).
 """
 
 from __future__ import annotations
@@ -15,14 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping
 
-from ..cnb.layer import LayerTypes, cached_layer
+from ..bytecode import compile_bytecode_before_exit
+from ..cnb.layer import LayerRef, LayerTypes, cached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..errors import CommandFailed
+from ..manifest import PythonBuild
 from ..output import Output
-from ..utils import compile_bytecode_before_exit, run_streamed
-from .venv import bundled_pip_wheel, create_venv
+from ..utils import run_streamed
+from ..venv_layout import bundled_pip_version, bundled_pip_wheel, create_venv, site_packages_dirs
 
-__all__ = ["PipToolMetadata", "cache_invalidation_reasons", "install_pip_tool", "pip_command", "write_pip_shim"]
+__all__ = ["PipToolMetadata", "cache_invalidation_reasons", "install_pip_tool", "pip_python"]
 
 LAYER_NAME = "pip"
 # 2: hash-based bytecode for pip itself (a layer without it made every pip run compile pip from source).
@@ -57,53 +58,31 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _python(layer_dir: Path) -> Path:
+def pip_python(layer_dir: Path) -> Path:
+    """The python of pip's own environment in the layer."""
     return layer_dir / "venv" / "bin" / "python"
 
 
-def pip_command(pip_python: Path, venv_dir: Path) -> List[str]:
-    """The argv prefix that runs the build-only pip against the app's environment.
-
-    It is what `pip --python VENV/bin/python` does, without its first step: that starts pip in pip's own environment
-    only to run the app's interpreter on pip's `__pip-runner__.py` (which imports exactly that copy of pip, and
-    nothing else from pip's environment). Running the runner directly saves an interpreter start and half of pip's
-    start-up, about 0.3 s per pip command. The runner ships with pip 22.3 and newer, as `--python` does."""
-    runners = sorted(pip_python.parent.parent.glob("lib/python3*/site-packages/pip/__pip-runner__.py"))
-    if runners:
-        return [str(venv_dir / "bin" / "python"), str(runners[0])]
-    return [str(pip_python), "-m", "pip", "--python", str(venv_dir / "bin" / "python")]
-
-
-def write_pip_shim(directory: Path, pip_python: Path, venv_dir: Path) -> Path:
-    """`pip` and `pip3` for .s2i/bin/assemble hooks: they install into the app's environment with the build-only pip.
-    Returns the directory to put first on the hook's PATH."""
-    directory.mkdir(parents=True, exist_ok=True)
-    argv = " ".join(f"'{part}'" for part in pip_command(pip_python, venv_dir))
-    for name in ("pip", "pip3"):
-        shim = directory / name
-        shim.write_text(f"#!/bin/sh\nexec {argv} \"$@\"\n", encoding="utf-8")
-        shim.chmod(0o755)
-    return directory
-
-
-def install_pip_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: PipToolMetadata, *, upgrade: bool,
-                     needed: bool, env: Mapping[str, str]) -> Path:
-    """The python of pip's own environment (reused across builds); with `upgrade`, pip is upgraded from the index.
-    When it is not `needed` (nothing gets installed) a cached one is kept for later builds, and nothing installed."""
+def install_pip_tool(layers_dir: Path, out: Output, python: PythonBuild, python_dir: Path, *, upgrade: bool,
+                     needed: bool, env: Mapping[str, str]) -> LayerRef[PipToolMetadata]:
+    """pip's own environment (reused across builds; its python is `pip_python(layer.path)`); with `upgrade`, pip is
+    upgraded from the index. When it is not `needed` (nothing gets installed) a cached one is kept for later builds,
+    and nothing installed."""
+    metadata = PipToolMetadata(LAYER_FORMAT, bundled_pip_version(python_dir), python.version, python.sha256)
     # build=true: later buildpacks run `python -m pip` (PYTHONPATH below) against the app's environment; never launch.
     layer = cached_layer(layers_dir, LAYER_NAME, LayerTypes(build=True, cache=True), metadata,
                          cache_invalidation_reasons,
-                         complete=lambda path: _python(path).exists(), reusable=not (upgrade and needed),
+                         complete=lambda path: pip_python(path).exists(), reusable=not (upgrade and needed),
                          not_reusable_reason="PIP_UPGRADE is set")
-    python = _python(layer.path)
+    pip = pip_python(layer.path)
     if layer.reused or not needed:
-        return python
+        return layer
     wheel = bundled_pip_wheel(python_dir)
     create_venv(out, python_dir, layer.path / "venv", env, with_pip=wheel is None)
     if wheel is not None:
         # pip is pure Python and runs as `python -m pip`: unpacking its wheel is all an install would do that
         # matters here, and takes a tenth of the time of running pip to install itself.
-        for site_packages in sorted((layer.path / "venv").glob("lib/python3*/site-packages")):
+        for site_packages in site_packages_dirs(layer.path / "venv"):
             with zipfile.ZipFile(wheel) as archive:
                 archive.extractall(site_packages)
     too_old = _version_tuple(metadata.pip_version) < (22, 3)
@@ -112,17 +91,17 @@ def install_pip_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: 
                  f"The bundled pip {metadata.pip_version} cannot install into another environment (--python needs "
                  "22.3 or newer): upgrading it")
         args = ["install", "--upgrade", "pip" if upgrade else "pip>=22.3"]
-        status = run_streamed(out, [str(python), "-m", "pip", *args], env=env, cwd=layers_dir,
+        status = run_streamed(out, [str(pip), "-m", "pip", *args], env=env, cwd=layers_dir,
                               shown="pip " + " ".join(args))
         if status != 0:
             raise CommandFailed(command="pip " + " ".join(args), exit_code=status)
-    pip_site = sorted((layer.path / "venv").glob("lib/python3*/site-packages"))
+    pip_site = site_packages_dirs(layer.path / "venv")
     for site_packages in pip_site:
         # `pip --python` never writes pip's own bytecode, so without this every pip run compiles pip from source
         # (about half a second each, on every build). Hash-based: the lifecycle's mtime reset leaves it valid.
-        compile_bytecode_before_exit(python, site_packages, env)
+        compile_bytecode_before_exit(pip, site_packages, env)
     if pip_site:
         # For later buildpacks only (env.build): `python -m pip` finds pip, and it installs into sys.prefix, the venv.
         LayerEnv().add(Scope.BUILD, Behavior.PREPEND, "PYTHONPATH", str(pip_site[0]), delimiter=":").write(layer.path)
     layer.finish()
-    return python
+    return layer

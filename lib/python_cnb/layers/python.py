@@ -8,19 +8,23 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 from .. import sysconfig_rewrite
-from ..cnb.data import Target
-from ..cnb.layer import LayerTypes, cached_layer
+from ..bytecode import compile_bytecode_in_background
+from ..cnb.layer import LayerRef, LayerTypes, cached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..download import DownloadError, fetch, url_problem
-from ..errors import ArchiveInvalid, ChecksumMismatch, DownloadFailed
-from ..manifest import PythonBuild
+from ..errors import ArchiveInvalid, BuildConfigNotAdapted, ChecksumMismatch, DownloadFailed, render_warning
+from ..manifest import BUILT_IN, PythonBuild
 from ..output import Output
 from ..redact import redact_url
 from ..sbom import write_python_sbom
-from ..utils import compile_bytecode_in_background, sha256_file
+from ..utils import sha256_file
+from ..venv_layout import stdlib_dirs
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
 
 __all__ = ["PythonLayerMetadata", "cache_invalidation_reasons", "install_python"]
 
@@ -68,10 +72,18 @@ _NOT_COMPILED = (r"/(test|tests|idle_test|idlelib|tkinter|turtledemo|lib2to3|pyd
                  r"|/(_pydecimal|_pyio|_pydatetime|turtle)\.py$")
 
 
-def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Target,
-                   bootstrap_archive: Optional[Path], env: Mapping[str, str]) -> Tuple[Path, Callable[[], None]]:
-    """The interpreter's directory, and what completes the layer (call it once the build's other work is done; a
-    build that fails first leaves the layer unfinished, so no later build trusts it)."""
+def install_python(analysis: Analysis, out: Output) -> LayerRef[PythonLayerMetadata]:
+    """The interpreter layer. Use it as a context manager around the build's other work: the layer is finished when
+    the block ends, whatever happened in it (the interpreter is complete, and the next build reuses it), after the
+    standard library's background compile. A build that fails before that leaves it unfinished, so no later build
+    trusts it."""
+    _report_version(analysis, out)
+    out.header("Installing Python")
+    build, target = analysis.python, analysis.target
+    layers_dir = analysis.layers_dir
+    bootstrap = analysis.build_env.platform.get("PYTHON_BUILDPACK_BOOTSTRAP_ARCHIVE")
+    bootstrap_archive = Path(bootstrap) if bootstrap else None
+    env = {"PATH": analysis.env.get("PATH", "/usr/bin:/bin")}
     new = PythonLayerMetadata(LAYER_FORMAT, build.version, build.sha256, target.arch,
                               target.distro_name, target.distro_version)
     layer = cached_layer(layers_dir, LAYER_NAME, LayerTypes(launch=True, build=True, cache=True), new,
@@ -79,7 +91,7 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
     if layer.reused:
         out.step(f"Using cached Python {build.version}")
         write_python_sbom(layers_dir, LAYER_NAME, build.version, build.sha256, redact_url(build.url))
-        return layer.path, lambda: None
+        return layer
     if layer.old is not None:
         out.step(f"Discarding cached Python {layer.old.python_version} since:")
         out.bullet_list(layer.reasons)
@@ -95,17 +107,23 @@ def install_python(layers_dir: Path, out: Output, build: PythonBuild, target: Ta
         if archive != bootstrap_archive:
             archive.unlink(missing_ok=True)
     _adapt_build_config(layer_dir, out)
-    # The stdlib compiles while the dependencies install; `complete()` waits for it and only then finishes the layer.
+    # The stdlib compiles while the dependencies install; finishing the layer waits for it.
     compiles = [compile_bytecode_in_background(layer_dir / "bin" / "python3", stdlib, env, exclude=_NOT_COMPILED)
-                for stdlib in sorted(layer_dir.glob("lib/python3*")) if stdlib.is_dir()]
+                for stdlib in stdlib_dirs(layer_dir)]
+    layer.before_finish.extend(compile_run.wait for compile_run in compiles)
+    layer.before_finish.append(
+        lambda: write_python_sbom(layers_dir, LAYER_NAME, build.version, build.sha256, redact_url(build.url)))
+    return layer
 
-    def complete() -> None:
-        for compile_run in compiles:
-            compile_run.wait()
-        write_python_sbom(layers_dir, LAYER_NAME, build.version, build.sha256, redact_url(build.url))
-        layer.finish()
 
-    return layer_dir, complete
+def _report_version(analysis: Analysis, out: Output) -> None:
+    resolution = analysis.resolution
+    out.header("Determining Python version")
+    out.step(resolution.summary())
+    for warning in resolution.warnings:
+        out.warning(*render_warning(warning))
+    if analysis.manifest_source != BUILT_IN:
+        out.step(f"Interpreter builds come from {analysis.manifest_source}")
 
 
 def _obtain_archive(build: PythonBuild, out: Output, bootstrap: Optional[Path], scratch: Path,
@@ -170,9 +188,7 @@ def _adapt_build_config(layer_dir: Path, out: Output) -> None:
             except (OSError, ValueError, SyntaxError) as exc:
                 problems.append(f"{path.relative_to(layer_dir)}: {exc}")
     if problems:
-        out.warning("Could not adapt the interpreter's build configuration",
-                    "\n".join(problems) + "\nPackages built from source (C extensions) may not find the compiler "
-                    "or Python's headers.")
+        out.warning(*render_warning(BuildConfigNotAdapted(problems)))
     headers = sorted(p for p in layer_dir.glob("include/python3*") if (p / "Python.h").is_file())
     if headers:
         LayerEnv().add(Scope.BUILD, Behavior.PREPEND, "CPATH", str(headers[0]), delimiter=":").write(layer_dir)

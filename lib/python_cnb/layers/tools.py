@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Mapping, Optional
 
-from ..cnb.layer import Layer, LayerTypes, cached_layer, metadata_from_toml
-from ..errors import CommandFailed
+from ..cnb.layer import Layer, LayerRef, LayerTypes, cached_layer, metadata_from_toml
+from ..errors import ToolInstallFailed
+from ..manifest import PythonBuild
 from ..output import Output
 from ..utils import run_streamed
+from ..venv_layout import bundled_pip_wheel, create_venv
 from ..wheel_fetch import FetchFailed, fetch_wheel, settings_it_does_not_follow, unpack_scripts
-from .venv import bundled_pip_wheel, create_venv
 
-__all__ = ["Prefetch", "ToolLayerMetadata", "cache_invalidation_reasons", "install_tool", "start_prefetch"]
+__all__ = ["Prefetch", "ToolLayerMetadata", "cache_invalidation_reasons", "install_tool", "start_prefetch",
+           "tool_bin"]
 
 # Tools that are one binary in a platform wheel, with no Python dependencies.
 BINARY_TOOLS = frozenset({"uv"})
@@ -53,6 +55,11 @@ def cache_invalidation_reasons(old: ToolLayerMetadata, new: ToolLayerMetadata) -
 
 def _tool_python(layer_dir: Path) -> Path:
     return layer_dir / "venv" / "bin" / "python"
+
+
+def tool_bin(layer_dir: Path) -> Path:
+    """The directory holding the tool's executables (never on anyone's PATH)."""
+    return layer_dir / "venv" / "bin"
 
 
 def _complete(name: str, layer_dir: Path) -> bool:
@@ -102,9 +109,17 @@ class Prefetch:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_prefetch(layers_dir: Path, metadata: ToolLayerMetadata, env: Mapping[str, str]) -> Optional[Prefetch]:
-    """Start fetching a binary tool's wheel when the build will need it: the cached layer is missing or stale, and
-    the user's pip settings are all the direct fetch follows."""
+def _metadata(requirement: str, python: PythonBuild) -> ToolLayerMetadata:
+    return ToolLayerMetadata(LAYER_FORMAT, requirement, python.version, python.sha256)
+
+
+def start_prefetch(layers_dir: Path, requirement: str, python: PythonBuild,
+                   env: Mapping[str, str]) -> Optional[Prefetch]:
+    """Start fetching a binary tool's wheel (`requirement`, '' for none) when the build will need it: the cached layer
+    is missing or stale, and the user's pip settings are all the direct fetch follows."""
+    if not requirement:
+        return None
+    metadata = _metadata(requirement, python)
     name = metadata.requirement.partition("==")[0]
     if name not in BINARY_TOOLS or settings_it_does_not_follow(env):
         return None
@@ -114,35 +129,38 @@ def start_prefetch(layers_dir: Path, metadata: ToolLayerMetadata, env: Mapping[s
     return Prefetch(metadata.requirement, env)
 
 
-def install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: ToolLayerMetadata, *, needed: bool,
-                 env: Mapping[str, str], prefetch: Optional[Prefetch] = None) -> Path:
-    """The tool's bin/ directory. When it is not `needed` (the app's environment was reused) a cached tool is kept for
-    later builds but nothing is installed."""
+def install_tool(layers_dir: Path, out: Output, python: PythonBuild, python_dir: Path, requirement: str, *,
+                 needed: bool, env: Mapping[str, str], prefetch: Optional[Prefetch] = None
+                 ) -> LayerRef[ToolLayerMetadata]:
+    """The tool's layer (its executables in `tool_bin(layer.path)`). When it is not `needed` (the app's environment
+    was reused) a cached tool is kept for later builds but nothing is installed."""
     try:
-        return _install_tool(layers_dir, out, python_dir, metadata, needed=needed, env=env, prefetch=prefetch)
+        return _install_tool(layers_dir, out, python_dir, _metadata(requirement, python), needed=needed, env=env,
+                             prefetch=prefetch)
     finally:
         if prefetch is not None:
             prefetch.discard()
 
 
 def _install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: ToolLayerMetadata, *, needed: bool,
-                  env: Mapping[str, str], prefetch: Optional[Prefetch]) -> Path:
+                  env: Mapping[str, str], prefetch: Optional[Prefetch]) -> LayerRef[ToolLayerMetadata]:
     name, _, version = metadata.requirement.partition("==")
     shown = f"{name} {version}"
-    bin_dir = Layer(layers_dir, name).path / "venv" / "bin"
+    types = LayerTypes(cache=True)
     if not needed and not Layer(layers_dir, name).toml_path.exists():
-        return bin_dir
-    layer = cached_layer(layers_dir, name, LayerTypes(cache=True), metadata, cache_invalidation_reasons,
+        return LayerRef(Layer(layers_dir, name), types, metadata, reused=False)
+    layer = cached_layer(layers_dir, name, types, metadata, cache_invalidation_reasons,
                          complete=lambda path: _complete(name, path))
+    bin_dir = tool_bin(layer.path)
     if layer.reused:
         if needed:
             out.step(f"Using cached {shown}")
-        return bin_dir
+        return layer
     if layer.old is not None:
         out.step(f"Discarding cached {name} since:")
         out.bullet_list(layer.reasons)
     if not needed:
-        return bin_dir
+        return layer
     out.step(f"Installing {shown}")
     if name in BINARY_TOOLS:
         why_not = settings_it_does_not_follow(env)
@@ -159,7 +177,7 @@ def _install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: Too
                     shutil.move(str(script), bin_dir / script.name)
                 out.step(f"Fetched {wheel.name} from the package index (sha256 checked)")
                 layer.finish()
-                return bin_dir
+                return layer
             except (FetchFailed, OSError) as exc:
                 reason = exc.reason if isinstance(exc, FetchFailed) else str(exc)
                 out.step(f"Fetching it from the package index directly did not work ({reason}); installing it "
@@ -173,8 +191,6 @@ def _install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: Too
     cmd = [str(_tool_python(layer.path)), *pip, "install", "--quiet", metadata.requirement]
     status = run_streamed(out, cmd, env=env, cwd=layers_dir, shown=f"pip install {metadata.requirement}")
     if status != 0:
-        raise CommandFailed(command=f"pip install {metadata.requirement}", exit_code=status,
-                            hint="The buildpack installs its pinned tool from the package index (PIP_INDEX_URL if "
-                                 "you set one).\nCheck that the index serves it.")
+        raise ToolInstallFailed(command=f"pip install {metadata.requirement}", exit_code=status)
     layer.finish()
-    return bin_dir
+    return layer

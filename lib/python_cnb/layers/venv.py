@@ -1,8 +1,9 @@
 """The dependencies layer (launch, build, cache): a virtual environment on the interpreter layer.
 
 It is reused without running the installer (pip, uv, Poetry or Pipenv) when nothing that shapes it changed. When only
-the requirements (or uv.lock) changed it is updated in place (see can_update_in_place); any other change rebuilds it
-from scratch (with the warm package cache), so nothing removed from the requirements or the lockfile lingers.
+the dependency files changed and the install method updates in place (see can_update_in_place), it is updated in
+place; any other change rebuilds it from scratch (with the warm package cache), so nothing removed from the
+requirements or the lockfile lingers.
 """
 
 from __future__ import annotations
@@ -11,23 +12,25 @@ import dataclasses
 import hashlib
 import os
 import platform
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, List, Mapping, Optional, Sequence
 
-from .._vendor.packaging.utils import canonicalize_name
-from ..cnb.layer import CachedLayer, LayerTypes, cached_layer
+from ..cnb.layer import LayerRef, LayerTypes, cached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
-from ..errors import CommandFailed
 from ..output import Output
 from ..redact import redact
-from ..utils import run_captured
-from ..venv_layout import write_venv
+from ..sbom import write_venv_sbom
+from ..utils import is_truthy
+from ..venv_facts import VenvFacts
+from ..venv_layout import bundled_pip_version, create_venv
 
-__all__ = ["VenvLayerMetadata", "build_image_description", "bundled_pip_version", "cache_invalidation_reasons",
-           "can_update_in_place", "create_venv", "finish_venv", "index_settings_digest", "installed_distributions",
-           "libc_version", "prepare_venv", "same_requirements_structure"]
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+
+__all__ = ["VenvLayerMetadata", "activation", "build_image_description", "cache_invalidation_reasons",
+           "can_update_in_place", "finish_venv", "index_settings_digest", "install_venv", "libc_version",
+           "same_requirements_structure", "venv_metadata"]
 
 LAYER_NAME = "venv"
 LAYER_FORMAT = 4
@@ -93,22 +96,15 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
     return reasons
 
 
-# The install methods whose result an in-place update reproduces exactly: the pip paths (install, then uninstall what
-# is no longer required, then check), and `uv sync`, which is exact by itself (it uninstalls whatever the lock does not
-# name, and its uninstall removes the bytecode too). Poetry and Pipenv start fresh.
-_UPDATABLE_METHODS = ("pip install -r requirements.txt", "pip install -e .", "uv pip install -r requirements.txt",
-                      "uv pip install -e .", "uv sync (uv.lock)")
-
-
 def can_update_in_place(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
-    """Only the requirements or the lock (or what the buildpack adds for the web process) changed, with the same
-    interpreter, installer, index settings and build image: installing what is new and removing what is no longer
-    required gives the environment a fresh install would."""
+    """Only the dependency files (or what the buildpack adds for the web process) changed, with the same interpreter,
+    install method, installer, index settings and build image. Whether installing into the restored environment then
+    gives the one a fresh install would is the install method's to say (`updates_in_place`)."""
     same = dataclasses.replace(old, inputs_sha256=new.inputs_sha256, extra_requirements=new.extra_requirements,
                                requirement_lines=new.requirement_lines,
                                requirements_structure_sha256=new.requirements_structure_sha256)
     # local_sources_sha256 must match: pip keeps an installed local project or find-links wheel of the same version.
-    return same == new and new.package_manager in _UPDATABLE_METHODS
+    return same == new
 
 
 def same_requirements_structure(old: VenvLayerMetadata, new: VenvLayerMetadata) -> bool:
@@ -152,29 +148,65 @@ def index_settings_digest(env: Mapping[str, str], names: Optional[Iterable[str]]
     return digest.hexdigest()
 
 
-def bundled_pip_wheel(python_dir: Path) -> Optional[Path]:
-    wheels = sorted(python_dir.glob("lib/python3*/ensurepip/_bundled/pip-*.whl"))
-    return wheels[-1] if wheels else None
+def venv_metadata(analysis: Analysis, python_dir: Path) -> VenvLayerMetadata:
+    """Everything that decides the environment's contents: it is reused only while all of it is unchanged."""
+    method, installer, inputs, env = analysis.install.method, analysis.installer, analysis.inputs, analysis.env
+    scan = inputs.scan
+    label = method.label
+    if method.installer_option and not method.installs_nothing and installer.name != "pip":
+        label = f"{installer.name} {label}"  # 'uv pip install -r requirements.txt'
+    if analysis.pins.tool:
+        tool = analysis.pins.tool.replace("==", " ")
+    else:
+        tool = f"pip {bundled_pip_version(python_dir)} (bundled with Python)"
+    settings = (index_settings_digest(env, method.index_settings) if method.index_settings is not None
+                else index_settings_digest(env, extra=installer.index_settings))
+    return VenvLayerMetadata(
+        layer_format=LAYER_FORMAT, python_version=analysis.python.version, python_sha256=analysis.python.sha256,
+        package_manager=label, tool=tool, inputs=inputs.files, inputs_sha256=inputs.digest,
+        index_settings_sha256=settings,
+        pip_upgrade=method.installer_option and installer.name == "pip" and is_truthy(env.get("PIP_UPGRADE", "")),
+        extra_requirements=" ".join(analysis.web_requirements),
+        build_image=build_image_description(analysis.target.distro_name, analysis.target.distro_version,
+                                            libc_version()),
+        local_sources_sha256=scan.local_sources if scan is not None else "",
+        requirement_lines=scan.requirement_lines if scan is not None else "",
+        requirements_structure_sha256=scan.structure if scan is not None else "")
 
 
-def bundled_pip_version(python_dir: Path) -> str:
-    wheel = bundled_pip_wheel(python_dir)
-    match = re.match(r"pip-([^-]+)-", wheel.name) if wheel else None
-    return match.group(1) if match else "unknown"
+def activation(venv_dir: Path, pip_cache_dir: Path) -> LayerEnv:
+    """The environment every command that works on the app's environment runs with, as a delta over the build env:
+    the venv active (VIRTUAL_ENV, its bin/ first on PATH) and pip pointed at its cache layer, quiet and unbuffered."""
+    env = LayerEnv()
+    env.add(Scope.BUILD, Behavior.OVERRIDE, "VIRTUAL_ENV", str(venv_dir))
+    env.add(Scope.BUILD, Behavior.PREPEND, "PATH", str(venv_dir / "bin"), delimiter=":")
+    env.add(Scope.BUILD, Behavior.OVERRIDE, "PIP_CACHE_DIR", str(pip_cache_dir))
+    env.add(Scope.BUILD, Behavior.OVERRIDE, "PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    env.add(Scope.BUILD, Behavior.OVERRIDE, "PIP_NO_INPUT", "1")
+    env.add(Scope.BUILD, Behavior.OVERRIDE, "PIP_PROGRESS_BAR", "off")  # progress bars are noise in a build log
+    env.add(Scope.BUILD, Behavior.OVERRIDE, "PYTHONUNBUFFERED", "1")
+    return env
 
 
-def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayerMetadata, reusable: bool,
-                 env: Mapping[str, str], installer: str, not_reusable_reason: str = "",
-                 unpinned: Sequence[str] = ()) -> CachedLayer[VenvLayerMetadata]:
-    """The venv layer, reused (complete: the caller runs no installer) or freshly created without pip.
-    `unpinned`: requirements without an exact version, which a reused environment keeps at their first install."""
-    layer = cached_layer(layers_dir, LAYER_NAME, LAYER_TYPES, new, cache_invalidation_reasons,
-                         complete=lambda path: (path / "bin" / "python").exists(), reusable=reusable,
+def install_venv(analysis: Analysis, out: Output, python_dir: Path) -> LayerRef[VenvLayerMetadata]:
+    """The venv layer, reused (complete: the caller runs no installer), kept to be updated in place, or freshly
+    created without pip."""
+    new = venv_metadata(analysis, python_dir)
+    method, inputs = analysis.install.method, analysis.inputs
+    url_includes = inputs.scan.url_includes if inputs.scan is not None else ()
+    hook = analysis.hooks.assemble is not None
+    not_reusable_reason = (f"The requirements include {', '.join(url_includes)} by URL, which may change at any time"
+                           if url_includes and not hook else "")
+    layer = cached_layer(analysis.layers_dir, LAYER_NAME, LAYER_TYPES, new, cache_invalidation_reasons,
+                         complete=lambda path: (path / "bin" / "python").exists(),
+                         reusable=not hook and not url_includes,
                          not_reusable_reason=not_reusable_reason or
                          "The app has a .s2i/bin/assemble hook, which may change it on every build",
-                         updatable=can_update_in_place)
+                         updatable=lambda old, new: method.updates_in_place and can_update_in_place(old, new))
     if layer.reused:
-        out.step(f"Using cached virtual environment: nothing that affects it has changed; skipping {installer}")
+        tool = method.tool or analysis.installer.name
+        out.step(f"Using cached virtual environment: nothing that affects it has changed; skipping {tool}")
+        unpinned = inputs.scan.unpinned if inputs.scan is not None else ()
         if unpinned:
             out.step(unpinned_note(unpinned))
         return layer
@@ -185,25 +217,13 @@ def prepare_venv(layers_dir: Path, out: Output, python_dir: Path, new: VenvLayer
     if layer.old is not None:
         out.step("Discarding cached virtual environment since:")
         out.bullet_list(layer.reasons)
-    elif not reusable and not_reusable_reason:
+    elif not_reusable_reason:
         out.step(f"The virtual environment is rebuilt on every build since {not_reusable_reason[0].lower()}"
                  f"{not_reusable_reason[1:]}")
     out.step("Creating virtual environment")
     # Without pip: the build-only pip layer installs into it (`pip --python`), so pip stays out of the image.
-    create_venv(out, python_dir, layer.path, env)
+    create_venv(out, python_dir, layer.path, analysis.env)
     return layer
-
-
-def create_venv(out: Output, python_dir: Path, target: Path, env: Mapping[str, str], with_pip: bool = False) -> None:
-    """`python -m venv` with the installed interpreter, without pip unless asked; a failure shows venv's output.
-    Without pip, the buildpack writes the same files itself when it knows the interpreter's layout (venv_layout)."""
-    if not with_pip and write_venv(python_dir, target):
-        return
-    cmd = [str(python_dir / "bin" / "python3"), "-m", "venv", *([] if with_pip else ["--without-pip"]), str(target)]
-    result = run_captured(cmd, env=env, cwd=target.parent)
-    if result.returncode != 0:
-        out.step(result.stdout + result.stderr)
-        raise CommandFailed(command="python -m venv", exit_code=result.returncode)
 
 
 def unpinned_note(names: Sequence[str]) -> str:
@@ -212,16 +232,9 @@ def unpinned_note(names: Sequence[str]) -> str:
             "Pin them (name==version), or rebuild with `pack build --clear-cache` to get the newest releases")
 
 
-def finish_venv(layer: CachedLayer[VenvLayerMetadata]) -> None:
+def finish_venv(layer: LayerRef[VenvLayerMetadata], facts: VenvFacts) -> None:
     """Called only after every install step succeeded. bin/ reaches PATH by itself (for later buildpacks and at
-    launch); VIRTUAL_ENV tells tools which environment is active."""
+    launch); VIRTUAL_ENV tells tools which environment is active. The SBOM lists what is installed."""
     LayerEnv().add(Scope.ALL, Behavior.OVERRIDE, "VIRTUAL_ENV", str(layer.path)).write(layer.path)
     layer.finish()
-
-
-def installed_distributions(venv_dir: Path) -> set[str]:
-    """Normalised names of what is installed, read from *.dist-info dirs (no subprocess)."""
-    names: set[str] = set()
-    for info in venv_dir.glob("lib/python3*/site-packages/*.dist-info"):
-        names.add(canonicalize_name(info.name[: -len(".dist-info")].rsplit("-", 1)[0]))
-    return names
+    write_venv_sbom(layer.layer.layers_dir, facts)

@@ -1,188 +1,268 @@
-"""The launch-only layer that runs the app: the default run stage script, the Gunicorn config, the init that
-every process runs under, the exec.d tuning program and the launch-time environment defaults. Rewritten every
-build (it is tiny); identical contents give an identical image layer, which the exporter reuses."""
+"""The launch-only layer that runs the app, and the web process's decisions that wait for the install.
+
+`configure_web_process` (after the dependencies install): the project name setup.py gives, the GUNICORN_APP_MODULE
+check, WSGI or ASGI (and Uvicorn's worker when an ASGI app does not list it), Django's migrate process.
+`install_web`: the default run stage script, the Gunicorn config, the init every process runs under, the exec.d tuning
+program and the launch-time environment defaults, then the log's account of the web process. Rewritten every build (it
+is tiny); identical contents give an identical image layer, which the exporter reuses. `web_processes`: launch.toml's
+processes for it."""
 
 from __future__ import annotations
 
-import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional
 
+from .._vendor.packaging.version import Version
+from ..bytecode import compile_bytecode
 from ..cnb.data import Process
-from ..cnb.layer import Layer, LayerTypes
+from ..cnb.layer import LayerRef, LayerTypes, uncached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
-from ..errors import NO_WEB_PROCESS_BODY
-from ..processes import Kind
-from ..procfile import ProcfileEntry
+from ..entrypoints import imported_modules, module_file
+from ..errors import GunicornModuleMissing, NoWebProcess, render_warning
+from ..output import Output
+from ..package_managers.base import InstallTarget
+from ..package_managers.installers import run_install
+from ..processes import Kind, Rule, WebChoice, choose_web_process, is_asgi, module_from_dist_name, without_setup_py
+from ..redact import SECRET_BEARING_VARS
+from ..run_script import GUNICORN_CONF, MIGRATE, GunicornPlan, render_run_script
 from ..s2i import DEFAULT_RUN_PATH, rewrite_hook
+from ..utils import is_truthy, read_optional_text, run_captured
+from ..venv_facts import VenvFacts
 
-__all__ = ["GunicornPlan", "install_web_layer", "render_run_script"]
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+
+__all__ = ["WebLayerMetadata", "WebPlan", "configure_web_process", "install_web", "web_processes"]
 
 LAYER_NAME = "web"
+LAYER_FORMAT = 1
 RUN_SCRIPT = "bin/python-buildpack-run"
 INIT = "bin/python-buildpack-init"
+HOOK_COPY = "s2i-run"
 UVICORN_WORKER = "uvicorn_worker.UvicornWorker"
 OLD_UVICORN_WORKER = "uvicorn.workers.UvicornWorker"  # in uvicorn itself before 0.36
+_SOURCES = Path(__file__).resolve().parent.parent  # launch_tuning.py and process_init.py ship in the layer
 
-GUNICORN_CONF = '''\
-"""Gunicorn settings from the Python buildpack (used unless GUNICORN_CONFIG or a root gunicorn.conf.py)."""
-import os
-
-bind = "0.0.0.0:" + os.environ.get("PORT", "8080")
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "*"
-accesslog = "-"
-errorlog = "-"
-'''
+# Runtime knobs that, given at build time (pack --env, the platform), also become launch-time defaults.
+# APP_MODULE and APP_CONFIG (the S2I image's names) stay under their own names: the run stage resolves them at launch.
+LAUNCH_KNOBS = ("APP_RUN", "GUNICORN_APP_MODULE", "GUNICORN_CONFIG", "GUNICORN_WORKER_CLASS", "WEB_CONCURRENCY",
+                "FORWARDED_ALLOW_IPS", "APP_MODULE", "APP_CONFIG", "MIGRATE_ON_START")
 
 
 @dataclass(frozen=True)
-class GunicornPlan:
-    module: str  # module:callable
-    config: str  # path of the config file (the app's, or the buildpack's in this layer)
-    worker_class: str = ""  # "" lets the config (or Gunicorn's default, sync) decide
-    chdir: str = ""  # directory to load the app from, relative to the app root
+class WebLayerMetadata:
+    layer_format: int
 
 
-def _alias_note(name: str, alias: str) -> List[str]:
-    return [f'if [ -n "${{{name}:-}}" ] && [ -n "${{{alias}:-}}" ] && [ "${name}" != "${alias}" ]; then',
-            f'  echo "---> {name} and {alias} are both set and differ: using {name} ({alias} is ignored)"',
-            "fi"]
+@dataclass(frozen=True)
+class WebPlan:
+    choice: WebChoice
+    gunicorn: Optional[GunicornPlan]  # when Gunicorn serves the app (the run stage's default)
+    migrate_dir: Optional[str]  # manage.py's directory (relative, "" for the root) when Django is installed
+    facts: VenvFacts  # the environment as the web process gets it
 
 
-MIGRATE = "python manage.py migrate --noinput"
+# ---- after the install ------------------------------------------------------------------------------------------
+def configure_web_process(analysis: Analysis, target: InstallTarget, out: Output) -> WebPlan:
+    """`target`: the app's environment, as the dependencies were installed into it."""
+    out.header("Configuring the web process")
+    facts = VenvFacts.read(target.paths.venv_dir)
+    choice = analysis.web
+    if choice.fallback_rule is Rule.SETUP_PY:
+        choice = _with_setup_py_name(analysis, choice, target, out)
+    gunicorn: Optional[GunicornPlan] = None
+    if choice.fallback is Kind.GUNICORN and choice.gunicorn_module is not None:
+        choice, gunicorn = _gunicorn(analysis, choice, facts)
+        if gunicorn.worker_class == UVICORN_WORKER and choice.needs_gunicorn and not facts.has("uvicorn-worker"):
+            facts = _add_uvicorn_worker(analysis, target, out)
+    manage = analysis.snapshot.manage_py
+    migrate_dir = None
+    if facts.has("django") and manage is not None:
+        migrate_dir = str(Path(manage).parent) if Path(manage).parent != Path(".") else ""
+    return WebPlan(choice, gunicorn, migrate_dir, facts)
 
 
-def _migrate_on_start(migrate_dir: str) -> List[str]:
-    """MIGRATE_ON_START true (1, true, yes, on; any case) runs Django's migrations before the web command."""
-    return [
-        'case "${MIGRATE_ON_START:-}" in',
-        "  1|[Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]|[Oo][Nn])",
-        '    echo "---> Running Django migrations (MIGRATE_ON_START is set) ..."',
-        f"    (cd {shlex.quote(migrate_dir or '.')} && {MIGRATE}) || "
-        '{ echo "---> Django migrations failed; not starting the web process" >&2; exit 1; } ;;',
-        "esac",
-    ]
+def _with_setup_py_name(analysis: Analysis, choice: WebChoice, target: InstallTarget, out: Output) -> WebChoice:
+    """The setup.py rule's module: the project name `python setup.py --name` gives (else setup.py's static
+    `name=`); without one, the rules after setup.py decide."""
+    result = run_captured([str(target.paths.venv_dir / "bin" / "python"), "setup.py", "--name"], env=target.env,
+                          cwd=analysis.app_dir)
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    name = lines[-1] if result.returncode == 0 and lines else analysis.snapshot.setup_py_name
+    if name is not None:
+        return replace(choice, gunicorn_module=module_from_dist_name(name))
+    out.step("Could not read the project name from setup.py (python setup.py --name)")
+    again = choose_web_process(without_setup_py(analysis.facts, "python setup.py --name gave no name"))
+    # .s2i/bin/run and APP_RUN still chose the web command; only what they fall back to changes.
+    return again if choice.kind is Kind.GUNICORN else replace(again, kind=choice.kind, rule=choice.rule,
+                                                              reason=choice.reason)
 
 
-def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile_command: Optional[str], *,
-                      script: Optional[str] = None, script_executable: bool = True, python_file: str = "app.py",
-                      migrate_dir: Optional[str] = None) -> str:
-    """POSIX sh: APP_RUN at launch wins (when not blank), else the default decided at build time. Every value
-    decided at build is shell-quoted. With migrate_dir (manage.py's directory), MIGRATE_ON_START runs the
-    migrations first."""
-    lines = [
-        "#!/bin/sh",
-        "# The default run stage, written by the Python buildpack. .s2i/bin/run hooks may source it.",
-        *(_migrate_on_start(migrate_dir) if migrate_dir is not None else []),
-        'case "${APP_RUN:-}" in',
-        "  *[![:space:]]*)",
-        '    echo "---> Running application from ($APP_RUN) ..."',
-        '    exec /bin/sh -c "$APP_RUN" ;;',
-        "esac",
-    ]
-    if fallback is Kind.GUNICORN and gunicorn is not None:
-        lines += [
-            f"default_module={shlex.quote(gunicorn.module)}",
-            f"default_config={shlex.quote(gunicorn.config)}",
-            f"default_worker_class={shlex.quote(gunicorn.worker_class)}",
-            # APP_MODULE and APP_CONFIG are the S2I image's names; the reference builder's names win.
-            *_alias_note("GUNICORN_APP_MODULE", "APP_MODULE"),
-            *_alias_note("GUNICORN_CONFIG", "APP_CONFIG"),
-            'module="${GUNICORN_APP_MODULE:-${APP_MODULE:-$default_module}}"',
-            'config="${GUNICORN_CONFIG:-${APP_CONFIG:-$default_config}}"',
-            'worker_class="${GUNICORN_WORKER_CLASS:-$default_worker_class}"',
-            'set -- "$module" --config "$config" --bind "0.0.0.0:${PORT:-8080}" --access-logfile -',
-            'if [ -n "$worker_class" ]; then set -- "$@" --worker-class "$worker_class"; fi',
-        ]
-        if gunicorn.chdir:
-            lines += [f"set -- \"$@\" --chdir {shlex.quote(gunicorn.chdir)}"]
-        lines += [
-            'echo "---> Serving application with gunicorn ($module) ..."',
-            'exec gunicorn "$@"',
-        ]
-    elif fallback is Kind.PROCFILE and procfile_command is not None:
-        lines += [
-            f"command={shlex.quote(procfile_command)}",
-            'echo "---> Running application from the Procfile ($command) ..."',
-            'exec /bin/sh -c "$command"',
-        ]
-    elif fallback is Kind.SCRIPT and script is not None:
-        path = script if script.startswith("/") else f"./{script}"
-        run = f"exec {shlex.quote(path)}" if script_executable else f"exec /bin/sh {shlex.quote(path)}"
-        lines += [f"echo {shlex.quote(f'---> Running application from script ({script}) ...')}", run]
-    elif fallback is Kind.APP_PY:
-        lines += [f"echo {shlex.quote(f'---> Running application from (python {python_file}) ...')}",
-                  f"exec python {shlex.quote(python_file)}"]
-    else:
-        lines += [f"echo {shlex.quote(line)} >&2" for line in NO_WEB_PROCESS_BODY.splitlines()] + ["exit 1"]
-    return "\n".join(lines) + "\n"
+def _gunicorn(analysis: Analysis, choice: WebChoice, facts: VenvFacts) -> tuple[WebChoice, GunicornPlan]:
+    """Gunicorn's module (checked when GUNICORN_APP_MODULE names it), and its worker class: Uvicorn's for an ASGI
+    app, unless GUNICORN_WORKER_CLASS or the app's Gunicorn config sets one."""
+    module = choice.gunicorn_module or ""
+    module_name = module.split(":", 1)[0].strip()
+    module_path = module_file(analysis.app_dir / choice.chdir, module_name)
+    if choice.fallback_rule is Rule.GUNICORN_APP_MODULE and module_path is None \
+            and module_name.split(".", 1)[0] not in facts.top_level:
+        raise GunicornModuleMissing(value=module, module=module_name,
+                                    variable=analysis.build_env.named("GUNICORN_APP_MODULE"))
+    source = (read_optional_text(module_path) or "") if module_path is not None else ""
+    django = choice.django
+    asgi = is_asgi(choice.fallback_rule, imported_modules(source), frozenset(facts.distributions),
+                   django is not None and django.asgi_module is not None)
+    if asgi and django is not None and django.asgi_module is not None:
+        module = django.asgi_module
+        choice = replace(choice, gunicorn_module=module, reason=choice.reason + "; ASGI server installed, so "
+                         f"its {module.split(':')[0].replace('.', '/')}.py")
+    worker_class = analysis.env.get("GUNICORN_WORKER_CLASS", "").strip()
+    if not worker_class and asgi and "worker_class" not in analysis.snapshot.gunicorn_config_names:
+        worker_class = UVICORN_WORKER
+        uvicorn = facts.distributions.get("uvicorn")
+        version = uvicorn.parsed_version() if uvicorn is not None else None
+        if not facts.has("uvicorn-worker") and version is not None and version < Version("0.36") and \
+                facts.site_packages is not None and (facts.site_packages / "uvicorn" / "workers.py").is_file():
+            # uvicorn-worker needs uvicorn >= 0.36; installing it would upgrade the app's pinned uvicorn.
+            # Older uvicorn releases ship the same worker class themselves.
+            worker_class = OLD_UVICORN_WORKER
+    return choice, GunicornPlan(module=module, config=analysis.snapshot.gunicorn_config or "",
+                                worker_class=worker_class, chdir=choice.chdir)
 
 
-def install_web_layer(
-    layers_dir: Path,
-    app_dir: Path,
-    python_dir: Path,
-    fallback: Kind,
-    gunicorn: Optional[GunicornPlan],
-    procfile_command: Optional[str],
-    tuning_source: str,
-    init_source: str,
-    launch_defaults: Mapping[str, str],
-    run_hook: Optional[str],
-    procfile: Sequence[ProcfileEntry] = (),
-    script: Optional[str] = None,
-    script_executable: bool = True,
-    python_file: str = "app.py",
-    migrate_dir: Optional[str] = None,
-) -> List[Process]:
-    """Writes the layer; returns the web process (default), one process per other Procfile entry and, for a
-    Django app (migrate_dir: manage.py's directory), `migrate` unless the Procfile has one; each runs under the
-    layer's init."""
-    layer = Layer(layers_dir, LAYER_NAME)
-    layer_dir = layer.reset()
+def _add_uvicorn_worker(analysis: Analysis, target: InstallTarget, out: Output) -> VenvFacts:
+    out.step("The web process is an ASGI app and uses Uvicorn's worker class, which the app does not list: adding it")
+    env, venv_dir = target.installer_env, target.paths.venv_dir
+    run_install(out, target.installer, target.paths, env, [analysis.pins.uvicorn_worker])
+    facts = VenvFacts.read(venv_dir)
+    if facts.site_packages is not None:
+        # The rest of the environment is compiled already: only what this install added.
+        compile_bytecode(venv_dir / "bin" / "python", facts.site_packages, env, only_missing=True)
+    return facts
+
+
+# ---- the layer --------------------------------------------------------------------------------------------------
+def install_web(analysis: Analysis, python_dir: Path, plan: WebPlan, out: Output) -> LayerRef[WebLayerMetadata]:
+    layer = uncached_layer(analysis.layers_dir, LAYER_NAME, LayerTypes(launch=True), WebLayerMetadata(LAYER_FORMAT))
+    layer_dir = layer.path
     (layer_dir / "bin").mkdir()
-    if gunicorn is not None and not gunicorn.config:
-        gunicorn = GunicornPlan(gunicorn.module, str(layer_dir / "gunicorn.conf.py"), gunicorn.worker_class,
-                                gunicorn.chdir)
+    choice = plan.choice
     (layer_dir / "gunicorn.conf.py").write_text(GUNICORN_CONF, encoding="utf-8")
     run_script = layer_dir / RUN_SCRIPT
-    run_script.write_text(render_run_script(fallback, gunicorn, procfile_command, script=script,
-                                            script_executable=script_executable, python_file=python_file,
-                                            migrate_dir=migrate_dir), encoding="utf-8")
+    run_script.write_text(render_run_script(
+        choice.fallback, _with_config(plan.gunicorn, layer_dir), choice.procfile_command, script=choice.script,
+        script_executable=choice.script is not None and analysis.snapshot.script_executable,
+        python_file=choice.python_file, migrate_dir=plan.migrate_dir), encoding="utf-8")
     run_script.chmod(0o755)
     init = layer_dir / INIT
-    init.write_text(init_source, encoding="utf-8")
+    init.write_text((_SOURCES / "process_init.py").read_text(encoding="utf-8"), encoding="utf-8")
     init.chmod(0o755)
-    init_command = [str(python_dir / "bin" / "python3"), "-I", str(init)]
-
     exec_d = layer_dir / "exec.d"
     exec_d.mkdir()
     tuning = exec_d / "web-concurrency"
-    tuning.write_text(f"#!{python_dir / 'bin' / 'python3'} -I\n{tuning_source}", encoding="utf-8")
+    tuning.write_text(f"#!{python_dir / 'bin' / 'python3'} -I\n"
+                      f"{(_SOURCES / 'launch_tuning.py').read_text(encoding='utf-8')}", encoding="utf-8")
     tuning.chmod(0o755)
-
     env = LayerEnv()
-    defaults = {"FORWARDED_ALLOW_IPS": "*", "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8", "PORT": "8080",
-                **launch_defaults}
-    for name, value in sorted(defaults.items()):
+    for name, value in sorted(_launch_defaults(analysis).items()):
         # .default: a value given to `docker run -e` (or the platform at launch) wins over build-time values.
         env.add(Scope.LAUNCH, Behavior.DEFAULT, name, value)
     env.write(layer_dir)
-
-    command = [str(run_script)]
+    run_hook = analysis.hooks.run
     if run_hook is not None:
-        hook_copy = layer_dir / "s2i-run"
+        hook_copy = layer_dir / HOOK_COPY
         hook_copy.write_text(rewrite_hook(run_hook, DEFAULT_RUN_PATH, run_script), encoding="utf-8")
         hook_copy.chmod(0o755)
-        command = [str(hook_copy)] if run_hook.startswith("#!") else ["/bin/sh", str(hook_copy)]
-    layer.write(LayerTypes(launch=True), {"layer_format": 1})
-    processes = [Process(type="web", command=init_command + command, default=True, working_dir=str(app_dir))]
-    processes += [Process(type=entry.name, command=[*init_command, "/bin/sh", "-c", entry.command],
-                          working_dir=str(app_dir))
+    layer.finish()
+    _describe(analysis, plan, layer_dir, out)
+    return layer
+
+
+def _with_config(gunicorn: Optional[GunicornPlan], layer_dir: Path) -> Optional[GunicornPlan]:
+    """The buildpack's config (in this layer) when the app has none."""
+    if gunicorn is None or gunicorn.config:
+        return gunicorn
+    return replace(gunicorn, config=str(layer_dir / "gunicorn.conf.py"))
+
+
+def _launch_defaults(analysis: Analysis) -> Dict[str, str]:
+    defaults = {"FORWARDED_ALLOW_IPS": "*", "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8", "PORT": "8080"}
+    defaults.update({k: v for k, v in analysis.build_env.s2i_file.items()
+                     if not k.startswith("PIP_") and k not in SECRET_BEARING_VARS})
+    platform = analysis.build_env.platform
+    defaults.update({k: platform[k] for k in LAUNCH_KNOBS if platform.get(k, "").strip()})
+    return defaults
+
+
+def web_processes(analysis: Analysis, python_dir: Path, plan: WebPlan, layer_dir: Path) -> List[Process]:
+    """The web process (default), one process per other Procfile entry and, for a Django app, `migrate` unless the
+    Procfile has one; each runs under the layer's init, in the app's directory."""
+    init = [str(python_dir / "bin" / "python3"), "-I", str(layer_dir / INIT)]
+    run_hook, app_dir = analysis.hooks.run, analysis.app_dir
+    command = [str(layer_dir / RUN_SCRIPT)]
+    if run_hook is not None:
+        hook_copy = str(layer_dir / HOOK_COPY)
+        command = [hook_copy] if run_hook.startswith("#!") else ["/bin/sh", hook_copy]
+    procfile = analysis.snapshot.procfile
+    processes = [Process(type="web", command=init + command, default=True, working_dir=str(app_dir))]
+    processes += [Process(type=entry.name, command=[*init, "/bin/sh", "-c", entry.command], working_dir=str(app_dir))
                   for entry in procfile if entry.name != "web"]
-    if migrate_dir is not None and not any(entry.name == "migrate" for entry in procfile):
-        processes.append(Process(type="migrate", command=[*init_command, "/bin/sh", "-c", MIGRATE],
-                                 working_dir=str(app_dir / migrate_dir) if migrate_dir else str(app_dir)))
+    if plan.migrate_dir is not None and not any(entry.name == "migrate" for entry in procfile):
+        processes.append(Process(type="migrate", command=[*init, "/bin/sh", "-c", MIGRATE],
+                                 working_dir=str(app_dir / plan.migrate_dir) if plan.migrate_dir else str(app_dir)))
     return processes
+
+
+# ---- the log ----------------------------------------------------------------------------------------------------
+def _describe(analysis: Analysis, plan: WebPlan, layer_dir: Path, out: Output) -> None:
+    """Which rule chose the web process and why the earlier ones did not apply, and the other process types."""
+    choice, gunicorn = plan.choice, _with_config(plan.gunicorn, layer_dir)
+    procfile = analysis.snapshot.procfile
+    if choice.kind is Kind.NONE:
+        out.warning(*render_warning(NoWebProcess()))
+    if choice.kind is Kind.RUN_HOOK:
+        text = "Web process: your .s2i/bin/run (it may source the default run stage)"
+    elif choice.kind is Kind.APP_RUN:
+        text = "Web process: the APP_RUN command, run through /bin/sh"
+    elif choice.kind is Kind.GUNICORN and gunicorn is not None:
+        text = (f"Web process: gunicorn {gunicorn.module} ({choice.reason}), config "
+                f"{plan.gunicorn.config if plan.gunicorn and plan.gunicorn.config else 'from the buildpack'}, "
+                "listening on 0.0.0.0:8080 (PORT overrides)")
+    elif choice.kind is Kind.PROCFILE:
+        text = f"Web process: the Procfile's web command, run through /bin/sh: {choice.procfile_command}"
+    elif choice.kind is Kind.APP_PY:
+        text = f"Web process: python {choice.python_file} ({choice.reason})"
+    elif choice.kind is Kind.SCRIPT:
+        text = f"Web process: the shell script {choice.script} ({choice.reason})"
+    else:
+        text = "Web process: none found; it runs APP_RUN if set at launch, else prints the error above and exits 1"
+    out.step(text)
+    if choice.skipped:
+        out.step("No rule applied:" if choice.kind is Kind.NONE else
+                 f"Chosen by rule '{choice.rule.value}'; the earlier rules did not apply:")
+        out.bullet_list(choice.skipped)
+    if gunicorn is not None and gunicorn.worker_class and choice.kind is Kind.GUNICORN:
+        out.step(f"Gunicorn worker class: {gunicorn.worker_class}")
+    if choice.procfile_web_unused:
+        out.step(f"The Procfile's web process is not used: {choice.rule.value} chose the web command")
+    others = [entry.name for entry in procfile if entry.name != "web"]
+    if others:
+        out.step(f"Procfile process types: {', '.join(others)} (docker run --entrypoint NAME IMAGE)")
+    _describe_migrations(analysis, plan, out)
+
+
+def _describe_migrations(analysis: Analysis, plan: WebPlan, out: Output) -> None:
+    if plan.migrate_dir is None:
+        return
+    where = f"{plan.migrate_dir}/manage.py" if plan.migrate_dir else "manage.py"
+    if any(entry.name == "migrate" for entry in analysis.snapshot.procfile):
+        out.step("Django migrations: the Procfile's migrate process type is kept")
+    else:
+        out.step(f"Django migrations: process type migrate runs 'python {where} migrate --noinput' "
+                 "(docker run --entrypoint migrate IMAGE, or a Kubernetes init container or Job)")
+    if is_truthy(analysis.env.get("MIGRATE_ON_START", "")):
+        out.step("MIGRATE_ON_START is set: the web process runs the migrations before it starts")
+    else:
+        out.step("Migrations do not run when the web process starts unless MIGRATE_ON_START=true "
+                 "(at build or at docker run -e)")

@@ -1,18 +1,23 @@
-"""The uv, Poetry and Pipenv command builders, on plain data. The outputs below are what the pinned tools printed
-on this project's machines (see the module docstrings for how each was produced)."""
+"""The lockfile methods (uv, Poetry, Pipenv): their commands, environments and failure explanations, on plain data.
+The outputs below are what the pinned tools printed on this project's machines (requirements/NOTES.md)."""
 
 import dataclasses
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from python_cnb import tool_versions
-from python_cnb.managers import pipenv, poetry, uv
-from python_cnb.managers.base import InstallPaths, Manager
+from python_cnb.errors import LockfileOutOfDate, PoetryPackageMissing
+from python_cnb.package_managers import pipenv, poetry
+from python_cnb.package_managers import uv_lock as uv
+from python_cnb.package_managers.base import InstallPaths
 
 REPO = Path(__file__).resolve().parents[2]
 PATHS = InstallPaths(app_dir=Path("/workspace"), venv_dir=Path("/layers/python/venv"),
-                     tool_bin=Path("/layers/python/tools/bin"), cache_dir=Path("/layers/python/tool-cache"))
-MANAGERS = [uv.MANAGER, poetry.MANAGER, pipenv.MANAGER]
+                     pip_python=Path("/layers/python/pip/venv/bin/python"), tool_bin=Path("/layers/python/tools/bin"),
+                     cache_dir=Path("/layers/python/tool-cache"))
+MODULES = [uv, poetry, pipenv]
+IDS = lambda module: module.METHOD.name  # noqa: E731
 USER_ENV = {"PATH": "/layers/python/venv/bin:/usr/bin:/bin", "VIRTUAL_ENV": "/layers/python/venv",
             "HOME": "/home/cnb", "PIP_CERT": "/etc/ssl/certs/ca.pem",
             "PIP_INDEX_URL": "https://builder:s3cret@mirror.example/simple",
@@ -38,40 +43,41 @@ PIPENV_PIP_FAILED = ("ERROR: Could not find a version that satisfies the require
                      "none)\nERROR: No matching distribution found for blinker==1.9.0\n")
 
 
-@pytest.mark.parametrize("manager", MANAGERS, ids=lambda m: m.name)
-def test_each_pin_is_a_valid_requirements_file(manager: Manager) -> None:
-    pin = tool_versions.read_pin(REPO, manager.pin)
-    assert pin.startswith(f"{manager.name}==")
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_each_pin_is_a_valid_requirements_file(module: ModuleType) -> None:
+    pin = tool_versions.read_pin(REPO, module.METHOD.tool)
+    assert pin.startswith(f"{module.METHOD.manager}==")
 
 
-@pytest.mark.parametrize("manager", MANAGERS, ids=lambda m: m.name)
-def test_the_lock_file_and_its_fix_belong_to_the_tool(manager: Manager) -> None:
-    assert manager.lock_file in manager.reuse_files
-    assert manager.lock_fix.split()[0] == manager.name
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_the_lock_file_and_its_fix_belong_to_the_tool(module: ModuleType) -> None:
+    lock = module.METHOD.lock
+    assert lock.file in module.REUSE_FILES and lock.file in module.METHOD.files
+    assert lock.fix.split()[0] == module.METHOD.tool
 
 
-@pytest.mark.parametrize("manager", MANAGERS, ids=lambda m: m.name)
-def test_commands_run_the_tool_from_its_own_bin_and_show_no_path(manager: Manager) -> None:
-    commands = manager.commands(PATHS)
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_commands_run_the_tool_from_its_own_bin_and_show_no_path(module: ModuleType) -> None:
+    commands = module.commands(PATHS)
     assert commands
     for command in commands:
-        assert command.argv[0] == str(PATHS.tool_bin / manager.name)
-        assert command.shown == " ".join((manager.name, *command.argv[1:]))
+        assert command.argv[0] == str(PATHS.tool_bin / module.METHOD.tool)
+        assert command.shown == " ".join((module.METHOD.tool, *command.argv[1:]))
         assert "/" not in command.shown
 
 
-@pytest.mark.parametrize("manager", MANAGERS, ids=lambda m: m.name)
-def test_no_secret_in_any_command(manager: Manager) -> None:
-    env = manager.tool_env(USER_ENV, PATHS)
-    for command in manager.commands(PATHS):
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_no_secret_in_any_command(module: ModuleType) -> None:
+    env = module.tool_env(USER_ENV, PATHS)
+    for command in module.commands(PATHS):
         assert not any("s3cret" in arg for arg in command.argv)
     assert "s3cret" in USER_ENV["PIP_INDEX_URL"] and env is not USER_ENV
 
 
-@pytest.mark.parametrize("manager", MANAGERS, ids=lambda m: m.name)
-def test_tool_env_keeps_the_user_env_and_does_not_change_it(manager: Manager) -> None:
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_tool_env_keeps_the_user_env_and_does_not_change_it(module: ModuleType) -> None:
     before = dict(USER_ENV)
-    env = manager.tool_env(USER_ENV, PATHS)
+    env = module.tool_env(USER_ENV, PATHS)
     assert USER_ENV == before
     assert env["PATH"] == USER_ENV["PATH"] and env["HOME"] == USER_ENV["HOME"]
 
@@ -142,7 +148,7 @@ def test_poetry_syncs_the_main_group_only() -> None:
 
 def test_poetry_reads_no_pip_index_settings_but_gets_the_certificate() -> None:
     env = poetry.tool_env(USER_ENV, PATHS)
-    assert poetry.MANAGER.index_settings == ()
+    assert poetry.METHOD.index_settings == ()
     assert env["REQUESTS_CA_BUNDLE"] == "/etc/ssl/certs/ca.pem"
     assert not any(name.startswith("POETRY_REPOSITORIES") for name in env)
 
@@ -172,25 +178,35 @@ def test_pipenv_maps_the_index_to_its_pypi_mirror_and_passes_pip_settings() -> N
     assert mine["PIPENV_PYPI_MIRROR"] == "https://mine.example/simple"
 
 
-@pytest.mark.parametrize(("manager", "output", "expected"), [
-    (uv.MANAGER, UV_STALE, True),
-    (uv.MANAGER, UV_TLS, False),
-    (uv.MANAGER, UV_PYTHON_MISMATCH, False),
-    (poetry.MANAGER, POETRY_STALE, True),
-    (poetry.MANAGER, "Error: " + POETRY_STALE.split("\n\n")[1], True),
-    (poetry.MANAGER, POETRY_NO_PACKAGE, False),
-    (pipenv.MANAGER, PIPENV_VERIFY_STALE, True),
-    (pipenv.MANAGER, PIPENV_DEPLOY_STALE, True),
-    (pipenv.MANAGER, PIPENV_PIP_FAILED, False),
-    (pipenv.MANAGER, "Pipfile.lock is up-to-date.\n", False),
+@pytest.mark.parametrize(("module", "output", "expected"), [
+    (uv, UV_STALE, LockfileOutOfDate),
+    (uv, UV_TLS, None),
+    (uv, UV_PYTHON_MISMATCH, None),
+    (poetry, POETRY_STALE, LockfileOutOfDate),
+    (poetry, "Error: " + POETRY_STALE.split("\n\n")[1], LockfileOutOfDate),
+    (poetry, POETRY_NO_PACKAGE, PoetryPackageMissing),
+    (pipenv, PIPENV_VERIFY_STALE, LockfileOutOfDate),
+    (pipenv, PIPENV_DEPLOY_STALE, LockfileOutOfDate),
+    (pipenv, PIPENV_PIP_FAILED, None),
+    (pipenv, "Pipfile.lock is up-to-date.\n", None),
 ])
-def test_lock_out_of_date_is_recognised_from_the_tools_output(manager: Manager, output: str, expected: bool) -> None:
-    assert manager.lock_out_of_date(output) is expected
+def test_failures_are_explained_from_the_tools_output(module: ModuleType, output: str, expected: object) -> None:
+    error = module.explain(output, {}, "tool sync", 1)
+    assert type(error) is expected if expected is not None else error is None
+    if isinstance(error, LockfileOutOfDate):
+        assert (error.lock_file, error.fix, error.command) == (module.LOCK.file, module.LOCK.fix, "tool sync")
+        assert error.project_file == module.LOCK.project_file and error.index_variable == ""
 
 
-@pytest.mark.parametrize("manager", MANAGERS, ids=lambda m: m.name)
-def test_index_settings_are_variable_names(manager: Manager) -> None:
-    assert all(name.isupper() and " " not in name for name in manager.index_settings)
+def test_uv_says_when_the_lock_was_checked_against_a_mapped_pip_index() -> None:
+    env = uv.tool_env(USER_ENV, PATHS)
+    error = uv.explain(UV_STALE, env, "uv sync --locked", 1)
+    assert isinstance(error, LockfileOutOfDate) and error.index_variable == "PIP_INDEX_URL"
+
+
+@pytest.mark.parametrize("module", MODULES, ids=IDS)
+def test_index_settings_are_variable_names(module: ModuleType) -> None:
+    assert all(name.isupper() and " " not in name for name in module.METHOD.index_settings)
 
 
 # ---- tests/support/lock_apps.locked_versions, on small hand-written lockfiles ----

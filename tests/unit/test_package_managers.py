@@ -1,7 +1,12 @@
-"""Which package manager installs the app, from its files and BP_PYTHON_PACKAGE_MANAGER; detect agrees with build."""
+"""The registry of install methods: which one installs the app, from its files and BP_PYTHON_PACKAGE_MANAGER; what
+every method provides; and everything derived from the registry (detect's list, lib/bootstrap.sh's copy of it, the
+docs' table)."""
+
+import re
+from pathlib import Path
 
 import pytest
-from python_cnb import detect
+from python_cnb import detect, tool_versions
 from python_cnb.app_files import AppFiles, Entry, read_app_files
 from python_cnb.errors import (
     InvalidEnvValue,
@@ -13,9 +18,24 @@ from python_cnb.errors import (
     PackageManagerConflict,
     render_error,
 )
-from python_cnb.package_manager import MANAGER_FILES, MISSPELLINGS, PackageManager, choose_package_manager
+from python_cnb.package_managers import (
+    DETECT_FILES,
+    MANAGERS,
+    METHODS,
+    MISSPELLINGS,
+    VERSION_SOURCES,
+    choose_install_method,
+    methods_table,
+)
 
-PM = PackageManager
+REPO = Path(__file__).resolve().parents[2]
+
+
+class PM:
+    """The methods' names, as the table below uses them."""
+
+    PIP, PIP_PROJECT, UV, POETRY, PIPENV, NONE = "pip", "pip-project", "uv", "poetry", "pipenv", "none"
+
 PROJECT = "[project]\nname = 'app'\nversion = '1'\n"
 TOOL_ONLY = "[tool.ruff]\nline-length = 100\n"
 
@@ -67,17 +87,18 @@ CASES = [
 
 
 def _files(spec):
-    return AppFiles.of(**spec)
+    """Every name a regular file with the given text."""
+    return AppFiles({name: Entry.FILE for name in spec}, dict(spec))
 
 
 @pytest.mark.parametrize(("spec", "requested", "expected", "detects"), CASES)
 def test_decision_table(spec, requested, expected, detects):
     files = _files(spec)
-    if isinstance(expected, PM):
-        assert choose_package_manager(files, requested).manager is expected
+    if isinstance(expected, str):
+        assert choose_install_method(files, requested).method.name == expected
     else:
         with pytest.raises(expected) as info:
-            choose_package_manager(files, requested)
+            choose_install_method(files, requested)
         title, body = render_error(info.value)
         assert title != "Internal buildpack error" and body
     # The invariant: detect passes for every app whose build installs something or explains what is wrong.
@@ -87,9 +108,51 @@ def test_decision_table(spec, requested, expected, detects):
 
 
 def test_detect_looks_at_every_file_build_reads():
-    for names in MANAGER_FILES.values():
-        assert set(names) <= set(detect.PYTHON_SIGNALS)
-    assert set(MISSPELLINGS) <= set(detect.PYTHON_SIGNALS)
+    for method in METHODS:
+        assert set(method.files) <= set(detect.PYTHON_SIGNALS), method.name
+        assert set(method.misspellings) <= set(detect.PYTHON_SIGNALS), method.name
+        if method.lock is not None:
+            assert {method.lock.file, method.lock.project_file} <= set(detect.PYTHON_SIGNALS), method.name
+    assert set(DETECT_FILES) | set(MISSPELLINGS) <= set(detect.PYTHON_SIGNALS)
+
+
+def test_bootstrap_detect_lists_the_same_files():
+    """lib/bootstrap.sh runs detect when the build image has no python3: its list is a copy of detect's."""
+    shell = (REPO / "lib" / "bootstrap.sh").read_text()
+    missing = [name for name in detect.PYTHON_SIGNALS if not re.search(rf"(\s){re.escape(name)}(\s|;)", shell)]
+    assert not missing, f"add {', '.join(missing)} to the detect list in lib/bootstrap.sh"
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.name)
+def test_every_method_provides_what_the_registry_needs(method):
+    assert method.manager in MANAGERS and method.label and method.installing and method.default_reason
+    assert bool(method.files) != (method.applies is not None), "files select it, or `applies` does"
+    assert bool(method.tool) != method.installer_option, "its own tool, or pip/uv as installer"
+    if method.tool:
+        assert tool_versions.read_pin(REPO, method.tool).startswith(f"{method.tool}==")
+    if method.lock is not None:
+        assert method.lock.file in method.files
+    for wrong, right in method.misspellings.items():
+        assert right in (*method.files, "requirements.txt") and wrong != right
+    assert "{installer}" not in method.installing or method.installer_option
+    assert method.index_settings is None or all(name.isupper() for name in method.index_settings)
+
+
+def test_names_labels_and_files_are_unique():
+    for values in ([m.name for m in METHODS], [m.label for m in METHODS], DETECT_FILES, [*MISSPELLINGS]):
+        assert len(values) == len(set(values)), values
+    assert MANAGERS == ("pip", "uv", "poetry", "pipenv")
+    assert [source.file for source in VERSION_SOURCES] == ["uv.lock", "Pipfile"]
+
+
+def test_the_docs_table_is_the_registrys():
+    """docs/dependencies.md shows methods_table() between its markers: regenerate it with
+    `python3 -c 'import sys; sys.path.insert(0, "lib"); from python_cnb.package_managers import methods_table;
+    print(methods_table())'`."""
+    text = (REPO / "docs" / "dependencies.md").read_text()
+    start, end = "<!-- install-methods-table:start -->\n", "\n<!-- install-methods-table:end -->"
+    assert start in text and end in text
+    assert text.split(start, 1)[1].split(end, 1)[0].strip() == methods_table()
 
 
 @pytest.mark.parametrize("kind", [Entry.DIRECTORY, Entry.DANGLING])
@@ -97,7 +160,7 @@ def test_requirements_that_is_not_a_file(kind):
     files = AppFiles({"requirements.txt": kind}, {})
     assert detect.is_python_project(files)
     with pytest.raises(NotAFile) as info:
-        choose_package_manager(files)
+        choose_install_method(files)
     assert info.value.kind == kind.value
     assert "requirements.txt" in render_error(info.value)[1]
 
@@ -106,7 +169,7 @@ def test_snapshot_sees_dangling_links_and_directories(tmp_path):
     (tmp_path / "requirements.txt").symlink_to("../shared/requirements.txt")
     (tmp_path / "Pipfile").mkdir()
     (tmp_path / "pyproject.toml").write_text(PROJECT)
-    files = read_app_files(tmp_path)
+    files = read_app_files(tmp_path, ["pyproject.toml", "Pipfile"])
     assert files.entries == {"requirements.txt": Entry.DANGLING, "Pipfile": Entry.DIRECTORY,
                              "pyproject.toml": Entry.FILE}
     assert files.text("pyproject.toml") == PROJECT and files.text("Pipfile") is None
@@ -115,7 +178,7 @@ def test_snapshot_sees_dangling_links_and_directories(tmp_path):
 def test_conflict_error_lists_files_and_both_fixes():
     files = _files({"requirements.txt": "", "uv.lock": "", "pyproject.toml": PROJECT})
     with pytest.raises(PackageManagerConflict) as info:
-        choose_package_manager(files)
+        choose_install_method(files)
     title, body = render_error(info.value)
     assert title == "Multiple package manager files found"
     assert " - requirements.txt\n - uv.lock" in body
@@ -125,21 +188,21 @@ def test_conflict_error_lists_files_and_both_fixes():
 
 def test_misspelling_names_both_files():
     with pytest.raises(MisspelledFile) as info:
-        choose_package_manager(_files({"Requirements.txt": ""}))
+        choose_install_method(_files({"Requirements.txt": ""}))
     title, body = render_error(info.value)
     assert title == "Found Requirements.txt instead of requirements.txt"
     assert "Rename Requirements.txt to requirements.txt" in body
 
 
 def test_forced_manager_lists_ignored_files():
-    choice = choose_package_manager(_files({"requirements.txt": "", "uv.lock": "", "pyproject.toml": PROJECT}), "uv")
+    choice = choose_install_method(_files({"requirements.txt": "", "uv.lock": "", "pyproject.toml": PROJECT}), "uv")
     assert choice.ignored == ("requirements.txt",)
-    assert "BP_PYTHON_PACKAGE_MANAGER is uv" in choice.describe()
+    assert "BP_PYTHON_PACKAGE_MANAGER is uv" in choice.describe("pip")
 
 
 def test_invalid_toml_names_line_and_column():
     with pytest.raises(InvalidTomlFile) as info:
-        choose_package_manager(_files({"pyproject.toml": "[project]\nname = \n"}))
+        choose_install_method(_files({"pyproject.toml": "[project]\nname = \n"}))
     title, body = render_error(info.value)
     assert title == "Invalid pyproject.toml"
     assert "at line 2, column 8" in body

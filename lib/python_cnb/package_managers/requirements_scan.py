@@ -1,31 +1,39 @@
-"""Facts about the app's files that take more than a look at the root: what the requirements reference locally,
-the digest of what decides the environment, where manage.py is."""
+"""requirements.txt as pip reads it, with what it includes (-r/-c), the local projects it installs, --find-links
+directories and pip's settings files: the digest that decides whether the environment is reused, and what an update
+in place needs (which lines changed, which options, which requirements are unpinned). Reads files only."""
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Iterator, List, Mapping, Optional, Set, Tuple
 
-from .errors import FileReadError
-from .installers.base import RequirementOption
-from .package_manager import PackageManager
-from .redact import redact
-from .utils import read_optional_text
+from ..app_files import decode_text
+from ..errors import FileReadError
+from ..redact import redact
+from ..utils import os_reason, read_optional_text
 
-__all__ = ["RequirementsScan", "dependency_inputs_digest", "find_manage_py", "read_requirements_file",
-           "scan_requirements"]
+__all__ = ["PROJECT_FILES", "RequirementOption", "RequirementsScan", "line_digest", "project_digest",
+           "read_requirements_file", "scan_requirements"]
 
-_PROJECT_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
-_SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".s2i", "staticfiles", "static"}
+PROJECT_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
 
 
 _OPTION_FILE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s+|=)(?P<path>\S+)")
 _EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s+|=)(?P<path>\S+)")
+
+
+@dataclass(frozen=True)
+class RequirementOption:
+    """An option line of a requirements file ('--index-url', '--pre'), or an option after a requirement on its line
+    ('--hash', '--config-settings'), as the scan found it."""
+
+    file: str  # relative to the app ('requirements.txt', 'requirements/base.txt')
+    line: int  # the logical line's first physical line, from 1
+    option: str  # the option's long name as written ('--pre'; '-i' is reported as written)
 
 
 def _local_path(spec: str, base: Path) -> Optional[Path]:
@@ -40,25 +48,15 @@ def _local_path(spec: str, base: Path) -> Optional[Path]:
     return None
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
 def read_requirements_file(path: Path) -> Optional[str]:
-    """A requirements file's text as pip reads it: UTF-8, or UTF-16/32 with a byte order mark (what PowerShell's
-    `pip freeze > requirements.txt` writes). None when it does not exist."""
+    """A requirements file's text as pip reads it (see utils.decode_text); None when it does not exist."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FileReadError(path=str(path), reason=exc.strerror or str(exc)) from None
-    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise FileReadError(path=str(path), reason=f"it is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                            "save it as UTF-8") from None
+        raise FileReadError(path=str(path), reason=os_reason(exc)) from None
+    return decode_text(data, str(path))
 
 
 def _resolve(path: Path, shown: str) -> Path:
@@ -277,7 +275,7 @@ def _rel(path: Path, app_dir: Path) -> str:
 
 
 def _hash_project(directory: Path, digest: "hashlib._Hash", app_dir: Path) -> None:
-    for name in _PROJECT_FILES:
+    for name in PROJECT_FILES:
         candidate = directory / name
         text = read_optional_text(candidate) if candidate.is_file() else None
         if text is not None:
@@ -286,7 +284,7 @@ def _hash_project(directory: Path, digest: "hashlib._Hash", app_dir: Path) -> No
 
 
 def _hash_pip_settings_files(app_dir: Path, env: Mapping[str, str], digest: "hashlib._Hash",
-                             walker: "_Walker") -> None:
+                              walker: "_Walker") -> None:
     """PIP_FIND_LINKS directories, the PIP_CONFIG_FILE and a pip.conf/pip.ini the app ships: their contents
     change what pip installs without any variable changing."""
     for value in env.get("PIP_FIND_LINKS", "").split():
@@ -308,7 +306,7 @@ def line_digest(line: str) -> str:
 def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> RequirementsScan:  # noqa: B006
     """requirements.txt with what it includes (-r/-c), the local projects it installs (non-editable: the whole
     tree; editable: the packaging files), --find-links directories, and pip's settings files."""
-    digest = hashlib.sha256(PackageManager.PIP.name.encode())
+    digest = hashlib.sha256(b"PIP")  # the seed every earlier release used: the same inputs give the same digest
     walker = _Walker(app_dir, digest)
     walker.walk(app_dir / "requirements.txt")
     _hash_pip_settings_files(app_dir, env, digest, walker)
@@ -319,41 +317,10 @@ def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> Requirement
                             structure=walker.structure.hexdigest(), top_options=tuple(walker.top_options))
 
 
-def dependency_inputs_digest(app_dir: Path, manager: PackageManager, lock_inputs: Sequence[str] = (),
-                             env: Mapping[str, str] = {}) -> str:  # noqa: B006
-    """sha256 over what decides the environment besides the interpreter, the tool and the index settings.
-
-    pip -r: see scan_requirements. pip -e .: the app's packaging files and pip's settings files. A lockfile tool:
-    `lock_inputs` (its lockfile and project file). The app's own code is not part of it: editable installs import it
-    from the app dir."""
-    if manager is PackageManager.PIP:
-        return scan_requirements(app_dir, env).digest
-    digest = hashlib.sha256(manager.name.encode())
-    if manager is PackageManager.PIP_PROJECT:
-        _hash_project(app_dir, digest, app_dir)
-        _hash_pip_settings_files(app_dir, env, digest, _Walker(app_dir, digest))
-    for name in lock_inputs:
-        text = read_optional_text(app_dir / name)
-        digest.update(f"file:{name}\n".encode())
-        digest.update(b"<missing>\n" if text is None else text.encode())
+def project_digest(app_dir: Path, env: Mapping[str, str]) -> str:
+    """`pip install -e .`'s inputs: the app's packaging files and pip's settings files (its code is imported from
+    the app directory, so it is not part of it)."""
+    digest = hashlib.sha256(b"PIP_PROJECT")  # the seed every earlier release used
+    _hash_project(app_dir, digest, app_dir)
+    _hash_pip_settings_files(app_dir, env, digest, _Walker(app_dir, digest))
     return digest.hexdigest()
-
-
-def find_manage_py(app_dir: Path, max_depth: int = 3) -> Optional[Path]:
-    """manage.py at the root first, then one, two and three directory levels down (sorted, hidden dirs skipped)."""
-    level: List[Path] = [app_dir]
-    for _ in range(max_depth + 1):
-        for directory in level:
-            candidate = directory / "manage.py"
-            if candidate.is_file():
-                return candidate
-        level = sorted(child for d in level for child in _subdirs(d))
-    return None
-
-
-def _subdirs(directory: Path) -> Iterable[Path]:
-    try:
-        return [c for c in directory.iterdir()
-                if c.is_dir() and not c.is_symlink() and not c.name.startswith(".") and c.name not in _SKIP_DIRS]
-    except OSError:
-        return []

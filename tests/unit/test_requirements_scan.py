@@ -1,14 +1,13 @@
-import re
-from pathlib import Path
+"""The install methods' reuse inputs: requirements.txt as pip reads it (includes, local projects, find-links,
+pip's config files, which lines changed), the project's packaging files, and a lock method's files."""
 
-from python_cnb import detect
-from python_cnb.cnb import toml_io
-from python_cnb.errors import _RENDERERS, BuildpackError, FileReadError, render_error
-from python_cnb.package_manager import PackageManager
-from python_cnb.project import dependency_inputs_digest, find_manage_py, read_requirements_file, scan_requirements
-from python_cnb.tool_versions import gunicorn_requirement
+from python_cnb.errors import FileReadError
+from python_cnb.package_managers import nothing, pip_project, pip_requirements, poetry, uv_lock
+from python_cnb.package_managers.requirements_scan import read_requirements_file, scan_requirements
 
-REPO = Path(__file__).resolve().parents[2]
+
+def _digest(app_dir, method=pip_requirements, env=None):
+    return method.METHOD.read_inputs(app_dir, env or {}).digest
 
 
 def test_requirements_digest_follows_includes_and_local_projects(tmp_path):
@@ -16,34 +15,47 @@ def test_requirements_digest_follows_includes_and_local_projects(tmp_path):
     (tmp_path / "base.txt").write_text("flask==3.0\n")
     (tmp_path / "setup.py").write_text("setup(install_requires=['a'])\n")
     (tmp_path / "app.py").write_text("print(1)\n")
-    first = dependency_inputs_digest(tmp_path, PackageManager.PIP)
+    first = _digest(tmp_path)
     (tmp_path / "app.py").write_text("print(2)\n")
-    assert dependency_inputs_digest(tmp_path, PackageManager.PIP) == first, "app code must not invalidate"
+    assert _digest(tmp_path) == first, "app code must not invalidate"
     (tmp_path / "base.txt").write_text("flask==3.1\n")
-    second = dependency_inputs_digest(tmp_path, PackageManager.PIP)
+    second = _digest(tmp_path)
     assert second != first
     (tmp_path / "setup.py").write_text("setup(install_requires=['a', 'b'])\n")
-    assert dependency_inputs_digest(tmp_path, PackageManager.PIP) != second
+    assert _digest(tmp_path) != second
 
 
 def test_lockfile_digest_covers_its_inputs(tmp_path):
     (tmp_path / "uv.lock").write_text("version = 1\n")
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    inputs = ("uv.lock", "pyproject.toml")
-    first = dependency_inputs_digest(tmp_path, PackageManager.UV, inputs)
+    first = _digest(tmp_path, uv_lock)
+    assert uv_lock.METHOD.read_inputs(tmp_path, {}).files == "uv.lock, pyproject.toml, uv.toml"
     (tmp_path / "main.py").write_text("print(1)\n")
-    assert dependency_inputs_digest(tmp_path, PackageManager.UV, inputs) == first
+    assert _digest(tmp_path, uv_lock) == first
+    (tmp_path / "uv.toml").write_text("[pip]\n")
+    assert _digest(tmp_path, uv_lock) != first
     (tmp_path / "uv.lock").write_text("version = 2\n")
-    assert dependency_inputs_digest(tmp_path, PackageManager.UV, inputs) != first
-    assert dependency_inputs_digest(tmp_path, PackageManager.POETRY, inputs) != \
-        dependency_inputs_digest(tmp_path, PackageManager.UV, inputs)
+    assert _digest(tmp_path, uv_lock) != first
+    assert _digest(tmp_path, poetry) != _digest(tmp_path, uv_lock)
+
+
+def test_project_digest_covers_packaging_and_pip_settings_files_only(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    first = _digest(tmp_path, pip_project)
+    (tmp_path / "x.py").write_text("print(1)\n")
+    assert _digest(tmp_path, pip_project) == first, "the app's code is imported from the app directory"
+    (tmp_path / "setup.cfg").write_text("[metadata]\n")
+    second = _digest(tmp_path, pip_project)
+    (tmp_path / "pip.conf").write_text("[global]\npre = true\n")
+    assert len({first, second, _digest(tmp_path, pip_project)}) == 3
+    assert _digest(tmp_path, nothing) == _digest(tmp_path / "elsewhere", nothing)
 
 
 def test_requirements_symlink_loop_is_a_clear_error(tmp_path):
     (tmp_path / "requirements.txt").write_text("-r more.txt\n")
     (tmp_path / "more.txt").symlink_to("more.txt")
     try:
-        dependency_inputs_digest(tmp_path, PackageManager.PIP)
+        _digest(tmp_path)
     except FileReadError as exc:
         assert "more.txt" in exc.path and "symlink" in exc.reason
     else:
@@ -51,7 +63,7 @@ def test_requirements_symlink_loop_is_a_clear_error(tmp_path):
     (tmp_path / "requirements.txt").write_text("./loop\n")
     (tmp_path / "loop").symlink_to("loop")
     try:
-        dependency_inputs_digest(tmp_path, PackageManager.PIP)
+        _digest(tmp_path)
     except FileReadError as exc:
         assert "loop" in exc.path
     else:
@@ -71,76 +83,6 @@ def test_requirements_in_utf16_read_as_pip_does(tmp_path):
         assert "UTF-8" in exc.reason
     else:
         raise AssertionError("no error")
-
-
-def test_find_manage_py_prefers_shallow(tmp_path):
-    assert find_manage_py(tmp_path) is None
-    deep = tmp_path / "a" / "b" / "c"
-    deep.mkdir(parents=True)
-    (deep / "manage.py").write_text("")
-    assert find_manage_py(tmp_path) == deep / "manage.py"
-    (tmp_path / "z").mkdir()
-    (tmp_path / "z" / "manage.py").write_text("")
-    assert find_manage_py(tmp_path) == tmp_path / "z" / "manage.py"
-    (tmp_path / "manage.py").write_text("")
-    assert find_manage_py(tmp_path) == tmp_path / "manage.py"
-    too_deep = tmp_path / "q" / "w" / "e" / "r"
-    too_deep.mkdir(parents=True)
-
-
-def test_shell_detect_lists_the_same_files():
-    shell = (REPO / "lib" / "bootstrap.sh").read_text()
-    for name in detect.PYTHON_SIGNALS:
-        assert re.search(rf"(\s){re.escape(name)}(\s|;)", shell), name
-
-
-def test_versions_agree():
-    buildpack = toml_io.read(REPO / "buildpack.toml")
-    project = toml_io.read(REPO / "pyproject.toml")
-    from python_cnb import __version__
-    assert buildpack["buildpack"]["version"] == project["project"]["version"] == __version__
-    assert buildpack["api"] == "0.10"
-    assert {(t["os"], t["arch"]) for t in buildpack["targets"]} == {("linux", "amd64"), ("linux", "arm64")}
-
-
-def test_builtin_manifest_is_well_formed():
-    from python_cnb.manifest import load_manifest
-    builds, _ = load_manifest(toml_io.read(REPO / "buildpack.toml"), {}, REPO)
-    assert {b.arch for b in builds} == {"amd64", "arm64"}
-    assert all(b.url.startswith("https://github.com/astral-sh/python-build-standalone/") for b in builds)
-    mirrored, _ = load_manifest(toml_io.read(REPO / "buildpack.toml"), {"BP_PYTHON_MIRROR_URL": "https://m.example/pbs/"},
-                                REPO)
-    assert all(b.url.startswith("https://m.example/pbs/20") for b in mirrored)
-
-
-def test_gunicorn_pin():
-    assert re.match(r"^gunicorn==\d+\.\d+\.\d+$", gunicorn_requirement(REPO))
-
-
-def test_every_error_class_renders_without_falling_into_internal():
-    import python_cnb.errors as errors
-    classes = [c for c in vars(errors).values()
-               if isinstance(c, type) and issubclass(c, BuildpackError) and c is not BuildpackError]
-    assert set(classes) == set(_RENDERERS)
-    for cls in classes:
-        fields = {name: ("x" if name != "exit_code" and name != "line_number" else 1)
-                  for name in getattr(cls, "__dataclass_fields__", {})}
-        if "names" in fields:
-            fields["names"] = ["PYTHONHOME"]
-        if "known" in fields:
-            fields["known"] = ["3.13.1"]
-        if "problems" in fields:
-            fields["problems"] = ["flask 3.0.0 requires click, which is not installed."]
-        if "options" in fields:
-            fields["options"] = [("requirements.txt", 2, "--pre", "remove it")]
-        title, body = render_error(cls(**fields))
-        assert title and body and title != "Internal buildpack error"
-
-
-def test_unexpected_errors_say_they_are_bugs():
-    title, body = render_error(ValueError("boom"))
-    assert title == "Internal buildpack error"
-    assert "This is a bug in the buildpack" in body and "ValueError: boom" in body
 
 
 def _lib(root, name="mylib"):
@@ -199,7 +141,7 @@ def test_find_links_constraints_and_pip_config_change_the_digest(tmp_path):
     (tmp_path / "pip.conf").write_text("[global]\npre = true\n")
     digests.append(scan_requirements(tmp_path, env).digest)
     assert len(set(digests)) == len(digests)
-    assert dependency_inputs_digest(tmp_path, PackageManager.PIP, env=env) == digests[-1]
+    assert _digest(tmp_path, env=env) == digests[-1]
 
 
 def test_url_includes_and_unpinned_names(tmp_path):

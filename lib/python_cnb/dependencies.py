@@ -1,0 +1,90 @@
+"""The build step that installs the app's dependencies: the caches, the virtual environment, the build-only pip, the
+install method's tool, then the default build stage (or the app's .s2i/bin/assemble hook, which may source it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from .analysis import Analysis
+from .cnb.layer import LayerRef
+from .cnb.layer_env import Scope
+from .default_stage import StagePlan, run_default_stage
+from .errors import InstallerIgnoresSettings, render_warning
+from .layers.caches import install_cache
+from .layers.pip_tool import install_pip_tool, pip_python
+from .layers.tools import Prefetch, install_tool, tool_bin
+from .layers.venv import VenvLayerMetadata, activation, install_venv, same_requirements_structure
+from .output import Output
+from .package_managers.base import InstallTarget
+from .package_managers.installers import pip_command
+from .s2i import run_assemble_hook
+
+__all__ = ["Dependencies", "install_dependencies"]
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    venv: LayerRef[VenvLayerMetadata]
+    target: InstallTarget  # the environment, and the installer that adds what the web process needs
+
+
+def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optional[Prefetch],
+                         out: Output) -> Dependencies:
+    out.header("Installing dependencies")
+    _report_method(analysis, out)
+    layers_dir, env, method = analysis.layers_dir, analysis.env, analysis.install.method
+    pip_cache = install_cache(layers_dir, out, "pip-cache", "pip download/wheel cache")
+    venv = install_venv(analysis, out, python_dir)
+    venv_env = activation(venv.path, pip_cache.path).apply(Scope.BUILD, env)
+    hook = analysis.hooks.assemble
+    # pip installs the pip methods' requirements (unless uv does), the lockfile apps' Gunicorn, and what an
+    # .s2i/bin/assemble hook runs as `pip`.
+    pip = install_pip_tool(layers_dir, out, analysis.python, python_dir,
+                           upgrade=venv.metadata.pip_upgrade, env=venv_env,
+                           needed=not venv.reused and (analysis.installer.name == "pip" or hook is not None))
+    tool_dir = tool_cache = ""
+    if analysis.pins.tool:
+        tool = install_tool(layers_dir, out, analysis.python, python_dir, analysis.pins.tool,
+                            needed=not venv.reused, env=venv_env, prefetch=prefetch)
+        name = analysis.pins.tool.partition("==")[0]
+        tool_dir = str(tool_bin(tool.path))
+        tool_cache = str(install_cache(layers_dir, out, f"{name}-cache", f"{name} cache").path)
+    scan = analysis.inputs.scan
+    old = venv.old
+    update_lines = (scan.changed_requirements(old.requirement_lines)
+                    if venv.updated and old is not None and scan is not None and
+                    same_requirements_structure(old, venv.metadata) else None)
+    plan = StagePlan(app_dir=str(analysis.app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache.path),
+                     method=method.name, installer=analysis.installer.name, pip_python=str(pip_python(pip.path)),
+                     tool_bin=tool_dir, tool_cache_dir=tool_cache, install=not venv.reused, update=venv.updated,
+                     extra_requirements=analysis.gunicorn_requirement,
+                     requirements=scan.requirements if scan is not None else (), update_lines=update_lines,
+                     update_options=scan.top_options if scan is not None else (),
+                     manage_py=analysis.snapshot.manage_py)
+    if hook is not None:
+        run_assemble_hook(out, hook, plan.dumps(), pip_command(pip_python(pip.path), venv.path), venv_env,
+                          analysis.build_env.root)
+    else:
+        run_default_stage(plan, env, out)
+    return Dependencies(venv=venv, target=InstallTarget(analysis.installer, plan.installer_paths(), venv_env))
+
+
+def _report_method(analysis: Analysis, out: Output) -> None:
+    """The install method and the installer, and what the user asked for that does not apply."""
+    choice, installer, requested = analysis.install, analysis.installer, analysis.installer_requested
+    out.step(choice.describe(installer.name))
+    if choice.ignored:
+        out.step(f"Ignoring {', '.join(choice.ignored)} since {choice.reason}")
+    if not choice.method.installer_option:
+        if requested.name != "pip":
+            out.step(f"BP_PYTHON_INSTALLER={requested.name} is ignored: it applies to requirements.txt and setup.py "
+                     f"or pyproject.toml projects, and {choice.method.manager} installs this app")
+        return
+    if installer.name != "pip":
+        out.step(f"Installer: {installer.name} (BP_PYTHON_INSTALLER), with the PIP_* settings mapped to "
+                 f"{installer.name}'s")
+        ignored = installer.ignored_settings(analysis.env)
+        if ignored:
+            out.warning(*render_warning(InstallerIgnoresSettings(installer.name, ignored)))

@@ -1,0 +1,156 @@
+"""The registry of install methods: every way the buildpack installs an app's dependencies, one module each.
+
+`METHODS` lists them in the order they are tried. Everything else that depends on which methods exist is derived
+from it: which method an app gets (`choose_install_method`), the files detect looks for (`DETECT_FILES`), the files
+that can declare the Python version (`VERSION_SOURCES`), the BP_PYTHON_PACKAGE_MANAGER choices (`MANAGERS`), the
+docs' table of methods (`methods_table`), and the error texts that list them.
+
+What a new method provides (one module here, exporting `METHOD = InstallMethod(...)`, see base.py):
+- `name`, `manager` (the BP_PYTHON_PACKAGE_MANAGER value that asks for it), `label` (the log's and the docs' name,
+  recorded in the venv layer's metadata: changing it rebuilds every such environment once), `installing` (the log
+  line) and `default_reason`;
+- what selects it: `files` (detect passes on each; two methods' files at once are a conflict the user settles),
+  `misspellings`, and `lock` (lock file, project file, the fix for a stale lock) for a lockfile method; or `applies`
+  for a method without files of its own (it is tried only when no method's files are present);
+- `tool`, its pin file requirements/<tool>.txt (installed into a build-only cached layer), or `installer_option`
+  when pip or uv pip (BP_PYTHON_INSTALLER) installs it;
+- `read_inputs`: the app files whose contents decide the environment (the reuse key; read once, by the analysis),
+  and `index_settings`, the variables that decide where packages come from;
+- `updates_in_place`: whether installing into the restored environment gives what a fresh install gives;
+- `install`: its commands, run into the buildpack's virtual environment (`InstallStep` says where and with what);
+- `version_sources`: its own files that declare `requires-python` or the like.
+Then a test module (tests/unit/test_package_managers.py has the shared checks), a docs row (docs/dependencies.md's
+table is generated from `methods_table`), and, for new file names, lib/bootstrap.sh's detect list (a test names any
+that is missing). Keep each module's top level light: detect imports this registry, and under the lifecycle every
+module it imports compiles from source on each build, so a method imports what it runs inside its functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+from ..app_files import AppFiles, Entry
+from ..errors import (
+    InvalidEnvValue,
+    LockfileMissing,
+    LockWithoutProject,
+    MisspelledFile,
+    NotAFile,
+    PackageManagerConflict,
+)
+from . import nothing, pip_project, pip_requirements, pipenv, poetry, uv_lock
+from .base import InstallMethod, VersionSource
+
+__all__ = ["DETECT_FILES", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURCES", "InstallChoice",
+           "choose_install_method", "get_method", "methods_table"]
+
+METHODS: Tuple[InstallMethod, ...] = (pip_requirements.METHOD, pip_project.METHOD, uv_lock.METHOD, poetry.METHOD,
+                                      pipenv.METHOD, nothing.METHOD)
+MANAGERS: Tuple[str, ...] = tuple(dict.fromkeys(method.manager for method in METHODS))
+DETECT_FILES: Tuple[str, ...] = tuple(name for method in METHODS for name in method.files)
+MISSPELLINGS: Dict[str, str] = {wrong: right for method in METHODS for wrong, right in method.misspellings.items()}
+VERSION_SOURCES: Tuple[VersionSource, ...] = tuple(source for method in METHODS for source in method.version_sources)
+
+
+def get_method(name: str) -> InstallMethod:
+    return next(method for method in METHODS if method.name == name)
+
+
+@dataclass(frozen=True)
+class InstallChoice:
+    method: InstallMethod
+    reason: str  # for the log: why this one
+    ignored: Tuple[str, ...] = ()  # other methods' files that BP_PYTHON_PACKAGE_MANAGER made the build ignore
+
+    def describe(self, installer: str) -> str:
+        """The build log's line for the decision; `installer` installs the pip methods (BP_PYTHON_INSTALLER)."""
+        text = self.method.installing.format(installer=installer)
+        return f"{text} ({self.reason})" if self.reason.startswith("BP_") else text
+
+
+def _present(files: AppFiles) -> Dict[str, List[str]]:
+    """The managers whose files are present (whatever the entries are: a directory named requirements.txt is an error
+    for the chosen method, not an absence)."""
+    found: Dict[str, List[str]] = {}
+    for method in METHODS:
+        here = [name for name in method.files if files.has(name)]
+        if here:
+            found.setdefault(method.manager, []).extend(here)
+    return found
+
+
+def _require_files(files: AppFiles, names: Tuple[str, ...]) -> None:
+    for name in names:
+        entry = files.entries.get(name)
+        if entry is not None and entry is not Entry.FILE:
+            raise NotAFile(path=name, kind=entry.value)
+
+
+def _by_files(files: AppFiles, method: InstallMethod, reason: str, requested_by: str = "") -> InstallChoice:
+    """A method chosen by its files (or asked for): its files must be regular files, and a lockfile method needs both
+    its lock and its project file."""
+    lock = method.lock
+    _require_files(files, (lock.file, lock.project_file) if lock is not None else method.files)
+    if lock is not None and not files.has(lock.file):
+        raise LockfileMissing(manager=method.manager, lock_file=lock.file,
+                              found=lock.project_file if files.has(lock.project_file) else "", fix=lock.fix,
+                              requested_by=requested_by)
+    if lock is not None and not files.has(lock.project_file):
+        raise LockWithoutProject(lock_file=lock.file, project_file=lock.project_file)
+    return InstallChoice(method, reason or method.default_reason)
+
+
+def _of_manager(files: AppFiles, manager: str, reason: str, requested_by: str = "") -> InstallChoice:
+    """The manager's first method whose files are there (or that applies to the app), else its first method (whose
+    checks then name what is missing)."""
+    methods = [method for method in METHODS if method.manager == manager]
+    for method in methods:
+        if any(files.has(name) for name in method.files) or (method.applies is not None and method.applies(files)):
+            return _by_files(files, method, reason, requested_by) if method.files else \
+                InstallChoice(method, reason or method.default_reason)
+    return _by_files(files, methods[0], reason, requested_by)
+
+
+def choose_install_method(files: AppFiles, requested: str = "", requested_by: str = "") -> InstallChoice:
+    """BP_PYTHON_PACKAGE_MANAGER first; else the one manager whose files are present; else a method without files of
+    its own that applies (the app itself, or nothing). Two managers' files at once, misspelled names and half a
+    lockfile pair are errors with the fix. `requested_by`: the S2I switch (ENABLE_PIPENV) that set
+    BP_PYTHON_PACKAGE_MANAGER, for the log and errors."""
+    present = _present(files)
+    wanted = requested.strip().lower()
+    if wanted:
+        if wanted not in MANAGERS:
+            raise InvalidEnvValue(name="BP_PYTHON_PACKAGE_MANAGER", value=requested,
+                                  expected="one of " + ", ".join(MANAGERS))
+        ignored = tuple(name for manager, names in sorted(present.items()) if manager != wanted for name in names)
+        reason = f"{requested_by} is set" if requested_by else f"BP_PYTHON_PACKAGE_MANAGER is {wanted}"
+        choice = _of_manager(files, wanted, reason, requested_by)
+        if choice.method.installs_nothing:
+            raise LockfileMissing(manager=wanted, lock_file="requirements.txt", found="",
+                                  fix="pip freeze > requirements.txt")
+        return InstallChoice(choice.method, choice.reason, ignored)
+
+    for wrong, right in MISSPELLINGS.items():
+        if files.has(wrong) and not files.has(right):
+            raise MisspelledFile(found=wrong, expected=right)
+    if len(present) > 1:
+        files_found = tuple(name for _, names in sorted(present.items()) for name in names)
+        raise PackageManagerConflict(managers=tuple(sorted(present)), files=files_found)
+    manager: Optional[str] = next(iter(present), None)
+    if manager is not None:
+        return _of_manager(files, manager, "")
+    return next(InstallChoice(method, method.default_reason) for method in METHODS
+                if not method.files and method.applies is not None and method.applies(files))
+
+
+def methods_table() -> str:
+    """The docs' table of methods (docs/dependencies.md), in the registry's order."""
+    rows = ["| files | what runs | `BP_PYTHON_PACKAGE_MANAGER` |", "|---|---|---|"]
+    for method in METHODS:
+        if method.lock is not None:
+            chosen = f"`{method.lock.file}` (+ `{method.lock.project_file}`)"
+        else:
+            chosen = ", ".join(f"`{name}`" for name in method.files) or method.selected_by
+        rows.append(f"| {chosen} | {method.summary} | `{method.manager}` |")
+    return "\n".join(rows)

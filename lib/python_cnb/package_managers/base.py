@@ -1,0 +1,145 @@
+"""The record every install method exports (`InstallMethod`), and the values that go in and out of it. Data and
+types only: detect imports the registry, so this module and the method modules' top levels stay light."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:
+    from ..app_files import AppFiles
+    from ..output import Output
+    from ..python_version import Constraint
+    from .requirements_scan import RequirementOption, RequirementsScan
+
+__all__ = ["DependencyInputs", "InstallMethod", "InstallPaths", "InstallStep", "InstallTarget", "Installer", "Lock",
+           "ToolCommand", "VersionSource"]
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A lockfile method's pair of files: both must be in the app, and a lock that does not match its project
+    file fails with the fix."""
+
+    file: str  # 'uv.lock'
+    project_file: str  # 'pyproject.toml'
+    fix: str  # the command that brings the lock up to date ('uv lock')
+
+
+@dataclass(frozen=True)
+class ToolCommand:
+    argv: Tuple[str, ...]  # absolute program path first
+    shown: str  # how the log shows it ('uv sync --locked --no-default-groups'); never holds a secret
+
+
+@dataclass(frozen=True)
+class InstallPaths:
+    app_dir: Path  # the working directory of every command
+    venv_dir: Path  # the app's virtual environment (its python is venv_dir/bin/python); installed into, never run from
+    pip_python: Path  # the python of the build-only pip layer (pip installs with it)
+    tool_bin: Path  # the tool's bin/ directory (uv, Poetry, Pipenv; a separate venv's, never on the app's PATH)
+    cache_dir: Path  # the tool's cache layer (pip's when pip installs)
+    # How uv puts files from its cache into the venv: 'hardlink' when both are on one filesystem (uv's own default, no
+    # copying), else 'copy' (a link across filesystems fails, and uv would warn before copying anyway).
+    link_mode: str = "copy"
+
+
+@dataclass(frozen=True)
+class DependencyInputs:
+    """What decides the environment besides the interpreter, the tool and the index settings, read once."""
+
+    files: str  # for messages: 'requirements.txt', 'uv.lock, pyproject.toml, uv.toml'
+    digest: str  # sha256 over them
+    scan: Optional[RequirementsScan] = None  # requirements.txt and what it includes (pip -r only)
+
+
+@dataclass(frozen=True)
+class VersionSource:
+    """A file of the method's own that can declare the Python versions the app supports (uv.lock, the Pipfile)."""
+
+    file: str
+    read: Callable[[str], Sequence[Constraint]]  # the file's text -> its constraints (typed errors when invalid)
+
+
+@dataclass(frozen=True)
+class Installer:
+    """What installs requirements with pip's semantics: pip (the default) or `uv pip` (BP_PYTHON_INSTALLER=uv). The
+    pip methods install the app with it, and every method adds what the web process needs with it."""
+
+    name: str  # 'pip' or 'uv': the BP_PYTHON_INSTALLER value and the log's name for it
+    pin: str  # requirements/<pin>.txt holds '<pin>==X.Y.Z'; '' for pip (the interpreter's bundled pip)
+    # The environment for every command: the build env with the venv active, plus what the installer needs (the
+    # PIP_* settings mapped to its own for uv).
+    env: Callable[[Mapping[str, str], InstallPaths], Dict[str, str]]
+    # `install` with requirement arguments (['-r', 'requirements.txt'], ['-e', '.'], ['gunicorn==23.0.0']); never
+    # compiles bytecode: the buildpack compiles the venv once afterwards, hash-based.
+    install: Callable[[InstallPaths, Mapping[str, str], Sequence[str]], ToolCommand]
+    uninstall: Callable[[InstallPaths, Sequence[str]], ToolCommand]
+    # The requirement-file options it cannot honour ([] when all are fine).
+    unsupported: Callable[[Sequence[RequirementOption]], List[RequirementOption]]
+    # PIP_* variables the user set that it does not honour (for a warning).
+    ignored_settings: Callable[[Mapping[str, str]], List[str]]
+    # Build-environment variables besides PIP_* that change what gets installed: part of the reuse key.
+    index_settings: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class InstallTarget:
+    """An environment the dependencies were installed into, and how to install more into it (what the web process
+    needs once the app turns out to want it)."""
+
+    installer: Installer
+    paths: InstallPaths  # the installer's
+    env: Mapping[str, str]  # the build env with the venv active
+
+    @property
+    def installer_env(self) -> Dict[str, str]:
+        return self.installer.env(self.env, self.paths)
+
+
+@dataclass(frozen=True)
+class InstallStep:
+    """What a method's `install` gets: where to install, with what, and whether this is an update in place."""
+
+    out: Output
+    paths: InstallPaths
+    env: Mapping[str, str]  # the build env with the venv active (VIRTUAL_ENV, PATH, pip's cache)
+    installer: Installer
+    installer_env: Mapping[str, str]  # installer.env(env, paths)
+    update: bool  # installing into the restored environment, which keeps what it has
+    requirements: Tuple[str, ...] = ()  # requirements.txt's requirement lines (pip -r)
+    # An update where only requirement lines changed: the lines to install (() when lines were only removed); None:
+    # the whole install. update_options: requirements.txt's own option lines, which such an install carries over.
+    update_lines: Optional[Tuple[str, ...]] = None
+    update_options: Tuple[str, ...] = ()
+    extra_requirements: Tuple[str, ...] = ()  # what the web process needs and the app may not list
+    add_extras: Callable[[], None] = field(default=lambda: None)  # installs the extra requirements that are missing
+
+
+@dataclass(frozen=True)
+class InstallMethod:
+    """One way of installing an app's dependencies. See the package's docstring for what each field is for."""
+
+    name: str  # the registry's key ('pip', 'pip-project', 'uv', 'poetry', 'pipenv', 'none')
+    manager: str  # the BP_PYTHON_PACKAGE_MANAGER value that chooses it
+    label: str  # 'pip install -r requirements.txt': the log's, the layer metadata's and the docs' name for it
+    installing: str  # the log line, '{installer}' standing for the installer's name
+    default_reason: str  # why it was chosen when the files alone chose it (for the log)
+    files: Tuple[str, ...] = ()  # the app files that select it (detect passes on each)
+    misspellings: Mapping[str, str] = field(default_factory=dict)  # wrong file name -> the name it looks for
+    lock: Optional[Lock] = None
+    applies: Optional[Callable[[AppFiles], bool]] = None  # a method without `files`: whether the app is one for it
+    installer_option: bool = False  # BP_PYTHON_INSTALLER chooses what installs it (pip or uv)
+    tool: str = ""  # its own tool: requirements/<tool>.txt pins it ('' when the installer installs it)
+    read_inputs: Callable[[Path, Mapping[str, str]], DependencyInputs] = field(
+        default=lambda app_dir, env: DependencyInputs("none", ""))
+    # The variables that decide where packages come from (a part of the reuse key); None: pip's rule, every PIP_*
+    # that can change the result (and the installer's own).
+    index_settings: Optional[Tuple[str, ...]] = None
+    updates_in_place: bool = False  # its install into the restored environment gives what a fresh one gives
+    installs_nothing: bool = False  # the app has nothing to install (only what the web process needs is added)
+    install: Callable[[InstallStep], None] = field(default=lambda step: None)
+    version_sources: Tuple[VersionSource, ...] = ()
+    summary: str = ""  # what runs, in the docs' words (docs/dependencies.md's table)
+    selected_by: str = ""  # for a method without files: what in the app selects it, in the docs' words

@@ -1,0 +1,115 @@
+"""The web layer's generated files, as text: the default run stage (POSIX sh, the reference builder's
+/usr/libexec/s2i/run) and the buildpack's Gunicorn config. Pure: decisions in, text out."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import List, Optional
+
+from .errors import NO_WEB_PROCESS_BODY
+from .processes import Kind
+from .s2i_compat import ALIASES
+
+__all__ = ["GUNICORN_CONF", "MIGRATE", "GunicornPlan", "render_run_script"]
+
+# The reference builder's name -> the S2I image's name for it, for the run stage's launch-time variables.
+S2I_NAME = {name: alias for alias, name in ALIASES}
+
+
+@dataclass(frozen=True)
+class GunicornPlan:
+    module: str  # module:callable
+    config: str  # path of the config file (the app's, or the buildpack's in the web layer)
+    worker_class: str = ""  # "" lets the config (or Gunicorn's default, sync) decide
+    chdir: str = ""  # directory to load the app from, relative to the app root
+
+
+GUNICORN_CONF = '''\
+"""Gunicorn settings from the Python buildpack (used unless GUNICORN_CONFIG or a root gunicorn.conf.py)."""
+import os
+
+bind = "0.0.0.0:" + os.environ.get("PORT", "8080")
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "*"
+accesslog = "-"
+errorlog = "-"
+'''
+
+
+def _alias_note(name: str) -> List[str]:
+    """At launch, like at build (s2i_compat): the S2I image's name for `name` is used when `name` is not set, and
+    the log says which wins when both are set and differ."""
+    alias = S2I_NAME[name]
+    return [f'if [ -n "${{{name}:-}}" ] && [ -n "${{{alias}:-}}" ] && [ "${name}" != "${alias}" ]; then',
+            f'  echo "---> {name} and {alias} are both set and differ: using {name} ({alias} is ignored)"',
+            "fi"]
+
+
+MIGRATE = "python manage.py migrate --noinput"
+
+
+def _migrate_on_start(migrate_dir: str) -> List[str]:
+    """MIGRATE_ON_START true (1, true, yes, on; any case) runs Django's migrations before the web command."""
+    return [
+        'case "${MIGRATE_ON_START:-}" in',
+        "  1|[Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]|[Oo][Nn])",
+        '    echo "---> Running Django migrations (MIGRATE_ON_START is set) ..."',
+        f"    (cd {shlex.quote(migrate_dir or '.')} && {MIGRATE}) || "
+        '{ echo "---> Django migrations failed; not starting the web process" >&2; exit 1; } ;;',
+        "esac",
+    ]
+
+
+def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile_command: Optional[str], *,
+                      script: Optional[str] = None, script_executable: bool = True, python_file: str = "app.py",
+                      migrate_dir: Optional[str] = None) -> str:
+    """POSIX sh: APP_RUN at launch wins (when not blank), else the default decided at build time. Every value
+    decided at build is shell-quoted. With migrate_dir (manage.py's directory), MIGRATE_ON_START runs the
+    migrations first."""
+    lines = [
+        "#!/bin/sh",
+        "# The default run stage, written by the Python buildpack. .s2i/bin/run hooks may source it.",
+        *(_migrate_on_start(migrate_dir) if migrate_dir is not None else []),
+        'case "${APP_RUN:-}" in',
+        "  *[![:space:]]*)",
+        '    echo "---> Running application from ($APP_RUN) ..."',
+        '    exec /bin/sh -c "$APP_RUN" ;;',
+        "esac",
+    ]
+    if fallback is Kind.GUNICORN and gunicorn is not None:
+        lines += [
+            f"default_module={shlex.quote(gunicorn.module)}",
+            f"default_config={shlex.quote(gunicorn.config)}",
+            f"default_worker_class={shlex.quote(gunicorn.worker_class)}",
+            # The S2I image's names (APP_MODULE, APP_CONFIG) count too; the reference builder's names win.
+            *_alias_note("GUNICORN_APP_MODULE"),
+            *_alias_note("GUNICORN_CONFIG"),
+            f'module="${{GUNICORN_APP_MODULE:-${{{S2I_NAME["GUNICORN_APP_MODULE"]}:-$default_module}}}}"',
+            f'config="${{GUNICORN_CONFIG:-${{{S2I_NAME["GUNICORN_CONFIG"]}:-$default_config}}}}"',
+            'worker_class="${GUNICORN_WORKER_CLASS:-$default_worker_class}"',
+            'set -- "$module" --config "$config" --bind "0.0.0.0:${PORT:-8080}" --access-logfile -',
+            'if [ -n "$worker_class" ]; then set -- "$@" --worker-class "$worker_class"; fi',
+        ]
+        if gunicorn.chdir:
+            lines += [f"set -- \"$@\" --chdir {shlex.quote(gunicorn.chdir)}"]
+        lines += [
+            'echo "---> Serving application with gunicorn ($module) ..."',
+            'exec gunicorn "$@"',
+        ]
+    elif fallback is Kind.PROCFILE and procfile_command is not None:
+        lines += [
+            f"command={shlex.quote(procfile_command)}",
+            'echo "---> Running application from the Procfile ($command) ..."',
+            'exec /bin/sh -c "$command"',
+        ]
+    elif fallback is Kind.SCRIPT and script is not None:
+        path = script if script.startswith("/") else f"./{script}"
+        run = f"exec {shlex.quote(path)}" if script_executable else f"exec /bin/sh {shlex.quote(path)}"
+        lines += [f"echo {shlex.quote(f'---> Running application from script ({script}) ...')}", run]
+    elif fallback is Kind.APP_PY:
+        lines += [f"echo {shlex.quote(f'---> Running application from (python {python_file}) ...')}",
+                  f"exec python {shlex.quote(python_file)}"]
+    else:
+        lines += [f"echo {shlex.quote(line)} >&2" for line in NO_WEB_PROCESS_BODY.splitlines()] + ["exit 1"]
+    return "\n".join(lines) + "\n"

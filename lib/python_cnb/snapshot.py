@@ -1,0 +1,104 @@
+"""Everything the analysis reads from the app, read once: the root's files (app_files), where manage.py is and the
+Django project it names, the Procfile, the start scripts and files the variables name, the Gunicorn config and the
+names it sets, and the project name setup.py declares. The decisions take this value; none of them opens a file."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import FrozenSet, Iterable, List, Mapping, Optional, Tuple
+
+from .app_files import AppFiles
+from .entrypoints import DjangoProject, bound_names, find_django_project
+from .errors import EntryCallableMissing, GunicornConfigMissing, StartFileMissing
+from .procfile import ProcfileEntry, parse_procfile
+from .utils import read_optional_text
+
+__all__ = ["AppSnapshot", "find_manage_py", "read_snapshot"]
+
+# Directories never searched for manage.py: tools' and builds' output, and what the app serves.
+_SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".s2i", "staticfiles", "static"}
+_SETUP_NAME = re.compile(r"""\bname\s*=\s*['"]([A-Za-z0-9_.-]+)['"]""")
+
+
+@dataclass(frozen=True)
+class AppSnapshot:
+    files: AppFiles  # the root's entries and the texts the decisions read
+    procfile: Tuple[ProcfileEntry, ...] = ()
+    manage_py: Optional[str] = None  # relative to the app: manage.py at the root or up to three levels down
+    django: Optional[DjangoProject] = None
+    django_reason: str = "no manage.py (root and three levels down)"  # why there is no Django project
+    app_script: str = ""  # APP_SCRIPT's file (checked to exist)
+    app_file: str = ""  # APP_FILE's file (checked to exist)
+    app_sh: bool = False  # a root app.sh that is executable (the S2I image's default APP_SCRIPT)
+    script_text: str = ""  # the text of APP_SCRIPT's file, else app.sh's (to see whether it starts Gunicorn)
+    script_executable: bool = False  # that script has its executable bit
+    gunicorn_config: Optional[str] = None  # GUNICORN_CONFIG's file, else a root gunicorn.conf.py
+    gunicorn_config_names: FrozenSet[str] = frozenset()  # the names that config binds at top level
+    setup_py_name: Optional[str] = None  # `name=` in setup.py, read statically (the fallback for `setup.py --name`)
+
+
+def find_manage_py(app_dir: Path, max_depth: int = 3) -> Optional[Path]:
+    """manage.py at the root first, then one, two and three directory levels down (sorted, hidden dirs skipped)."""
+    level: List[Path] = [app_dir]
+    for _ in range(max_depth + 1):
+        for directory in level:
+            candidate = directory / "manage.py"
+            if candidate.is_file():
+                return candidate
+        level = sorted(child for d in level for child in _subdirs(d))
+    return None
+
+
+def _subdirs(directory: Path) -> Iterable[Path]:
+    try:
+        return [c for c in directory.iterdir()
+                if c.is_dir() and not c.is_symlink() and not c.name.startswith(".") and c.name not in _SKIP_DIRS]
+    except OSError:
+        return []
+
+
+def _executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def read_snapshot(app_dir: Path, files: AppFiles, env: Mapping[str, str], config_variable: str) -> AppSnapshot:
+    """The reads the web process decision needs, after the root's files. `config_variable`: the name the user set
+    for GUNICORN_CONFIG (its S2I alias APP_CONFIG, when that gave the value), for the error."""
+    procfile_text = files.text("Procfile")
+    procfile = tuple(parse_procfile(procfile_text)) if procfile_text is not None else ()
+    app_script, app_file = env.get("APP_SCRIPT", "").strip(), env.get("APP_FILE", "").strip()
+    for variable, path in (("APP_SCRIPT", app_script), ("APP_FILE", app_file)):
+        if path and not (app_dir / path).is_file():
+            raise StartFileMissing(variable=variable, path=path)
+    app_sh = files.is_file("app.sh") and _executable(app_dir / "app.sh")
+    script = app_script or ("app.sh" if app_sh else "")
+    script_text = (read_optional_text(app_dir / script) or "") if script else ""
+    manage = find_manage_py(app_dir)
+    django, django_reason = None, "no manage.py (root and three levels down)"
+    if manage is not None:
+        try:
+            django, django_reason = find_django_project(app_dir, manage)
+        except EntryCallableMissing as exc:
+            django_reason = f"{exc.path} defines neither application nor app"
+    config = _gunicorn_config(app_dir, env, config_variable)
+    names = bound_names(read_optional_text(app_dir / config) or "") if config else None
+    setup_py = files.text("setup.py")
+    setup_name = _SETUP_NAME.search(setup_py) if setup_py is not None else None
+    return AppSnapshot(
+        files=files, procfile=procfile, manage_py=str(manage.relative_to(app_dir)) if manage is not None else None,
+        django=django, django_reason=django_reason, app_script=app_script, app_file=app_file, app_sh=app_sh,
+        script_text=script_text, script_executable=bool(script) and _executable(app_dir / script),
+        gunicorn_config=config, gunicorn_config_names=frozenset(names or ()),
+        setup_py_name=setup_name.group(1) if setup_name else None)
+
+
+def _gunicorn_config(app_dir: Path, env: Mapping[str, str], variable: str) -> Optional[str]:
+    configured = env.get("GUNICORN_CONFIG", "").strip()
+    if configured:
+        if not (app_dir / configured).is_file():
+            raise GunicornConfigMissing(path=configured, variable=variable)
+        return configured
+    return "gunicorn.conf.py" if (app_dir / "gunicorn.conf.py").is_file() else None

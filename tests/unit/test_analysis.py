@@ -1,0 +1,100 @@
+"""analyse(): every decision made before the first slow step, from a real app directory and plain data."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from python_cnb.analysis import analyse
+from python_cnb.build_env import resolve_build_env
+from python_cnb.cnb import toml_io
+from python_cnb.cnb.data import Target
+from python_cnb.cnb.runtime import BuildContext
+from python_cnb.errors import (
+    AppHomeInvalid,
+    EntryCallableMissing,
+    ForbiddenEnvVars,
+    NoInterpreterForArch,
+    RequirementOptionsUnsupported,
+    VersionFileUnusable,
+)
+from python_cnb.processes import Kind, Rule
+
+REPO = Path(__file__).resolve().parents[2]
+TODAY = datetime.date(2026, 12, 6)
+
+
+def _analyse(app: Path, arch: str = "amd64", **env: str):
+    ctx = BuildContext(app_dir=app, buildpack_dir=REPO, layers_dir=app.parent / "layers",
+                       target=Target("linux", arch, "debian", "12"), env=env,
+                       buildpack_descriptor=toml_io.read(REPO / "buildpack.toml"))
+    return analyse(ctx, resolve_build_env(app, env), TODAY)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    path = tmp_path / "app"
+    path.mkdir()
+    return path
+
+
+def test_a_flask_requirements_app(app):
+    (app / "requirements.txt").write_text("flask==3.1.0\n")
+    (app / "wsgi.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    (app / ".python-version").write_text("3.12\n")
+    analysis = _analyse(app)
+    assert analysis.install.method.name == "pip" and analysis.installer.name == "pip"
+    assert analysis.inputs.scan is not None and analysis.inputs.scan.requirements == ("flask==3.1.0",)
+    assert analysis.python.version.startswith("3.12.") and analysis.python.arch == "amd64"
+    assert analysis.resolution.reason == "requested 3.12 in .python-version"
+    assert (analysis.web.kind, analysis.web.rule, analysis.web.gunicorn_module) == (Kind.GUNICORN, Rule.WSGI_PY,
+                                                                                    "wsgi:app")
+    assert analysis.gunicorn_requirement == (analysis.pins.gunicorn,)
+    assert analysis.web_requirements == (analysis.pins.gunicorn, analysis.pins.uvicorn_worker)
+    assert analysis.pins.tool == "" and analysis.hooks.assemble is None and analysis.hooks.run is None
+
+
+def test_the_s2i_names_app_home_and_a_lockfile_method(app):
+    service = app / "services" / "api"
+    service.mkdir(parents=True)
+    (service / "uv.lock").write_text('version = 1\nrequires-python = ">=3.13"\n')
+    (service / "pyproject.toml").write_text("[project]\nname = 'api'\nversion = '1'\n")
+    (app / ".s2i").mkdir()
+    (app / ".s2i" / "environment").write_text("APP_HOME=services/api\nAPP_MODULE=api:app\n")
+    (app / ".s2i" / "bin").mkdir()
+    (app / ".s2i" / "bin" / "run").write_text("#!/bin/sh\nexec /usr/libexec/s2i/run\n")
+    analysis = _analyse(app, BP_PYTHON_INSTALLER="uv")
+    assert analysis.app_dir == service and analysis.build_env.root == app
+    assert analysis.env["GUNICORN_APP_MODULE"] == "api:app" and analysis.build_env.named("GUNICORN_APP_MODULE") == \
+        "APP_MODULE"
+    assert analysis.install.method.name == "uv" and analysis.installer.name == "pip", "uv sync, not uv pip"
+    assert analysis.installer_requested.name == "uv"
+    assert analysis.pins.tool.startswith("uv==")
+    assert analysis.inputs.files == "uv.lock, pyproject.toml, uv.toml"
+    assert analysis.python.version.startswith(("3.13.", "3.14.")) and "uv.lock" in analysis.resolution.reason
+    assert analysis.web.kind is Kind.RUN_HOOK and analysis.hooks.run.startswith("#!/bin/sh")
+
+
+@pytest.mark.parametrize(("files", "env", "error"), [
+    pytest.param({}, {"APP_HOME": "../elsewhere"}, AppHomeInvalid, id="app-home-outside"),
+    pytest.param({"requirements.txt": ""}, {"PYTHONHOME": "/opt/python"}, ForbiddenEnvVars, id="forbidden"),
+    pytest.param({"requirements.txt": "--pre\nflask\n"}, {"BP_PYTHON_INSTALLER": "uv"},
+                 RequirementOptionsUnsupported, id="uv-cannot-honour"),
+    pytest.param({"wsgi.py": "print(1)\n"}, {}, EntryCallableMissing, id="wsgi-without-callable"),
+])
+def test_bad_configuration_fails_before_anything_is_installed(app, files, env, error):
+    for name, text in files.items():
+        (app / name).write_text(text)
+    with pytest.raises(error):
+        _analyse(app, **env)
+
+
+def test_a_version_file_that_is_a_directory(app):
+    (app / "runtime.txt").mkdir()
+    with pytest.raises(VersionFileUnusable):
+        _analyse(app)
+
+
+def test_no_interpreter_for_the_target_arch(app):
+    with pytest.raises(NoInterpreterForArch) as info:
+        _analyse(app, arch="riscv64")
+    assert info.value.arch == "riscv64"
