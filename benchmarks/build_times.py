@@ -34,7 +34,7 @@ Targets (each printed with its value and PASS/MISS):
     commands (collectstatic runs on every build, changed requirements or not);
   - with uv, the heavy app's cold build (minus the other app commands) takes at most 1.3x plain uv with an empty
     cache (venv + install); printed beside it, plain uv followed by the buildpack's own compile of the same files
-    (python_cnb.utils.compile_bytecode: hash-based, one process per CPU), the same work, since the image needs
+    (python_cnb.bytecode.compile_bytecode: hash-based, one process per CPU), the same work, since the image needs
     bytecode and plain uv writes none, with that compile's wall time and CPU seconds;
   - the launch layers (python, venv, web) hold no pip (no pip package, pip-*.dist-info or bin/pip*), no uv, no
     package-manager cache (no .cache, pip-cache, uv-cache or uv *-vN bucket directory, no directory holding both
@@ -73,7 +73,7 @@ from support.cnb_harness import BASE_PATH, CACHE_DIR, FIXTURES, PASSTHROUGH, Cnb
 from support.http_server import serve_directory  # noqa: E402
 
 sys.path.insert(0, str(REPO / "lib"))
-from python_cnb.utils import compile_bytecode  # noqa: E402
+from python_cnb.bytecode import compile_bytecode  # noqa: E402
 
 PYTHON = "3.12.1"
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -411,7 +411,7 @@ def run_reference(strategy: str, app_name: str, tools: Tools, work: Path) -> Ref
     reference.cold_empty_cache = _median(lambda: empty_cache_install(sets[COLD]))
     if strategy == "uv" and app_name == "heavy":
         # The same work as the buildpack's cold build in the one respect plain uv skips: the image needs bytecode.
-        # The buildpack's own compile (python_cnb.utils, one process per CPU, hash-based, tests left out) of the
+        # The buildpack's own compile (python_cnb.bytecode, one process per CPU, hash-based, tests left out) of the
         # venv plain uv just made, three times; its CPU seconds show what any way of compiling it costs here.
         site_packages = next(venv.glob("lib/python3*/site-packages"))
         walls: List[float] = []
