@@ -25,18 +25,20 @@ from .manifest import PythonBuild, load_manifest
 from .package_managers import VERSION_SOURCES, InstallChoice, choose_install_method
 from .package_managers.base import DependencyInputs, Installer
 from .package_managers.installers import PIP, requested_installer
-from .processes import AppFacts, Kind, WebChoice, app_facts, choose_web_process
+from .processes import AppFacts, Kind, WebChoice, choose_web_process
 from .python_version import EXPLICIT_FILES, PROJECT_FILE, Resolution, requested_python, resolve
 from .s2i import find_hook
 from .snapshot import AppSnapshot, read_snapshot
 from .tool_versions import read_pin
 from .utils import read_optional_text
+from .web_facts import app_facts
 
 __all__ = ["Analysis", "Hooks", "ToolPins", "analyse"]
 
 # The root files whose texts some decision reads (the version files, the Procfile and the start modules).
 _VERSION_FILES = (*EXPLICIT_FILES, PROJECT_FILE, *dict.fromkeys(source.file for source in VERSION_SOURCES))
-_TEXT_FILES = (*_VERSION_FILES, "setup.py", "Procfile", "wsgi.py", "asgi.py", "main.py")
+_TEXT_FILES = (*_VERSION_FILES, "setup.py", "Procfile", "wsgi.py", "asgi.py", "main.py", "app.py", "api.py",
+               "streamlit_app.py")
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,8 @@ def analyse(ctx: BuildContext, build_env: BuildEnv, today: datetime.date) -> Ana
     snapshot = read_snapshot(app_dir, files, env, build_env.named("GUNICORN_CONFIG"))
     facts, callable_errors = app_facts(snapshot, env, hooks.run is not None)
     web = choose_web_process(facts)
-    if web.kind is Kind.GUNICORN and web.rule in callable_errors:
-        raise callable_errors[web.rule]
+    if web.kind is Kind.GUNICORN and web.rule.value in callable_errors:
+        raise callable_errors[web.rule.value]
 
     tool = install.method.tool or installer.pin
     pins = ToolPins(gunicorn=read_pin(ctx.buildpack_dir, "gunicorn"),

@@ -12,8 +12,8 @@ from typing import List, Optional, Set, Tuple
 from .errors import EntryCallableMissing
 from .utils import read_optional_text
 
-__all__ = ["DjangoProject", "bound_names", "callable_in", "find_django_project", "imported_modules",
-           "module_file", "settings_module_from_manage_py", "wsgi_application_setting"]
+__all__ = ["DjangoProject", "bound_names", "callable_in", "dev_server_without_port", "find_django_project",
+           "imported_modules", "module_file", "settings_module_from_manage_py", "wsgi_application_setting"]
 
 CALLABLES = ("application", "app")
 
@@ -94,6 +94,48 @@ def imported_modules(source: str) -> Set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module.split(".")[0])
     return found
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    """`if __name__ == "__main__":`"""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare) or len(node.test.comparators) != 1:
+        return False
+    left, right = node.test.left, node.test.comparators[0]
+    return isinstance(left, ast.Name) and left.id == "__name__" and _string(right) == "__main__"
+
+
+def _flask_apps(tree: ast.Module) -> Set[str]:
+    """Top-level names bound to `Flask(...)` (or `flask.Flask(...)`)."""
+    found: Set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name == "Flask":
+                for target in node.targets:
+                    found.update(_targets(target))
+    return found
+
+
+def dev_server_without_port(source: str) -> Optional[str]:
+    """The Flask app a script's `if __name__ == "__main__":` block starts with `app.run()` but no host or no port
+    (Flask's default is 127.0.0.1:5000, which nothing outside the container reaches): its name, else None."""
+    tree = _parse(source)
+    if tree is None:
+        return None
+    apps = _flask_apps(tree)
+    for node in tree.body:
+        if not _is_main_guard(node):
+            continue
+        for call in ast.walk(node):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "run" \
+                    and isinstance(call.func.value, ast.Name) and call.func.value.id in apps:
+                given = {keyword.arg for keyword in call.keywords}
+                host = len(call.args) >= 1 or "host" in given
+                port = len(call.args) >= 2 or "port" in given
+                if not (host and port):
+                    return call.func.value.id
+    return None
 
 
 def module_file(base: Path, module: str) -> Optional[Path]:

@@ -335,7 +335,7 @@ class BuildConfigNotAdapted:
 
 @dataclass(frozen=True)
 class NoWebProcess:
-    pass
+    scripts: Sequence[str] = ()  # the project's scripts ([project.scripts]), of which none was chosen
 
 
 BuildWarning = Union[TwoVersionFiles, PastEndOfLife, InstallerIgnoresSettings, BuildConfigNotAdapted, NoWebProcess]
@@ -609,8 +609,10 @@ The buildpack starts your web process only when one of these is true:
  - there is a valid app.py
 
 It also finds: a Procfile with a 'web: command' line, a root asgi.py (ASGI), a Django project's
-WSGI_APPLICATION (manage.py and its settings), the project name in setup.py, and a main.py that
-defines 'app' (FastAPI, Starlette, Flask ...).
+WSGI_APPLICATION (manage.py and its settings), the project name in setup.py, a main.py that
+defines 'app' (FastAPI, Starlette, Flask ...), Streamlit and Gradio apps, a FastAPI app where
+the fastapi command looks (app.py, api.py, app/main.py ...), the one entry of [project.scripts],
+and a Flask application factory (create_app() in a package's __init__.py).
 
 The easiest fix is to set APP_RUN (pack build --env APP_RUN=..., in .s2i/environment, or at launch
 with docker run -e APP_RUN=...)."""
@@ -863,5 +865,7 @@ def render_warning(w: BuildWarning) -> Tuple[str, str]:
     if isinstance(w, BuildConfigNotAdapted):
         return _build_config(w)
     if isinstance(w, NoWebProcess):
-        return ("No web process found", NO_WEB_PROCESS_WARNING)
+        scripts = (f"\n\nThe project declares the scripts {', '.join(w.scripts)}: if one starts the web server, set "
+                   f"APP_RUN to it\n(for example APP_RUN={w.scripts[0]})." if w.scripts else "")
+        return ("No web process found", NO_WEB_PROCESS_WARNING + scripts)
     assert_never(w)

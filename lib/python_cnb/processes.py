@@ -16,7 +16,14 @@ The order table (first match wins):
 | setup.py | the project name from setup.py |
 | main.py | a root main.py that defines `app` |
 | app.sh | a root app.sh that is executable (the S2I image's default APP_SCRIPT) |
-| app.py | a root app.py, run with `python app.py` |
+| Streamlit | a root streamlit_app.py, or an app.py or main.py that imports streamlit, with streamlit installed |
+| Gradio | a root app.py or main.py that imports gradio, with gradio installed |
+| FastAPI app | a FastAPI `app` where the `fastapi` command looks: app.py, api.py, app/main.py, app/app.py, app/api.py |
+| project script | the one entry of [project.scripts] (or Poetry's [tool.poetry.scripts]), installed |
+| Flask factory | a package (at the root or under src/) whose __init__.py defines create_app(), with Flask installed |
+| app.py | a root app.py, run with `python app.py`; served by Gunicorn when it is a Flask app nothing serves on 8080 |
+
+Rules that need a package installed assume it before the install; the decision is made again after it.
 """
 
 from __future__ import annotations
@@ -26,13 +33,12 @@ import os
 import re
 import shlex
 from dataclasses import dataclass, field, replace
-from typing import AbstractSet, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import AbstractSet, Callable, List, Optional, Tuple
 
-from .entrypoints import DjangoProject, bound_names, callable_in
-from .errors import EntryCallableMissing
-from .snapshot import AppSnapshot
+from .entrypoints import DjangoProject
+from .web_facts import PORT, AppFacts
 
-__all__ = ["RULES", "AppFacts", "Kind", "Match", "Rule", "RuleEntry", "WebChoice", "app_facts", "choose_web_process",
+__all__ = ["PORT", "RULES", "AppFacts", "Kind", "Match", "Rule", "RuleEntry", "WebChoice", "choose_web_process",
            "is_asgi", "module_from_dist_name", "starts_gunicorn"]
 
 
@@ -43,6 +49,7 @@ class Kind(enum.Enum):
     PROCFILE = "Procfile web"
     SCRIPT = "shell script"
     APP_PY = "python app.py"
+    COMMAND = "command"  # a command the rule names (streamlit run ..., a project script)
     NONE = "none"
 
 
@@ -59,76 +66,13 @@ class Rule(enum.Enum):
     SETUP_PY = "setup.py name"
     MAIN_PY = "main.py"
     APP_SH = "app.sh"
+    STREAMLIT = "Streamlit"
+    GRADIO = "Gradio"
+    FASTAPI = "FastAPI app"
+    PROJECT_SCRIPT = "project script"
+    FLASK_FACTORY = "Flask factory"
     APP_PY = "app.py"
     NONE = "nothing"
-
-
-@dataclass(frozen=True)
-class AppFacts:
-    run_hook: bool = False
-    app_run: str = ""
-    gunicorn_app_module: str = ""
-    procfile_web: Optional[str] = None  # the Procfile's web command
-    has_procfile: bool = False
-    wsgi_module: Optional[str] = None  # "wsgi:application" or "wsgi:app" when there is a root wsgi.py
-    asgi_module: Optional[str] = None  # likewise for a root asgi.py
-    django: Optional[DjangoProject] = None
-    django_reason: str = "no manage.py"  # why there is no Django project, for the log
-    has_setup_py: bool = False
-    setup_py_reason: str = "no setup.py"
-    main_module: Optional[str] = None  # "main:app" when main.py defines app
-    has_main_py: bool = False
-    has_app_py: bool = False
-    app_script: str = ""  # APP_SCRIPT (a file in the app; the build checked that it exists)
-    app_file: str = ""  # APP_FILE (likewise)
-    has_app_sh: bool = False  # a root app.sh that is executable
-    script_text: str = ""  # the text of APP_SCRIPT's file, else app.sh's (to see whether it starts Gunicorn)
-
-
-def _root_module(snapshot: AppSnapshot, name: str, rule: Rule, errors: Dict[Rule, EntryCallableMissing]
-                 ) -> Optional[str]:
-    """Gunicorn's module for a root wsgi.py/asgi.py: 'wsgi' (callable application, Gunicorn's default) or
-    'wsgi:app'. A file that defines neither is an error for its rule (EntryCallableMissing names both)."""
-    text = snapshot.files.text(f"{name}.py")
-    if text is None:
-        return None
-    try:
-        found = callable_in(text, f"{name}.py")
-    except EntryCallableMissing as exc:
-        errors[rule] = exc
-        return name
-    return name if found == "application" else f"{name}:{found}"
-
-
-def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
-              ) -> Tuple[AppFacts, Dict[Rule, EntryCallableMissing]]:
-    """What the order table needs, from the snapshot (nothing is imported or run), and the root wsgi.py/asgi.py that
-    define no callable (an error only when their rule chooses Gunicorn: with APP_RUN, `python wsgi.py` may be a plain
-    script)."""
-    files = snapshot.files
-    main_text = files.text("main.py")
-    main_names = bound_names(main_text) if main_text is not None else None
-    errors: Dict[Rule, EntryCallableMissing] = {}
-    facts = AppFacts(
-        run_hook=run_hook,
-        app_run=env.get("APP_RUN", ""),
-        gunicorn_app_module=env.get("GUNICORN_APP_MODULE", ""),
-        procfile_web=next((entry.command for entry in snapshot.procfile if entry.name == "web"), None),
-        has_procfile=files.is_file("Procfile"),
-        wsgi_module=_root_module(snapshot, "wsgi", Rule.WSGI_PY, errors),
-        asgi_module=_root_module(snapshot, "asgi", Rule.ASGI_PY, errors),
-        django=snapshot.django,
-        django_reason=snapshot.django_reason,
-        has_setup_py=files.is_file("setup.py"),
-        main_module="main:app" if main_names is not None and ("app" in main_names or "*" in main_names) else None,
-        has_main_py=main_text is not None,
-        has_app_py=files.is_file("app.py"),
-        app_script=snapshot.app_script,
-        app_file=snapshot.app_file,
-        has_app_sh=snapshot.app_sh,
-        script_text=snapshot.script_text,
-    )
-    return facts, errors
 
 
 @dataclass(frozen=True)
@@ -148,6 +92,8 @@ class WebChoice:
     script: Optional[str] = None  # the shell script run by Kind.SCRIPT (APP_SCRIPT or app.sh)
     python_file: str = "app.py"  # the file Kind.APP_PY runs (APP_FILE or app.py)
     command_starts_gunicorn: bool = False  # the chosen command (APP_RUN, the script, Procfile web) runs gunicorn
+    command: Tuple[str, ...] = ()  # what Kind.COMMAND runs (PORT stands for the port)
+    command_env: Tuple[Tuple[str, str], ...] = ()  # its environment defaults (PORT stands for the port)
 
     @property
     def needs_gunicorn(self) -> bool:
@@ -191,6 +137,8 @@ class Match:
     reason: str  # why it applies, for the log
     gunicorn_module: Optional[str] = None  # Kind.GUNICORN's module:callable (None: known only after the install)
     chdir: str = ""  # Gunicorn's --chdir
+    command: Tuple[str, ...] = ()  # Kind.COMMAND's argv (PORT stands for the port)
+    command_env: Tuple[Tuple[str, str], ...] = ()  # environment defaults for it
 
 
 @dataclass(frozen=True)
@@ -239,9 +187,66 @@ RULES: Tuple[RuleEntry, ...] = (
               lambda f: "it does not define app" if f.has_main_py else "not at the root"),
     RuleEntry(Rule.APP_SH, lambda f: _when(f.has_app_sh, Match(Kind.SCRIPT, "app.sh found (executable)")),
               lambda f: "not at the root, or not executable"),
-    RuleEntry(Rule.APP_PY, lambda f: _when(f.has_app_py, Match(Kind.APP_PY, "app.py found")),
-              lambda f: "not at the root"),
+    RuleEntry(Rule.STREAMLIT, lambda f: _streamlit(f),
+              lambda f: "streamlit is not installed" if f.streamlit_file is not None else
+              "no streamlit_app.py, and no app.py or main.py that imports streamlit"),
+    RuleEntry(Rule.GRADIO, lambda f: _gradio(f),
+              lambda f: "gradio is not installed" if f.gradio_file is not None else
+              "no app.py or main.py that imports gradio"),
+    RuleEntry(Rule.FASTAPI, lambda f: _when(f.fastapi_module is not None, Match(
+        Kind.GUNICORN, f"{f.fastapi_file} defines a FastAPI app", f.fastapi_module)),
+              lambda f: "no FastAPI app in app.py, api.py, app/main.py, app/app.py or app/api.py"),
+    RuleEntry(Rule.PROJECT_SCRIPT, lambda f: _project_script(f), lambda f: _why_no_script(f)),
+    RuleEntry(Rule.FLASK_FACTORY, lambda f: _when(f.flask_factory is not None and f.has("flask"), Match(
+        Kind.GUNICORN, f"{f.factory_file} defines create_app()", f"{f.flask_factory}:create_app()", f.factory_chdir)),
+              lambda f: "flask is not installed" if f.flask_factory is not None else
+              "no package whose __init__.py defines create_app()"),
+    RuleEntry(Rule.APP_PY, lambda f: _app_py(f) if f.has_app_py else None, lambda f: "not at the root"),
 )
+
+
+def _streamlit(facts: AppFacts) -> Optional[Match]:
+    """`streamlit run FILE` on 0.0.0.0:$PORT, headless (Streamlit's own options for a server)."""
+    name = facts.streamlit_file
+    if name is None or not facts.has("streamlit"):
+        return None
+    why = "found" if name == "streamlit_app.py" else "imports streamlit"
+    return Match(Kind.COMMAND, f"{name} {why}", command=(
+        "streamlit", "run", name, "--server.port", PORT, "--server.address", "0.0.0.0", "--server.headless", "true"))
+
+
+def _gradio(facts: AppFacts) -> Optional[Match]:
+    """`python FILE`, with Gradio's own variables for where `launch()` listens (as Hugging Face Spaces sets them)."""
+    name = facts.gradio_file
+    if name is None or not facts.has("gradio"):
+        return None
+    return Match(Kind.COMMAND, f"{name} imports gradio", command=("python", name),
+                 command_env=(("GRADIO_SERVER_NAME", "0.0.0.0"), ("GRADIO_SERVER_PORT", PORT)))
+
+
+def _project_script(facts: AppFacts) -> Optional[Match]:
+    if len(facts.scripts) != 1 or not facts.script_installed(facts.scripts[0]):
+        return None
+    name = facts.scripts[0]
+    return Match(Kind.COMMAND, f"{facts.scripts_table} has one entry, {name}", command=(name,))
+
+
+def _why_no_script(facts: AppFacts) -> str:
+    if not facts.scripts:
+        return "no [project.scripts] or [tool.poetry.scripts] entry"
+    if len(facts.scripts) > 1:
+        return (f"{facts.scripts_table} has {len(facts.scripts)} entries ({', '.join(facts.scripts)}): set APP_RUN "
+                "to one")
+    return f"{facts.scripts[0]} is not installed (the project itself is not installed)"
+
+
+def _app_py(facts: AppFacts) -> Match:
+    """`python app.py`, unless it is a Flask app that `python app.py` would serve on 127.0.0.1:5000 only."""
+    name = facts.app_py_flask_app
+    if name is None:
+        return Match(Kind.APP_PY, "app.py found")
+    return Match(Kind.GUNICORN, f"app.py defines the Flask app {name}, which `python app.py` would not serve on 8080 "
+                 "(Flask's app.run() defaults to 127.0.0.1:5000): serving it with Gunicorn instead", f"app:{name}")
 
 
 def _fallback(facts: AppFacts, skipped: List[str]) -> Tuple[Rule, Match]:
@@ -267,7 +272,8 @@ def choose_web_process(facts: AppFacts) -> WebChoice:
                        reason=reason, chdir=chdir, procfile_command=facts.procfile_web,
                        django=facts.django if rule is Rule.DJANGO else None, script=script,
                        python_file=facts.app_file if rule is Rule.APP_FILE else "app.py",
-                       command_starts_gunicorn=starts_gunicorn(command))
+                       command_starts_gunicorn=starts_gunicorn(command), command=match.command,
+                       command_env=match.command_env)
     unused = facts.procfile_web is not None and kind is not Kind.PROCFILE
     if facts.run_hook:
         return replace(chosen, kind=Kind.RUN_HOOK, rule=Rule.RUN_HOOK, reason=".s2i/bin/run found",

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Sequence, Tuple
 
 from .errors import NO_WEB_PROCESS_BODY
-from .processes import Kind
+from .processes import PORT, Kind
 from .s2i_compat import ALIASES
 
-__all__ = ["GUNICORN_CONF", "MIGRATE", "GunicornPlan", "render_run_script"]
+__all__ = ["GUNICORN_CONF", "MIGRATE", "GunicornPlan", "render_run_script", "shell_word", "shown_command"]
 
 # The reference builder's name -> the S2I image's name for it, for the run stage's launch-time variables.
 S2I_NAME = {name: alias for alias, name in ALIASES}
@@ -61,9 +61,20 @@ def _migrate_on_start(migrate_dir: str) -> List[str]:
     ]
 
 
+def shell_word(word: str) -> str:
+    """A word of a command the run stage runs: shell-quoted, PORT standing for "${PORT:-8080}"."""
+    return '"${PORT:-8080}"' if word == PORT else shlex.quote(word)
+
+
+def shown_command(command: Sequence[str]) -> str:
+    """How the log shows such a command."""
+    return " ".join(command)
+
+
 def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile_command: Optional[str], *,
                       script: Optional[str] = None, script_executable: bool = True, python_file: str = "app.py",
-                      migrate_dir: Optional[str] = None) -> str:
+                      migrate_dir: Optional[str] = None, command: Sequence[str] = (),
+                      command_env: Sequence[Tuple[str, str]] = ()) -> str:
     """POSIX sh: APP_RUN at launch wins (when not blank), else the default decided at build time. Every value
     decided at build is shell-quoted. With migrate_dir (manage.py's directory), MIGRATE_ON_START runs the
     migrations first."""
@@ -110,6 +121,12 @@ def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile
     elif fallback is Kind.APP_PY:
         lines += [f"echo {shlex.quote(f'---> Running application from (python {python_file}) ...')}",
                   f"exec python {shlex.quote(python_file)}"]
+    elif fallback is Kind.COMMAND and command:
+        # A value given at launch (docker run -e) wins over the default.
+        lines += [f'export {name}="${{{name}:-{"${PORT:-8080}" if value == PORT else value}}}"'
+                  for name, value in command_env]
+        lines += [f"echo {shlex.quote(f'---> Running application with ({shown_command(command)}) ...')}",
+                  "exec " + " ".join(shell_word(word) for word in command)]
     else:
         lines += [f"echo {shlex.quote(line)} >&2" for line in NO_WEB_PROCESS_BODY.splitlines()] + ["exit 1"]
     return "\n".join(lines) + "\n"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import FrozenSet, Iterable, List, Mapping, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 from .app_files import AppFiles
 from .entrypoints import DjangoProject, bound_names, find_django_project
@@ -18,7 +18,11 @@ from .utils import read_optional_text
 
 __all__ = ["AppSnapshot", "find_manage_py", "read_snapshot"]
 
-# Directories never searched for manage.py: tools' and builds' output, and what the app serves.
+# FastAPI's own discovery (the `fastapi` command) looks at these files inside an `app/` package, in this order.
+PACKAGE_MODULES = ("app/main.py", "app/app.py", "app/api.py")
+_MAX_PACKAGES = 50  # packages whose __init__.py is read for an application factory
+
+# Directories never searched for manage.py or packages: tools' and builds' output, and what the app serves.
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".s2i", "staticfiles", "static"}
 _SETUP_NAME = re.compile(r"""\bname\s*=\s*['"]([A-Za-z0-9_.-]+)['"]""")
 
@@ -38,6 +42,10 @@ class AppSnapshot:
     gunicorn_config: Optional[str] = None  # GUNICORN_CONFIG's file, else a root gunicorn.conf.py
     gunicorn_config_names: FrozenSet[str] = frozenset()  # the names that config binds at top level
     setup_py_name: Optional[str] = None  # `name=` in setup.py, read statically (the fallback for `setup.py --name`)
+    # The texts of the modules FastAPI's own discovery looks at inside an `app/` package (app/main.py, ...).
+    modules: Mapping[str, str] = field(default_factory=dict)
+    # Each package's __init__.py text, at the root ('flaskr') or under src/ ('src/flaskr'): application factories.
+    package_inits: Mapping[str, str] = field(default_factory=dict)
 
 
 def find_manage_py(app_dir: Path, max_depth: int = 3) -> Optional[Path]:
@@ -58,6 +66,17 @@ def _subdirs(directory: Path) -> Iterable[Path]:
                 if c.is_dir() and not c.is_symlink() and not c.name.startswith(".") and c.name not in _SKIP_DIRS]
     except OSError:
         return []
+
+
+def _package_inits(app_dir: Path) -> Dict[str, str]:
+    """The __init__.py of each package at the root and under src/ (sorted, at most _MAX_PACKAGES)."""
+    found: Dict[str, str] = {}
+    for parent, prefix in ((app_dir, ""), (app_dir / "src", "src/")):
+        for directory in sorted(_subdirs(parent)) if parent.is_dir() else []:
+            init = directory / "__init__.py"
+            if init.is_file() and len(found) < _MAX_PACKAGES:
+                found[prefix + directory.name] = read_optional_text(init) or ""
+    return found
 
 
 def _executable(path: Path) -> bool:
@@ -92,7 +111,10 @@ def read_snapshot(app_dir: Path, files: AppFiles, env: Mapping[str, str], config
         django=django, django_reason=django_reason, app_script=app_script, app_file=app_file, app_sh=app_sh,
         script_text=script_text, script_executable=bool(script) and _executable(app_dir / script),
         gunicorn_config=config, gunicorn_config_names=frozenset(names or ()),
-        setup_py_name=setup_name.group(1) if setup_name else None)
+        setup_py_name=setup_name.group(1) if setup_name else None,
+        modules={name: read_optional_text(app_dir / name) or "" for name in PACKAGE_MODULES
+                 if (app_dir / name).is_file()},
+        package_inits=_package_inits(app_dir))
 
 
 def _gunicorn_config(app_dir: Path, env: Mapping[str, str], variable: str) -> Optional[str]:

@@ -12,6 +12,7 @@ requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a te
     uv_app(dest)                  `uv init --app` shape: no build system, the project is not installed
     uv_app(dest, package=True)    a package (uv_build, src layout) that wsgi.py imports: it must be installed
     uv_app(dest, stale=True)      a dependency added to pyproject.toml after locking
+    uv_script_app(dest)           `uv init --package` shape whose one [project.scripts] entry serves the app
     poetry_app(dest)              `poetry new` shape (PEP 621, package mode, src layout) with the primary
                                   simple-API source this network needs; wsgi.py imports the package
     poetry_app(dest, package=False)  `package-mode = false`: dependencies only, wsgi.py at the root
@@ -84,6 +85,30 @@ def uv_app(dest: Path, *, package: bool = False, stale: bool = False, index_url:
         files["wsgi.py"] = _flask_module(kind)
     app = _generated("uv", files, ("uv.lock",), index_url or default_index_url(), _lock_uv)
     return _copy(app, dest, stale_edit=_add_dependency_to_pyproject if stale else None)
+
+
+def uv_script_app(dest: Path) -> Path:
+    """`uv init --package myapp` and `uv add flask`: a packaged project (src layout, uv_build) whose one
+    [project.scripts] entry is its server (main() serves the Flask app on $PORT with the standard library's WSGI
+    server, as a script that starts a web server would)."""
+    files: Dict[str, str] = {
+        "README.md": "",
+        "pyproject.toml": (
+            '[project]\nname = "myapp"\nversion = "0.1.0"\ndescription = "Add your description here"\n'
+            'readme = "README.md"\nauthors = [\n    { name = "Test Author", email = "test@example.com" }\n]\n'
+            f'requires-python = ">=3.11"\ndependencies = [\n    "flask=={FLASK}",\n]\n\n'
+            '[project.scripts]\nmyapp = "myapp:main"\n\n'
+            '[build-system]\nrequires = ["uv_build>=0.13.9,<0.14.0"]\nbuild-backend = "uv_build"\n'),
+        "src/myapp/__init__.py": (
+            "import os\nfrom wsgiref.simple_server import make_server\n\nfrom flask import Flask\n\n"
+            "app = Flask(__name__)\n\n\n@app.get(\"/\")\ndef hello() -> str:\n"
+            "    return \"Hello from myapp's script\"\n\n\n"
+            "def main() -> None:\n    port = int(os.environ.get(\"PORT\", \"8080\"))\n"
+            "    print(f\"Hello from myapp! Serving on port {port}\", flush=True)\n"
+            "    make_server(\"0.0.0.0\", port, app).serve_forever()\n"),
+    }
+    app = _generated("uv", files, ("uv.lock",), default_index_url(), _lock_uv)
+    return _copy(app, dest)
 
 
 def poetry_app(dest: Path, *, package: bool = True, stale: bool = False, index_url: Optional[str] = None,

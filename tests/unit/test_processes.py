@@ -8,10 +8,13 @@ DJANGO = DjangoProject(manage_py="manage.py", chdir="", settings="mysite.setting
 EVERYTHING = dict(app_script="start.sh", app_file="server.py", has_app_sh=True,
                   gunicorn_app_module="a.b:app", procfile_web="gunicorn x:y", has_procfile=True,
                   wsgi_module="wsgi", asgi_module="asgi", django=DJANGO, has_setup_py=True, main_module="main:app",
-                  has_main_py=True, has_app_py=True)
+                  has_main_py=True, streamlit_file="streamlit_app.py", gradio_file="app.py",
+                  fastapi_module="app.main:app", fastapi_file="app/main.py", scripts=("serve",),
+                  flask_factory="flaskr", factory_file="flaskr/__init__.py", has_app_py=True)
 ORDER = ["app_script", "app_file", "gunicorn_app_module",
          "procfile_web", "wsgi_module", "asgi_module", "django", "has_setup_py",
-         "main_module", "has_app_sh", "has_app_py"]
+         "main_module", "has_app_sh", "streamlit_file", "gradio_file", "fastapi_module", "scripts", "flask_factory",
+         "has_app_py"]
 EXPECTED = [
     (Kind.SCRIPT, Rule.APP_SCRIPT, None),
     (Kind.APP_PY, Rule.APP_FILE, None),
@@ -23,11 +26,17 @@ EXPECTED = [
     (Kind.GUNICORN, Rule.SETUP_PY, None),
     (Kind.GUNICORN, Rule.MAIN_PY, "main:app"),
     (Kind.SCRIPT, Rule.APP_SH, None),
+    (Kind.COMMAND, Rule.STREAMLIT, None),
+    (Kind.COMMAND, Rule.GRADIO, None),
+    (Kind.GUNICORN, Rule.FASTAPI, "app.main:app"),
+    (Kind.COMMAND, Rule.PROJECT_SCRIPT, None),
+    (Kind.GUNICORN, Rule.FLASK_FACTORY, "flaskr:create_app()"),
     (Kind.APP_PY, Rule.APP_PY, None),
 ]
 UNSET = {"app_script": "", "app_file": "", "has_app_sh": False,
          "gunicorn_app_module": "", "procfile_web": None, "wsgi_module": None, "asgi_module": None, "django": None,
-         "has_setup_py": False, "main_module": None, "has_app_py": False}
+         "has_setup_py": False, "main_module": None, "streamlit_file": None, "gradio_file": None,
+         "fastapi_module": None, "scripts": (), "flask_factory": None, "has_app_py": False}
 
 
 @pytest.mark.parametrize("position", range(len(ORDER)), ids=ORDER)
@@ -50,7 +59,12 @@ def test_skipped_reasons_name_each_rule():
         "GUNICORN_APP_MODULE: not set",
         "Procfile web: the Procfile has no web process", "wsgi.py: not at the root", "asgi.py: not at the root",
         "Django: no manage.py (root and three levels down)", "setup.py name: no setup.py",
-        "main.py: it does not define app", "app.sh: not at the root, or not executable")
+        "main.py: it does not define app", "app.sh: not at the root, or not executable",
+        "Streamlit: no streamlit_app.py, and no app.py or main.py that imports streamlit",
+        "Gradio: no app.py or main.py that imports gradio",
+        "FastAPI app: no FastAPI app in app.py, api.py, app/main.py, app/app.py or app/api.py",
+        "project script: no [project.scripts] or [tool.poetry.scripts] entry",
+        "Flask factory: no package whose __init__.py defines create_app()")
 
 
 def test_run_hook_and_app_run_come_first_and_keep_the_fallback():
@@ -159,3 +173,51 @@ def test_the_docs_rules_table_follows_the_ladder():
     assert len(rows) == len(expected)
     for row, name in zip(rows, expected):
         assert name in row, (row, name)
+
+
+STREAMLIT_COMMAND = ("streamlit", "run", "streamlit_app.py", "--server.port", "$PORT", "--server.address", "0.0.0.0",
+                     "--server.headless", "true")
+
+
+def test_the_new_rules_say_what_they_run():
+    streamlit = choose_web_process(AppFacts(streamlit_file="streamlit_app.py", has_app_py=True))
+    assert (streamlit.kind, streamlit.command, streamlit.reason) == (Kind.COMMAND, STREAMLIT_COMMAND,
+                                                                     "streamlit_app.py found")
+    assert not streamlit.installs_gunicorn
+    gradio = choose_web_process(AppFacts(gradio_file="main.py", has_main_py=True))
+    assert (gradio.command, gradio.command_env) == (("python", "main.py"), (("GRADIO_SERVER_NAME", "0.0.0.0"),
+                                                                            ("GRADIO_SERVER_PORT", "$PORT")))
+    script = choose_web_process(AppFacts(scripts=("serve",), scripts_table="[tool.poetry.scripts]"))
+    assert (script.command, script.reason) == (("serve",), "[tool.poetry.scripts] has one entry, serve")
+    factory = choose_web_process(AppFacts(flask_factory="flaskr", factory_file="src/flaskr/__init__.py",
+                                          factory_chdir="src"))
+    assert (factory.gunicorn_module, factory.chdir, factory.installs_gunicorn) == ("flaskr:create_app()", "src", True)
+    flask_app_py = choose_web_process(AppFacts(has_app_py=True, app_py_flask_app="app"))
+    assert (flask_app_py.kind, flask_app_py.rule, flask_app_py.gunicorn_module) == (Kind.GUNICORN, Rule.APP_PY,
+                                                                                    "app:app")
+    assert "127.0.0.1:5000" in flask_app_py.reason
+
+
+@pytest.mark.parametrize(("facts", "rule", "why"), [
+    pytest.param(AppFacts(streamlit_file="app.py", has_app_py=True, installed=frozenset({"flask"})), Rule.APP_PY,
+                 "Streamlit: streamlit is not installed", id="streamlit-not-installed"),
+    pytest.param(AppFacts(gradio_file="app.py", has_app_py=True, installed=frozenset()), Rule.APP_PY,
+                 "Gradio: gradio is not installed", id="gradio-not-installed"),
+    pytest.param(AppFacts(scripts=("a", "b")), Rule.NONE,
+                 "project script: [project.scripts] has 2 entries (a, b): set APP_RUN to one", id="two-scripts"),
+    pytest.param(AppFacts(scripts=("serve",), scripts_installed=frozenset({"python"})), Rule.NONE,
+                 "project script: serve is not installed (the project itself is not installed)",
+                 id="script-not-installed"),
+    pytest.param(AppFacts(flask_factory="flaskr", installed=frozenset({"django"})), Rule.NONE,
+                 "Flask factory: flask is not installed", id="factory-without-flask"),
+])
+def test_after_the_install_a_rule_whose_package_is_missing_passes(facts, rule, why):
+    choice = choose_web_process(facts)
+    assert choice.rule is rule
+    assert why in choice.skipped
+
+
+def test_the_procfile_wins_over_a_streamlit_app():
+    choice = choose_web_process(AppFacts(procfile_web="streamlit run app.py", has_procfile=True,
+                                         streamlit_file="streamlit_app.py"))
+    assert choice.rule is Rule.PROCFILE_WEB

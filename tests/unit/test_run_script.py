@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from python_cnb.layers.web import GunicornPlan, render_run_script
 from python_cnb.process_init import GROUP_GRACE_SECONDS
 from python_cnb.processes import Kind
+from python_cnb.run_script import GunicornPlan, render_run_script
 
 INIT = Path(__file__).resolve().parents[2] / "lib" / "python_cnb" / "process_init.py"
 
@@ -158,3 +158,19 @@ def test_migrate_on_start(tmp_path):
     failed = run_script(tmp_path, text, {"MIGRATE_ON_START": "true", "FAIL": "3"})
     assert failed.returncode == 1 and "web" not in failed.stdout.splitlines()[-1]
     assert "Django migrations failed; not starting the web process" in failed.stderr
+
+
+def test_a_command_gets_the_port_and_its_environment_defaults(tmp_path):
+    text = render_run_script(Kind.COMMAND, None, None, command=("streamlit", "run", "my app.py", "--server.port",
+                                                                "$PORT"),
+                             command_env=(("GRADIO_SERVER_NAME", "0.0.0.0"), ("GRADIO_SERVER_PORT", "$PORT")))
+    fake = tmp_path / "bin" / "streamlit"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do printf "<%s>" "$a"; done\n'
+                    'printf "|%s|%s" "$GRADIO_SERVER_NAME" "$GRADIO_SERVER_PORT"\n')
+    fake.chmod(0o755)
+    result = run_script(tmp_path, text, {"PORT": "9000"})
+    assert result.stdout.endswith("<run><my app.py><--server.port><9000>|0.0.0.0|9000"), result
+    assert "---> Running application with (streamlit run my app.py --server.port $PORT) ..." in result.stdout
+    result = run_script(tmp_path, text, {"GRADIO_SERVER_NAME": "127.0.0.1"})
+    assert result.stdout.endswith("<--server.port><8080>|127.0.0.1|8080"), "launch-time values win"

@@ -9,6 +9,7 @@ processes for it."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Optional
@@ -23,9 +24,19 @@ from ..errors import GunicornModuleMissing, NoWebProcess, render_warning
 from ..output import Output
 from ..package_managers.base import InstallTarget
 from ..package_managers.installers import run_install
-from ..processes import Kind, Rule, WebChoice, choose_web_process, is_asgi, module_from_dist_name, without_setup_py
+from ..processes import (
+    PORT,
+    AppFacts,
+    Kind,
+    Rule,
+    WebChoice,
+    choose_web_process,
+    is_asgi,
+    module_from_dist_name,
+    without_setup_py,
+)
 from ..redact import SECRET_BEARING_VARS
-from ..run_script import GUNICORN_CONF, MIGRATE, GunicornPlan, render_run_script
+from ..run_script import GUNICORN_CONF, MIGRATE, GunicornPlan, render_run_script, shown_command
 from ..s2i import DEFAULT_RUN_PATH, rewrite_hook
 from ..utils import is_truthy, read_optional_text, run_captured
 from ..venv_facts import VenvFacts
@@ -65,17 +76,24 @@ class WebPlan:
 
 # ---- after the install ------------------------------------------------------------------------------------------
 def configure_web_process(analysis: Analysis, target: InstallTarget, out: Output) -> WebPlan:
-    """`target`: the app's environment, as the dependencies were installed into it."""
+    """`target`: the app's environment, as the dependencies were installed into it. The rules are tried again with
+    what it holds (before the install, a rule that needs a package assumed it)."""
     out.header("Configuring the web process")
     facts = VenvFacts.read(target.paths.venv_dir)
-    choice = analysis.web
+    app_facts = replace(analysis.facts, installed=frozenset(facts.distributions),
+                        scripts_installed=_scripts(target.paths.venv_dir))
+    choice = choose_web_process(app_facts)
     if choice.fallback_rule is Rule.SETUP_PY:
-        choice = _with_setup_py_name(analysis, choice, target, out)
+        choice = _with_setup_py_name(analysis, app_facts, choice, target, out)
     gunicorn: Optional[GunicornPlan] = None
     if choice.fallback is Kind.GUNICORN and choice.gunicorn_module is not None:
         choice, gunicorn = _gunicorn(analysis, choice, facts)
-        if gunicorn.worker_class == UVICORN_WORKER and choice.needs_gunicorn and not facts.has("uvicorn-worker"):
-            facts = _add_uvicorn_worker(analysis, target, out)
+        missing = [pin for name, pin, needed in (
+            ("gunicorn", analysis.pins.gunicorn, choice.needs_gunicorn),
+            ("uvicorn-worker", analysis.pins.uvicorn_worker,
+             choice.needs_gunicorn and gunicorn.worker_class == UVICORN_WORKER)) if needed and not facts.has(name)]
+        if missing:
+            facts = _add(missing, target, out)
     manage = analysis.snapshot.manage_py
     migrate_dir = None
     if facts.has("django") and manage is not None:
@@ -83,7 +101,15 @@ def configure_web_process(analysis: Analysis, target: InstallTarget, out: Output
     return WebPlan(choice, gunicorn, migrate_dir, facts)
 
 
-def _with_setup_py_name(analysis: Analysis, choice: WebChoice, target: InstallTarget, out: Output) -> WebChoice:
+def _scripts(venv_dir: Path) -> frozenset[str]:
+    try:
+        return frozenset(os.listdir(venv_dir / "bin"))
+    except OSError:
+        return frozenset()
+
+
+def _with_setup_py_name(analysis: Analysis, facts: AppFacts, choice: WebChoice, target: InstallTarget,
+                        out: Output) -> WebChoice:
     """The setup.py rule's module: the project name `python setup.py --name` gives (else setup.py's static
     `name=`); without one, the rules after setup.py decide."""
     result = run_captured([str(target.paths.venv_dir / "bin" / "python"), "setup.py", "--name"], env=target.env,
@@ -93,7 +119,7 @@ def _with_setup_py_name(analysis: Analysis, choice: WebChoice, target: InstallTa
     if name is not None:
         return replace(choice, gunicorn_module=module_from_dist_name(name))
     out.step("Could not read the project name from setup.py (python setup.py --name)")
-    again = choose_web_process(without_setup_py(analysis.facts, "python setup.py --name gave no name"))
+    again = choose_web_process(without_setup_py(facts, "python setup.py --name gave no name"))
     # .s2i/bin/run and APP_RUN still chose the web command; only what they fall back to changes.
     return again if choice.kind is Kind.GUNICORN else replace(again, kind=choice.kind, rule=choice.rule,
                                                               reason=choice.reason)
@@ -131,10 +157,18 @@ def _gunicorn(analysis: Analysis, choice: WebChoice, facts: VenvFacts) -> tuple[
                                 worker_class=worker_class, chdir=choice.chdir)
 
 
-def _add_uvicorn_worker(analysis: Analysis, target: InstallTarget, out: Output) -> VenvFacts:
-    out.step("The web process is an ASGI app and uses Uvicorn's worker class, which the app does not list: adding it")
+_ADDED = {"gunicorn": "The web process uses Gunicorn, which the app does not list: adding it",
+          "uvicorn-worker": "The web process is an ASGI app and uses Uvicorn's worker class, which the app does not "
+                            "list: adding it"}
+
+
+def _add(pins: List[str], target: InstallTarget, out: Output) -> VenvFacts:
+    """What the web process needs and the environment lacks after the install (the decision changed with what it
+    installed, or an ASGI app wants Uvicorn's worker)."""
+    for pin in pins:
+        out.step(_ADDED[pin.partition("==")[0]])
     env, venv_dir = target.installer_env, target.paths.venv_dir
-    run_install(out, target.installer, target.paths, env, [analysis.pins.uvicorn_worker])
+    run_install(out, target.installer, target.paths, env, pins)
     facts = VenvFacts.read(venv_dir)
     if facts.site_packages is not None:
         # The rest of the environment is compiled already: only what this install added.
@@ -153,7 +187,8 @@ def install_web(analysis: Analysis, python_dir: Path, plan: WebPlan, out: Output
     run_script.write_text(render_run_script(
         choice.fallback, _with_config(plan.gunicorn, layer_dir), choice.procfile_command, script=choice.script,
         script_executable=choice.script is not None and analysis.snapshot.script_executable,
-        python_file=choice.python_file, migrate_dir=plan.migrate_dir), encoding="utf-8")
+        python_file=choice.python_file, migrate_dir=plan.migrate_dir, command=choice.command,
+        command_env=choice.command_env), encoding="utf-8")
     run_script.chmod(0o755)
     init = layer_dir / INIT
     init.write_text((_SOURCES / "process_init.py").read_text(encoding="utf-8"), encoding="utf-8")
@@ -220,7 +255,7 @@ def _describe(analysis: Analysis, plan: WebPlan, layer_dir: Path, out: Output) -
     choice, gunicorn = plan.choice, _with_config(plan.gunicorn, layer_dir)
     procfile = analysis.snapshot.procfile
     if choice.kind is Kind.NONE:
-        out.warning(*render_warning(NoWebProcess()))
+        out.warning(*render_warning(NoWebProcess(scripts=analysis.facts.scripts)))
     if choice.kind is Kind.RUN_HOOK:
         text = "Web process: your .s2i/bin/run (it may source the default run stage)"
     elif choice.kind is Kind.APP_RUN:
@@ -235,6 +270,12 @@ def _describe(analysis: Analysis, plan: WebPlan, layer_dir: Path, out: Output) -
         text = f"Web process: python {choice.python_file} ({choice.reason})"
     elif choice.kind is Kind.SCRIPT:
         text = f"Web process: the shell script {choice.script} ({choice.reason})"
+    elif choice.kind is Kind.COMMAND:
+        env = "".join(f"{name}={value} " for name, value in choice.command_env)
+        listens = PORT in choice.command or any(value == PORT for _, value in choice.command_env)
+        text = (f"Web process: {env}{shown_command(choice.command)} ({choice.reason}), "
+                + ("listening on 0.0.0.0:8080 (PORT overrides)" if listens else
+                   "which must listen on 0.0.0.0:$PORT (8080) itself"))
     else:
         text = "Web process: none found; it runs APP_RUN if set at launch, else prints the error above and exits 1"
     out.step(text)

@@ -1,0 +1,87 @@
+"""AppFacts from a real app directory: what the new start rules look for (Streamlit, Gradio, FastAPI's discovery,
+project scripts, Flask factories, an app.py that Flask's dev server would not serve on 8080)."""
+
+import pytest
+from python_cnb.app_files import read_app_files
+from python_cnb.entrypoints import dev_server_without_port
+from python_cnb.snapshot import read_snapshot
+from python_cnb.web_facts import app_facts
+
+TEXTS = ("pyproject.toml", "main.py", "app.py", "api.py", "streamlit_app.py", "wsgi.py", "asgi.py", "Procfile")
+
+
+def _facts(app, files):
+    for name, text in files.items():
+        (app / name).parent.mkdir(parents=True, exist_ok=True)
+        (app / name).write_text(text)
+    snapshot = read_snapshot(app, read_app_files(app, TEXTS), {}, "GUNICORN_CONFIG")
+    return app_facts(snapshot, {}, False)[0]
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    pytest.param({"streamlit_app.py": "import streamlit as st\n"}, "streamlit_app.py", id="default-name"),
+    pytest.param({"app.py": "import streamlit as st\nst.title('x')\n"}, "app.py", id="app-py"),
+    pytest.param({"main.py": "from streamlit import title\n"}, "main.py", id="main-py"),
+    pytest.param({"app.py": "import flask\n"}, None, id="not-streamlit"),
+])
+def test_streamlit_files(tmp_path, files, expected):
+    assert _facts(tmp_path, files).streamlit_file == expected
+
+
+def test_gradio_file(tmp_path):
+    facts = _facts(tmp_path, {"app.py": "import gradio as gr\ndemo = gr.Interface(lambda x: x, 'text', 'text')\n"
+                                        "demo.launch()\n"})
+    assert facts.gradio_file == "app.py" and facts.streamlit_file is None
+
+
+@pytest.mark.parametrize(("files", "module", "file"), [
+    pytest.param({"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"},
+                 "app.main:app", "app/main.py", id="bigger-applications"),
+    pytest.param({"api.py": "import fastapi\napi = fastapi.FastAPI()\n"}, "api:api", "api.py", id="api-py"),
+    pytest.param({"app.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+                  "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}, "app:app", "app.py",
+                 id="fastapi-cli-order"),
+    pytest.param({"app.py": "from flask import Flask\napp = Flask(__name__)\n"}, None, "", id="flask-is-not-fastapi"),
+])
+def test_fastapi_discovery(tmp_path, files, module, file):
+    facts = _facts(tmp_path, files)
+    assert (facts.fastapi_module, facts.fastapi_file) == (module, file)
+
+
+@pytest.mark.parametrize(("pyproject", "scripts", "table"), [
+    pytest.param("[project]\nname = 'x'\n[project.scripts]\nserve = 'x:main'\n", ("serve",), "[project.scripts]",
+                 id="pep621"),
+    pytest.param("[tool.poetry]\nname = 'x'\n[tool.poetry.scripts]\na = 'x:a'\nb = 'x:b'\n", ("a", "b"),
+                 "[tool.poetry.scripts]", id="poetry-two"),
+    pytest.param("[project]\nname = 'x'\n", (), "[project.scripts]", id="none"),
+])
+def test_project_scripts(tmp_path, pyproject, scripts, table):
+    facts = _facts(tmp_path, {"pyproject.toml": pyproject})
+    assert (facts.scripts, facts.scripts_table) == (scripts, table)
+
+
+def test_flask_factory_at_the_root_and_under_src(tmp_path):
+    factory = ("from flask import Flask\n\ndef create_app(test_config=None):\n    app = Flask(__name__)\n"
+               "    return app\n")
+    assert _facts(tmp_path / "a", {"flaskr/__init__.py": factory}).flask_factory == "flaskr"
+    src = _facts(tmp_path / "b", {"src/flaskr/__init__.py": factory})
+    assert (src.flask_factory, src.factory_chdir, src.factory_file) == ("flaskr", "src", "src/flaskr/__init__.py")
+    module_level = _facts(tmp_path / "c", {"pkg/__init__.py": factory + "app = create_app()\n"})
+    assert module_level.flask_factory is None, "a module-level app is not a factory app"
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    pytest.param("from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n    app.run()\n",
+                 "app", id="no-host-no-port"),
+    pytest.param("from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n"
+                 "    app.run(debug=True, port=5000)\n", "app", id="no-host"),
+    pytest.param("import os\nfrom flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n"
+                 "    app.run(host='0.0.0.0', port=int(os.environ.get('PORT', 8080)))\n", None, id="host-and-port"),
+    pytest.param("import flask\nserver = flask.Flask(__name__)\nif __name__ == '__main__':\n"
+                 "    server.run('0.0.0.0')\n", "server", id="positional-host-only"),
+    pytest.param("from flask import Flask\napp = Flask(__name__)\n", None, id="no-main-block"),
+    pytest.param("import http.server\nif __name__ == '__main__':\n    http.server.test()\n", None, id="not-flask"),
+    pytest.param("def broken(:\n", None, id="syntax-error"),
+])
+def test_a_flask_dev_server_that_would_not_listen_on_8080(source, expected):
+    assert dev_server_without_port(source) == expected
