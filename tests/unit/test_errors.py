@@ -59,3 +59,11 @@ def test_a_failed_command_says_which_with_its_status_and_the_hint_of_its_kind():
     assert "PIP_INDEX_URL" in install
     _, lock = render_error(errors.LockInstallFailed(command="uv sync", exit_code=2, lock_file="uv.lock"))
     assert "every package in uv.lock exists" in lock
+
+
+def test_the_no_web_process_warning_names_the_projects_scripts():
+    _, plain = render_warning(errors.NoWebProcess())
+    assert "The project declares" not in plain and plain.startswith("ERROR: don't know how to run your application.")
+    _, named = render_warning(errors.NoWebProcess(scripts=("serve", "worker")))
+    assert named.endswith("The project declares the scripts serve, worker: if one starts the web server, set APP_RUN "
+                          "to it\n(for example APP_RUN=serve).")
