@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
@@ -25,7 +25,7 @@ from .package_managers.installers import get_installer, run_install
 from .utils import is_truthy, run_streamed
 from .venv_facts import VenvFacts
 
-__all__ = ["StagePlan", "run_default_stage"]
+__all__ = ["StagePlan", "collectstatic_missing", "run_default_stage"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,23 @@ def _collectstatic(plan: StagePlan, facts: VenvFacts, env: Mapping[str, str], ou
     venv, manage = Path(plan.venv_dir), Path(plan.app_dir) / plan.manage_py
     cmd = [str(venv / "bin" / "python"), "manage.py", "collectstatic", "--noinput"]
     shown = f"python {plan.manage_py} collectstatic --noinput"
-    status = run_streamed(out, cmd, env=env, cwd=manage.parent, shown=shown)
+    # One process in the common case: the output is streamed, and kept to tell a missing command from a failure.
+    output: List[str] = []
+    status = run_streamed(out, cmd, env=env, cwd=manage.parent, shown=shown, capture=output)
+    if collectstatic_missing(status, output):
+        out.step("Skipping Django collectstatic since django.contrib.staticfiles is not in INSTALLED_APPS "
+                 "(manage.py has no collectstatic command)")
+        return
     if status != 0:
         raise CollectstaticFailed(command=shown, exit_code=status)
+
+
+# What Django's ManagementUtility writes to stderr (then exits 1) for a command no installed app provides. Settings
+# that fail to load raise their own error instead, so this line means the settings loaded without staticfiles.
+_UNKNOWN_COLLECTSTATIC = "Unknown command: 'collectstatic'"
+
+
+def collectstatic_missing(status: int, output: Sequence[str]) -> bool:
+    """manage.py exited as Django does for an unknown command, naming collectstatic: the app does not use
+    django.contrib.staticfiles, so there is nothing to collect (Heroku's buildpack skips it too)."""
+    return status == 1 and any(line.startswith(_UNKNOWN_COLLECTSTATIC) for line in output)
