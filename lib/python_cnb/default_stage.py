@@ -41,10 +41,12 @@ class StagePlan:
     install: bool  # False when the cached venv was reused
     update: bool = False  # install into the restored venv, then remove what is no longer required
     extra_requirements: Tuple[str, ...] = ()  # what the web process needs and the app may not list (Gunicorn)
+    requirement_files: Tuple[str, ...] = ("requirements.txt",)  # what pip -r installs (BP_PIP_REQUIREMENT's files)
     requirements: Tuple[str, ...] = ()  # requirements.txt's requirement lines (pip -r; what an update keeps)
     update_lines: Optional[Tuple[str, ...]] = None  # see InstallStep
     update_options: Tuple[str, ...] = ()
     manage_py: Optional[str] = None  # relative to the app, for collectstatic
+    vendor_dir: str = ""  # the vendored wheels every install uses instead of an index (GOOGLE_VENDOR_PIP_DEPENDENCIES)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -54,13 +56,15 @@ class StagePlan:
         data = json.loads(text)
         lines = data.get("update_lines")
         return cls(**{**data, **{key: tuple(data.get(key, ())) for key in
-                                 ("extra_requirements", "requirements", "update_options")},
+                                 ("extra_requirements", "requirement_files", "requirements", "update_options")
+                                 if key in data},
                       "update_lines": tuple(lines) if lines is not None else None})
 
     def paths(self, cache_dir: str) -> InstallPaths:
         cache, venv = Path(cache_dir), Path(self.venv_dir)
         return InstallPaths(app_dir=Path(self.app_dir), venv_dir=venv, pip_python=Path(self.pip_python),
-                            tool_bin=Path(self.tool_bin), cache_dir=cache, link_mode=_link_mode(cache, venv))
+                            tool_bin=Path(self.tool_bin), cache_dir=cache, link_mode=_link_mode(cache, venv),
+                            vendor_dir=Path(self.vendor_dir) if self.vendor_dir else None)
 
     def installer_paths(self) -> InstallPaths:
         """The installer's paths: uv's own cache when uv installs, else pip's."""
@@ -91,8 +95,8 @@ def run_default_stage(plan: StagePlan, build_env: Mapping[str, str], out: Output
         step = InstallStep(
             out=out, paths=installer_paths if method.installer_option else plan.paths(plan.tool_cache_dir),
             env=env, installer=installer, installer_env=installer_env, update=plan.update,
-            requirements=plan.requirements, update_lines=plan.update_lines, update_options=plan.update_options,
-            extra_requirements=plan.extra_requirements,
+            requirement_files=plan.requirement_files, requirements=plan.requirements, update_lines=plan.update_lines,
+            update_options=plan.update_options, extra_requirements=plan.extra_requirements,
             add_extras=lambda: _add_extras(plan, installer, installer_paths, installer_env, out))
         method.install(step)
         _add_extras(plan, installer, installer_paths, installer_env, out)
