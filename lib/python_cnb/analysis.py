@@ -19,12 +19,16 @@ from .errors import (
     ForbiddenEnvVars,
     NoInterpreterForArch,
     RequirementOptionsUnsupported,
+    RequirementsFileInvalid,
+    VendorDirectoryInvalid,
     VersionFileUnusable,
 )
+from .google_paketo_compat import Setting
 from .manifest import PythonBuild, load_manifest
 from .package_managers import VERSION_SOURCES, InstallChoice, choose_install_method
 from .package_managers.base import DependencyInputs, Installer
 from .package_managers.installers import PIP, requested_installer
+from .package_managers.requirements_scan import tree_digest
 from .processes import AppFacts, Kind, WebChoice, choose_web_process
 from .python_version import EXPLICIT_FILES, PROJECT_FILE, Resolution, requested_python, resolve
 from .s2i import find_hook
@@ -33,7 +37,7 @@ from .tool_versions import read_pin
 from .utils import read_optional_text
 from .web_facts import app_facts
 
-__all__ = ["Analysis", "Hooks", "ToolPins", "analyse"]
+__all__ = ["Analysis", "Hooks", "ToolPins", "VendorDir", "analyse"]
 
 # The root files whose texts some decision reads (the version files, the Procfile and the start modules).
 _VERSION_FILES = (*EXPLICIT_FILES, PROJECT_FILE, *dict.fromkeys(source.file for source in VERSION_SOURCES))
@@ -57,6 +61,15 @@ class Hooks:
 
 
 @dataclass(frozen=True)
+class VendorDir:
+    """The vendored wheels every install into the app's environment uses, with no index (a pip method's only)."""
+
+    variable: str  # GOOGLE_VENDOR_PIP_DEPENDENCIES or BP_PIP_DEST_PATH
+    path: Path
+    digest: str  # of its files: part of the venv's reuse key
+
+
+@dataclass(frozen=True)
 class Analysis:
     build_env: BuildEnv
     app_dir: Path  # where the app is: the source's root, or APP_HOME below it
@@ -75,6 +88,7 @@ class Analysis:
     facts: AppFacts
     web: WebChoice
     hooks: Hooks
+    vendor: Optional[VendorDir] = None
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -103,8 +117,11 @@ def analyse(ctx: BuildContext, build_env: BuildEnv, today: datetime.date) -> Ana
 
     files = read_app_files(app_dir, _TEXT_FILES)
     install = choose_install_method(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""),
-                                    build_env.sources.get("BP_PYTHON_PACKAGE_MANAGER", ""))
-    request = requested_python(_version_texts(files), VERSION_SOURCES)
+                                    build_env.sources.get("BP_PYTHON_PACKAGE_MANAGER", ""), env)
+    _check_named_files(app_dir, install)
+    version_variable = build_env.python_version
+    request = requested_python(_version_texts(files), VERSION_SOURCES,
+                               (version_variable.variable, version_variable.value) if version_variable else None)
     requested = requested_installer(env)
     installer = requested if install.method.installer_option else PIP
     inputs = install.method.read_inputs(app_dir, env)
@@ -134,10 +151,43 @@ def analyse(ctx: BuildContext, build_env: BuildEnv, today: datetime.date) -> Ana
     pins = ToolPins(gunicorn=read_pin(ctx.buildpack_dir, "gunicorn"),
                     uvicorn_worker=read_pin(ctx.buildpack_dir, "uvicorn-worker"),
                     tool=read_pin(ctx.buildpack_dir, tool) if tool else "")
+    vendor = _vendor_dir(app_dir, build_env.vendor_dir) if install.method.installer_option else None
     return Analysis(build_env=build_env, app_dir=app_dir, layers_dir=ctx.layers_dir, buildpack_dir=ctx.buildpack_dir,
                     target=ctx.target, snapshot=snapshot, install=install, installer=installer,
                     installer_requested=requested, inputs=inputs, python=python, resolution=resolution,
-                    manifest_source=manifest_source, pins=pins, facts=facts, web=web, hooks=hooks)
+                    manifest_source=manifest_source, pins=pins, facts=facts, web=web, hooks=hooks, vendor=vendor)
+
+
+def _inside(app_dir: Path, value: str) -> Optional[Path]:
+    """`value` as a path in the app (relative to it, without '..'); None for anything else."""
+    path = Path(value)
+    return None if path.is_absolute() or ".." in path.parts else app_dir / path
+
+
+def _check_named_files(app_dir: Path, install: InstallChoice) -> None:
+    """The files a variable names for the install method (BP_PIP_REQUIREMENT's) must be files of the app."""
+    for name in install.files:
+        path = _inside(app_dir, name)
+        if path is None:
+            raise RequirementsFileInvalid(variable=install.method.files_variable, path=name,
+                                          problem="it must be a file in the app, relative to the app's directory")
+        if not path.is_file():
+            raise RequirementsFileInvalid(variable=install.method.files_variable, path=name,
+                                          problem="it is a directory" if path.is_dir() else
+                                          "there is no such file in the app")
+
+
+def _vendor_dir(app_dir: Path, setting: Optional[Setting]) -> Optional[VendorDir]:
+    """GOOGLE_VENDOR_PIP_DEPENDENCIES (or BP_PIP_DEST_PATH): a directory of the app; its files are read once, for
+    the reuse key."""
+    if setting is None:
+        return None
+    path = _inside(app_dir, setting.value)
+    if path is None or not path.is_dir():
+        problem = ("it must be a directory in the app, relative to the app's directory" if path is None else
+                   "it is a file, not a directory" if path.exists() else "there is no such directory in the app")
+        raise VendorDirectoryInvalid(variable=setting.variable, path=setting.value, problem=problem)
+    return VendorDir(variable=setting.variable, path=path, digest=tree_digest(path))
 
 
 def _app_home(root: Path, env: Mapping[str, str]) -> Path:

@@ -1,37 +1,44 @@
 """The one build environment every later decision and subprocess starts from: the platform's values (pack --env, the
-dashboard) over the app's .s2i/environment, the S2I image's variable names resolved to the reference builder's, and
-the secrets to mask in the log. Resolved once, at the start of the build."""
+dashboard) over the app's .s2i/environment, the variable names of the S2I Python image and of Google's and Paketo's
+buildpacks resolved to the reference builder's, and the secrets to mask in the log. Resolved once, at the start of
+the build."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Mapping, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
+from .google_paketo_compat import Setting, resolve_google_paketo_variables
 from .redact import secrets_in_env
 from .s2i import read_environment
 from .s2i_compat import resolve_s2i_variables
 
-__all__ = ["S2I_VARIABLES", "BuildEnv", "resolve_build_env"]
+__all__ = ["GOOGLE_PAKETO_VARIABLES", "S2I_VARIABLES", "BuildEnv", "resolve_build_env"]
 
-S2I_VARIABLES = "Variables of the S2I Python image"  # the log section of the notes
+# The log sections of the notes.
+S2I_VARIABLES = "Variables of the S2I Python image"
+GOOGLE_PAKETO_VARIABLES = "Variables of Google's and Paketo's buildpacks"
 
 
 @dataclass(frozen=True)
 class BuildEnv:
-    env: Mapping[str, str]  # what the build reads: .s2i/environment < platform, S2I aliases resolved
+    env: Mapping[str, str]  # what the build reads: .s2i/environment < platform, the aliases resolved
     platform: Mapping[str, str]  # the platform's values as given (pack --env), for launch-time defaults
     s2i_file: Mapping[str, str]  # .s2i/environment as written
     root: Path  # the source's root (.s2i/ and BP_PYTHON_MANIFEST paths are relative to it)
-    notes: Tuple[str, ...] = ()  # one log line per S2I image variable that was set
-    sources: Mapping[str, str] = field(default_factory=dict)  # reference name -> the S2I alias that gave its value
+    # The log's first sections: (title, one line per variable of another builder's that was set).
+    sections: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict)  # reference name -> the alias that gave its value
     secrets: Tuple[str, ...] = ()  # values to mask in the log
+    python_version: Optional[Setting] = None  # GOOGLE_PYTHON_VERSION, BP_CPYTHON_VERSION, ...
+    vendor_dir: Optional[Setting] = None  # GOOGLE_VENDOR_PIP_DEPENDENCIES or BP_PIP_DEST_PATH
 
     def get(self, name: str, default: str = "") -> str:
         return self.env.get(name, default)
 
     def named(self, name: str) -> str:
-        """The variable the user set for `name` (its S2I alias when that gave the value), for error messages."""
+        """The variable the user set for `name` (its alias when that gave the value), for error messages."""
         return self.sources.get(name, name)
 
 
@@ -39,6 +46,9 @@ def resolve_build_env(root: Path, platform: Mapping[str, str]) -> BuildEnv:
     s2i_file = read_environment(root)
     # Values from the platform win over .s2i/environment, as in s2i.
     given: Dict[str, str] = {**s2i_file, **platform}
-    resolved = resolve_s2i_variables(given)
-    return BuildEnv(env=resolved.env, platform=dict(platform), s2i_file=s2i_file, root=root, notes=resolved.notes,
-                    sources=resolved.sources, secrets=tuple(secrets_in_env(given)))
+    s2i = resolve_s2i_variables(given)
+    others = resolve_google_paketo_variables(s2i.env)
+    return BuildEnv(env=others.env, platform=dict(platform), s2i_file=s2i_file, root=root,
+                    sections=((S2I_VARIABLES, s2i.notes), (GOOGLE_PAKETO_VARIABLES, others.notes)),
+                    sources={**s2i.sources, **others.sources}, secrets=tuple(secrets_in_env(given)),
+                    python_version=others.python_version, vendor_dir=others.vendor_dir)

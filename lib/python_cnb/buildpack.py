@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from .analysis import analyse
-from .build_env import S2I_VARIABLES, resolve_build_env
+from .build_env import resolve_build_env
 from .cnb.data import Launch
 from .cnb.runtime import BuildContext
 from .dependencies import install_dependencies
@@ -30,7 +30,8 @@ class PythonBuildpack(Detector):
     def build(self, ctx: BuildContext) -> None:
         build_env = resolve_build_env(ctx.app_dir, ctx.env)
         self.out.secrets = list(build_env.secrets)
-        self.out.section(S2I_VARIABLES, build_env.notes)
+        for title, notes in build_env.sections:
+            self.out.section(title, notes)
         analysis = analyse(ctx, build_env, self.today)
 
         # A binary tool the build needs (uv) downloads while the interpreter is installed.

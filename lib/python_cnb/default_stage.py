@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
@@ -25,7 +25,7 @@ from .package_managers.installers import get_installer, run_install
 from .utils import is_truthy, run_streamed
 from .venv_facts import VenvFacts
 
-__all__ = ["StagePlan", "run_default_stage"]
+__all__ = ["StagePlan", "collectstatic_missing", "run_default_stage"]
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,12 @@ class StagePlan:
     install: bool  # False when the cached venv was reused
     update: bool = False  # install into the restored venv, then remove what is no longer required
     extra_requirements: Tuple[str, ...] = ()  # what the web process needs and the app may not list (Gunicorn)
+    requirement_files: Tuple[str, ...] = ("requirements.txt",)  # what pip -r installs (BP_PIP_REQUIREMENT's files)
     requirements: Tuple[str, ...] = ()  # requirements.txt's requirement lines (pip -r; what an update keeps)
     update_lines: Optional[Tuple[str, ...]] = None  # see InstallStep
     update_options: Tuple[str, ...] = ()
     manage_py: Optional[str] = None  # relative to the app, for collectstatic
+    vendor_dir: str = ""  # the vendored wheels every install uses instead of an index (GOOGLE_VENDOR_PIP_DEPENDENCIES)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -54,13 +56,15 @@ class StagePlan:
         data = json.loads(text)
         lines = data.get("update_lines")
         return cls(**{**data, **{key: tuple(data.get(key, ())) for key in
-                                 ("extra_requirements", "requirements", "update_options")},
+                                 ("extra_requirements", "requirement_files", "requirements", "update_options")
+                                 if key in data},
                       "update_lines": tuple(lines) if lines is not None else None})
 
     def paths(self, cache_dir: str) -> InstallPaths:
         cache, venv = Path(cache_dir), Path(self.venv_dir)
         return InstallPaths(app_dir=Path(self.app_dir), venv_dir=venv, pip_python=Path(self.pip_python),
-                            tool_bin=Path(self.tool_bin), cache_dir=cache, link_mode=_link_mode(cache, venv))
+                            tool_bin=Path(self.tool_bin), cache_dir=cache, link_mode=_link_mode(cache, venv),
+                            vendor_dir=Path(self.vendor_dir) if self.vendor_dir else None)
 
     def installer_paths(self) -> InstallPaths:
         """The installer's paths: uv's own cache when uv installs, else pip's."""
@@ -91,8 +95,8 @@ def run_default_stage(plan: StagePlan, build_env: Mapping[str, str], out: Output
         step = InstallStep(
             out=out, paths=installer_paths if method.installer_option else plan.paths(plan.tool_cache_dir),
             env=env, installer=installer, installer_env=installer_env, update=plan.update,
-            requirements=plan.requirements, update_lines=plan.update_lines, update_options=plan.update_options,
-            extra_requirements=plan.extra_requirements,
+            requirement_files=plan.requirement_files, requirements=plan.requirements, update_lines=plan.update_lines,
+            update_options=plan.update_options, extra_requirements=plan.extra_requirements,
             add_extras=lambda: _add_extras(plan, installer, installer_paths, installer_env, out))
         method.install(step)
         _add_extras(plan, installer, installer_paths, installer_env, out)
@@ -139,6 +143,23 @@ def _collectstatic(plan: StagePlan, facts: VenvFacts, env: Mapping[str, str], ou
     venv, manage = Path(plan.venv_dir), Path(plan.app_dir) / plan.manage_py
     cmd = [str(venv / "bin" / "python"), "manage.py", "collectstatic", "--noinput"]
     shown = f"python {plan.manage_py} collectstatic --noinput"
-    status = run_streamed(out, cmd, env=env, cwd=manage.parent, shown=shown)
+    # One process in the common case: the output is streamed, and kept to tell a missing command from a failure.
+    output: List[str] = []
+    status = run_streamed(out, cmd, env=env, cwd=manage.parent, shown=shown, capture=output)
+    if collectstatic_missing(status, output):
+        out.step("Skipping Django collectstatic since django.contrib.staticfiles is not in INSTALLED_APPS "
+                 "(manage.py has no collectstatic command)")
+        return
     if status != 0:
         raise CollectstaticFailed(command=shown, exit_code=status)
+
+
+# What Django's ManagementUtility writes to stderr (then exits 1) for a command no installed app provides. Settings
+# that fail to load raise their own error instead, so this line means the settings loaded without staticfiles.
+_UNKNOWN_COLLECTSTATIC = "Unknown command: 'collectstatic'"
+
+
+def collectstatic_missing(status: int, output: Sequence[str]) -> bool:
+    """manage.py exited as Django does for an unknown command, naming collectstatic: the app does not use
+    django.contrib.staticfiles, so there is nothing to collect (Heroku's buildpack skips it too)."""
+    return status == 1 and any(line.startswith(_UNKNOWN_COLLECTSTATIC) for line in output)

@@ -60,9 +60,11 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
                      method=method.name, installer=analysis.installer.name, pip_python=str(pip_python(pip.path)),
                      tool_bin=tool_dir, tool_cache_dir=tool_cache, install=not venv.reused, update=venv.updated,
                      extra_requirements=analysis.gunicorn_requirement,
+                     requirement_files=scan.roots if scan is not None else (),
                      requirements=scan.requirements if scan is not None else (), update_lines=update_lines,
                      update_options=scan.top_options if scan is not None else (),
-                     manage_py=analysis.snapshot.manage_py)
+                     manage_py=analysis.snapshot.manage_py,
+                     vendor_dir=str(analysis.vendor.path) if analysis.vendor is not None else "")
     if hook is not None:
         run_assemble_hook(out, hook, plan.dumps(), pip_command(pip_python(pip.path), venv.path), venv_env,
                           analysis.build_env.root)
@@ -78,13 +80,17 @@ def _report_method(analysis: Analysis, out: Output) -> None:
     if choice.ignored:
         out.step(f"Ignoring {', '.join(choice.ignored)} since {choice.reason}")
     if not choice.method.installer_option:
-        if requested.name != "pip":
-            out.step(f"BP_PYTHON_INSTALLER={requested.name} is ignored: it applies to requirements.txt and setup.py "
-                     f"or pyproject.toml projects, and {choice.method.manager} installs this app")
+        vendor = analysis.build_env.vendor_dir
+        ignored = [f"{analysis.build_env.named('BP_PYTHON_INSTALLER')}={requested.name}"] \
+            if requested.name != "pip" else []
+        ignored += [f"{vendor.variable}={vendor.value}"] if vendor is not None else []
+        for setting in ignored:
+            out.step(f"{setting} is ignored: it applies to requirements.txt and setup.py or pyproject.toml projects, "
+                     f"and {choice.method.manager} installs this app")
         return
     if installer.name != "pip":
-        out.step(f"Installer: {installer.name} (BP_PYTHON_INSTALLER), with the PIP_* settings mapped to "
-                 f"{installer.name}'s")
+        out.step(f"Installer: {installer.name} ({analysis.build_env.named('BP_PYTHON_INSTALLER')}), with the PIP_* "
+                 f"settings mapped to {installer.name}'s")
         ignored = installer.ignored_settings(analysis.env)
         if ignored:
             out.warning(*render_warning(InstallerIgnoresSettings(installer.name, ignored)))

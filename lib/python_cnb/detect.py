@@ -13,7 +13,7 @@ from .app_files import AppFiles, read_app_files
 from .cnb.runtime import BuildContext, DetectContext
 from .errors import render_error
 from .output import Output
-from .package_managers import DETECT_FILES, MISSPELLINGS
+from .package_managers import DETECT_FILES, MISSPELLINGS, named_files
 
 __all__ = ["PYTHON_SIGNALS", "Detector", "is_python_project"]
 
@@ -50,7 +50,10 @@ class Detector:
         # APP_HOME (the S2I image's app subdirectory), when the platform gives it to detect: its files count too.
         home = ctx.env.get("APP_HOME", "").strip()
         places = [ctx.app_dir / home] if home and (ctx.app_dir / home).is_dir() else []
-        if any(is_python_project(read_app_files(place)) for place in [*places, ctx.app_dir]):
+        # So do the requirements files Paketo's BP_PIP_REQUIREMENT names (they may be in a subdirectory).
+        named = named_files(ctx.env)
+        if any(is_python_project(read_app_files(place)) or any((place / name).is_file() for name in named)
+               for place in [*places, ctx.app_dir]):
             return True
         self.out.step(f"No Python project files found (looked for: {', '.join(PYTHON_SIGNALS)}).")
         return False

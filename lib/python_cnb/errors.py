@@ -8,6 +8,7 @@ the unions `UserError` and `BuildWarning`: mypy fails when a class has no branch
 from __future__ import annotations
 
 import datetime
+import re
 import traceback
 from dataclasses import dataclass
 from typing import NoReturn, Optional, Sequence, Tuple, Union
@@ -306,12 +307,39 @@ class RequirementOptionsUnsupported(BuildpackError):
     options: Sequence[Tuple[str, int, str]]  # (file, line, option)
 
 
+@dataclass(eq=False)
+class RequirementsFileInvalid(BuildpackError):
+    """A requirements file the build env names (BP_PIP_REQUIREMENT) that the app does not have."""
+
+    variable: str
+    path: str
+    problem: str  # 'there is no such file in the app'
+
+
+@dataclass(eq=False)
+class VendorDirectoryInvalid(BuildpackError):
+    """The directory of vendored wheels (GOOGLE_VENDOR_PIP_DEPENDENCIES, BP_PIP_DEST_PATH) is not one."""
+
+    variable: str
+    path: str
+    problem: str
+
+
 # ---- warnings: what the build reports and goes on with ------------------------------------------------------
 @dataclass(frozen=True)
 class TwoVersionFiles:
     used_source: str  # 'runtime.txt'
     used_version: str  # '3.12'
     ignored_file: str
+
+
+@dataclass(frozen=True)
+class VersionFileOverridden:
+    variable: str  # 'GOOGLE_PYTHON_VERSION'
+    requested: str  # its value, '3.12'
+    version: str  # what it resolved to, '3.12.1'
+    file: str  # the version file that asks for another version
+    file_value: str  # as written there
 
 
 @dataclass(frozen=True)
@@ -338,7 +366,8 @@ class NoWebProcess:
     scripts: Sequence[str] = ()  # the project's scripts ([project.scripts]), of which none was chosen
 
 
-BuildWarning = Union[TwoVersionFiles, PastEndOfLife, InstallerIgnoresSettings, BuildConfigNotAdapted, NoWebProcess]
+BuildWarning = Union[TwoVersionFiles, VersionFileOverridden, PastEndOfLife, InstallerIgnoresSettings,
+                     BuildConfigNotAdapted, NoWebProcess]
 
 
 def _quote(value: str) -> str:
@@ -360,10 +389,19 @@ def _file_read(e: FileReadError) -> Tuple[str, str]:
             "Check that it is a readable regular file (not a broken symlink or a directory) and try again.")
 
 
+def _is_variable(source: str) -> bool:
+    """A version source that is a variable (GOOGLE_PYTHON_VERSION), not a file (runtime.txt)."""
+    return re.fullmatch(r"[A-Z][A-Z0-9_]*", source) is not None
+
+
 def _malformed(e: PythonVersionMalformed) -> Tuple[str, str]:
-    return ("Invalid Python version", f"The Python version in {e.source} is not valid: {_quote(e.value)}.\n\n"
-            "Write a version like 'python-3.13' or 'python-3.13.5' in runtime.txt, or '3.13' in .python-version.\n"
-            f"{_SUPPORTED_SOURCES}")
+    if _is_variable(e.source):
+        fix = (f"Set {e.source} to a version like '3.13', '3.13.5' or '3.13.x' (any 3.13), or unset it;\n"
+               "a range (for example '>=3.12') goes in requires-python in pyproject.toml.")
+    else:
+        fix = ("Write a version like 'python-3.13' or 'python-3.13.5' in runtime.txt, or '3.13' in .python-version.\n"
+               f"{_SUPPORTED_SOURCES}")
+    return ("Invalid Python version", f"The Python version in {e.source} is not valid: {_quote(e.value)}.\n\n{fix}")
 
 
 def _eol(e: PythonVersionEol) -> Tuple[str, str]:
@@ -385,14 +423,17 @@ def _unknown(e: PythonVersionUnknown) -> Tuple[str, str]:
 
 def _conflict(e: PythonVersionConflict) -> Tuple[str, str]:
     shown = e.value if e.value == e.version else f"{e.value} (Python {e.version})"
+    delete = "unset" if _is_variable(e.source) else "delete"
     if e.satisfying:
         example = ".".join(e.satisfying[-1].split(".")[:2])
         first = (f"1. Change {e.source} to a version that satisfies {_quote(e.constraint_value)}, for example "
                  f"{_quote(('python-' if e.source == 'runtime.txt' else '') + example)}\n"
-                 f"   (this buildpack has {', '.join(e.satisfying)}), or delete {e.source} to get the newest one.")
+                 f"   (this buildpack has {', '.join(e.satisfying)}), or {delete} {e.source} to get the newest one.")
     else:
         first = f"1. Change {e.source} to a version that satisfies {_quote(e.constraint_value)}."
-    return ("Python version files disagree",
+    title = (f"{e.source} and {e.constraint_file} disagree" if _is_variable(e.source) else
+             "Python version files disagree")
+    return (title,
             f"{e.source} asks for Python {shown}, but {e.constraint_file} declares {e.constraint_key} "
             f"{_quote(e.constraint_value)},\nwhich that version does not satisfy.\n\n"
             f"{first}\n2. Or, if your app works on Python {e.value}, change {e.constraint_key} in "
@@ -698,6 +739,21 @@ def _options_unsupported(e: RequirementOptionsUnsupported) -> Tuple[str, str]:
             "pip does.\nDo as each line says, or unset BP_PYTHON_INSTALLER to install with pip.")
 
 
+def _requirements_file(e: RequirementsFileInvalid) -> Tuple[str, str]:
+    return ("Requirements file not found",
+            f"{e.variable} names {_quote(e.path)}, but {e.problem}.\n\n"
+            f"Set {e.variable} to the requirements files to install, relative to the app and separated by spaces\n"
+            f"(for example 'requirements/prod.txt'), or unset it to install requirements.txt.")
+
+
+def _vendor_directory(e: VendorDirectoryInvalid) -> Tuple[str, str]:
+    return ("Vendored wheels directory not found",
+            f"{e.variable} is set to {_quote(e.path)}, but {e.problem}.\n\n"
+            "The app's requirements are installed from the wheels in that directory only, with no package index\n"
+            f"(pip install --no-index --find-links DIR). Set {e.variable} to a directory of the app that holds\n"
+            "them (fill it with 'pip download -r requirements.txt -d vendor'), or unset it to install from the index.")
+
+
 def _environment_check(e: EnvironmentCheckFailed) -> Tuple[str, str]:
     lines = "\n".join(f"  {problem}" for problem in e.problems)
     return ("The updated environment has broken requirements",
@@ -714,7 +770,7 @@ UserError = Union[
     S2iEnvironmentInvalid, S2iEnvironmentValueInvalid, InvalidUrl, ForbiddenEnvVars, GunicornConfigMissing,
     StartFileMissing, AppHomeInvalid, InvalidEnvValue, NotAFile, MisspelledFile, PackageManagerConflict,
     LockfileMissing, LockWithoutProject, LockfileOutOfDate, RequirementOptionsUnsupported, EnvironmentCheckFailed,
-    ProcfileInvalid, EntryCallableMissing, GunicornModuleMissing,
+    ProcfileInvalid, EntryCallableMissing, GunicornModuleMissing, RequirementsFileInvalid, VendorDirectoryInvalid,
 ]
 USER_ERRORS: Tuple[type, ...] = UserError.__args__  # type: ignore[attr-defined]
 
@@ -806,6 +862,10 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
         return _entry_callable(e)
     if isinstance(e, GunicornModuleMissing):
         return _gunicorn_module(e)
+    if isinstance(e, RequirementsFileInvalid):
+        return _requirements_file(e)
+    if isinstance(e, VendorDirectoryInvalid):
+        return _vendor_directory(e)
     assert_never(e)
 
 
@@ -827,6 +887,13 @@ def _two_version_files(w: TwoVersionFiles) -> Tuple[str, str]:
     return ("Two Python version files",
             f"Both {w.used_source} and {w.ignored_file} are present; {w.used_source} wins (Python {w.used_version})."
             "\nDelete the one you do not use, so they cannot disagree.")
+
+
+def _version_file_overridden(w: VersionFileOverridden) -> Tuple[str, str]:
+    return (f"{w.variable} overrides {w.file}",
+            f"{w.variable} asks for Python {w.requested} and {w.file} for {_quote(w.file_value)}; the variable wins "
+            f"(Python {w.version}),\nas in Google's and Paketo's buildpacks. Change {w.file} to match, or unset "
+            f"{w.variable}, so they cannot disagree.")
 
 
 def _past_end_of_life(w: PastEndOfLife) -> Tuple[str, str]:
@@ -858,6 +925,8 @@ def _build_config(w: BuildConfigNotAdapted) -> Tuple[str, str]:
 def render_warning(w: BuildWarning) -> Tuple[str, str]:
     if isinstance(w, TwoVersionFiles):
         return _two_version_files(w)
+    if isinstance(w, VersionFileOverridden):
+        return _version_file_overridden(w)
     if isinstance(w, PastEndOfLife):
         return _past_end_of_life(w)
     if isinstance(w, InstallerIgnoresSettings):

@@ -1,6 +1,8 @@
 """Which Python the app asks for, and which build satisfies it. Pure functions only: the files come in as text.
 
-Sources, first match wins: runtime.txt (the reference builder's), .python-version, then the constraints the
+Sources, first match wins: a version variable (GOOGLE_PYTHON_VERSION, BP_CPYTHON_VERSION: google_paketo_compat,
+which wins over the files as in Google's and Paketo's buildpacks; a file that asks for another version is reported),
+runtime.txt (the reference builder's), .python-version, then the constraints the
 project declares (pyproject.toml `requires-python` and Poetry's `python` dependency, then the install methods' own
 files, such as uv.lock's `requires-python` and the Pipfile's `[requires]`: `VersionSource`s the caller passes). An
 explicit version must satisfy every declared constraint; without one, the newest version in the manifest that
@@ -26,6 +28,7 @@ from .errors import (
     PythonVersionMalformed,
     PythonVersionUnknown,
     TwoVersionFiles,
+    VersionFileOverridden,
 )
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "EOL_DATES",
     "EXPLICIT_FILES",
     "MIN_SUPPORTED",
+    "OverriddenFile",
     "PROJECT_FILE",
     "Constraint",
     "RequestedVersion",
@@ -42,6 +46,7 @@ __all__ = [
     "VersionWarning",
     "parse_python_version_file",
     "parse_runtime_txt",
+    "parse_version_variable",
     "pep440_constraint",
     "poetry_specifiers",
     "requested_python",
@@ -118,15 +123,25 @@ class VersionSource(Protocol):
 
 
 @dataclass(frozen=True)
+class OverriddenFile:
+    """A version file that lost to a version variable."""
+
+    file: str
+    value: str  # its version as written
+    version: Optional[RequestedVersion]  # None when it is not a version (a pyenv environment's name, say)
+
+
+@dataclass(frozen=True)
 class VersionRequest:
     explicit: Optional[RequestedVersion] = None
     constraints: Tuple[Constraint, ...] = ()
     ignored_file: Optional[str] = None  # a second version file that lost to runtime.txt
     looked_in: Tuple[str, ...] = ()  # every file that could have named a version, for the log
+    overridden: Tuple[OverriddenFile, ...] = ()  # the version files a version variable won over
 
 
 # ---- outputs --------------------------------------------------------------------------------------------------
-VersionWarning = Union[TwoVersionFiles, PastEndOfLife]
+VersionWarning = Union[TwoVersionFiles, VersionFileOverridden, PastEndOfLife]
 
 
 @dataclass(frozen=True)
@@ -179,6 +194,21 @@ def parse_python_version_file(contents: str, source: str = ".python-version") ->
     if not lines:
         raise PythonVersionMalformed(source=source, value=contents.strip())
     return _parse(lines[0], source, lines[0])
+
+
+def parse_version_variable(value: str, source: str) -> RequestedVersion:
+    """A version variable's value: '3.13', '3.13.5', or Google's and Paketo's '3.13.x' and '3.13.*' (any 3.13)."""
+    text = value.strip()
+    return _parse(text[:-2] if text.endswith((".x", ".X", ".*")) else text, source, text)
+
+
+def _overridden(file: str, text: str, parse: Callable[[str], RequestedVersion]) -> OverriddenFile:
+    """A version file a variable won over: it is not used, so a text that is no version is only reported."""
+    lines = _meaningful_lines(text)
+    try:
+        return OverriddenFile(file, lines[0] if lines else text.strip(), parse(text))
+    except PythonVersionMalformed:
+        return OverriddenFile(file, lines[0] if lines else text.strip(), None)
 
 
 # ---- constraints ----------------------------------------------------------------------------------------------
@@ -276,13 +306,21 @@ def _project_constraints(text: str) -> List[Constraint]:
     return found
 
 
-def requested_python(texts: Mapping[str, Optional[str]], sources: Sequence[VersionSource] = ()) -> VersionRequest:
-    """What the app asks for, from the texts of EXPLICIT_FILES, PROJECT_FILE and each source's file (None: absent).
-    Raises typed errors for malformed versions, constraints and TOML files."""
+def requested_python(texts: Mapping[str, Optional[str]], sources: Sequence[VersionSource] = (),
+                     variable: Optional[Tuple[str, str]] = None) -> VersionRequest:
+    """What the app asks for, from the texts of EXPLICIT_FILES, PROJECT_FILE and each source's file (None: absent),
+    and a version variable (name, value), which wins over EXPLICIT_FILES. Raises typed errors for malformed
+    versions, constraints and TOML files."""
     explicit: Optional[RequestedVersion] = None
     ignored: Optional[str] = None
+    overridden: Tuple[OverriddenFile, ...] = ()
     runtime_txt, python_version = (texts.get(name) for name in EXPLICIT_FILES)
-    if runtime_txt is not None:
+    if variable is not None:
+        explicit = parse_version_variable(variable[1], variable[0])
+        parsers = (parse_runtime_txt, parse_python_version_file)
+        overridden = tuple(_overridden(name, text, parse) for name, text, parse in
+                           zip(EXPLICIT_FILES, (runtime_txt, python_version), parsers) if text is not None)
+    elif runtime_txt is not None:
         explicit = parse_runtime_txt(runtime_txt)
         if python_version is not None:
             ignored = ".python-version"
@@ -295,7 +333,7 @@ def requested_python(texts: Mapping[str, Optional[str]], sources: Sequence[Versi
         if text is not None:
             constraints.extend(source.read(text))
     looked_in = (*EXPLICIT_FILES, PROJECT_FILE, *dict.fromkeys(source.file for source in sources))
-    return VersionRequest(explicit, tuple(constraints), ignored, looked_in)
+    return VersionRequest(explicit, tuple(constraints), ignored, looked_in, overridden)
 
 
 # ---- resolution -----------------------------------------------------------------------------------------------
@@ -306,6 +344,11 @@ def _key(version: str) -> Tuple[int, ...]:
 def _minor(version: str) -> Tuple[int, int]:
     release = _key(version)
     return release[0], release[1]
+
+
+def _asks_for(request: RequestedVersion, version: str) -> bool:
+    """The request is satisfied by this exact version."""
+    return _minor(version) == (request.major, request.minor) and request.patch in (None, _key(version)[2])
 
 
 def _past_eol(minor: Tuple[int, int], today: datetime.date) -> bool:
@@ -363,6 +406,9 @@ def resolve(request: VersionRequest, available: Sequence[str], today: datetime.d
     warnings: List[VersionWarning] = []
     if explicit is not None and request.ignored_file is not None:
         warnings.append(TwoVersionFiles(explicit.source, str(explicit), request.ignored_file))
+    if explicit is not None:
+        warnings.extend(VersionFileOverridden(explicit.source, str(explicit), version, lost.file, lost.value)
+                        for lost in request.overridden if lost.version is None or not _asks_for(lost.version, version))
     eol = EOL_DATES.get(_minor(version))
     if eol is not None and eol < today:
         warnings.append(PastEndOfLife(version, eol, source, supported_range(usable, today)))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 from .errors import NO_WEB_PROCESS_BODY
+from .google_paketo_compat import LAUNCH_ALIASES
 from .processes import PORT, Kind
 from .s2i_compat import ALIASES
 
@@ -15,6 +16,8 @@ __all__ = ["GUNICORN_CONF", "MIGRATE", "GunicornPlan", "render_run_script", "she
 
 # The reference builder's name -> the S2I image's name for it, for the run stage's launch-time variables.
 S2I_NAME = {name: alias for alias, name in ALIASES}
+# The reference builder's name -> Google's name for it (GOOGLE_ENTRYPOINT for APP_RUN), likewise.
+GOOGLE_NAME = {name: alias for alias, name in LAUNCH_ALIASES}
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,9 @@ errorlog = "-"
 '''
 
 
-def _alias_note(name: str) -> List[str]:
-    """At launch, like at build (s2i_compat): the S2I image's name for `name` is used when `name` is not set, and
-    the log says which wins when both are set and differ."""
-    alias = S2I_NAME[name]
+def _alias_note(name: str, alias: str) -> List[str]:
+    """At launch, like at build (s2i_compat, google_paketo_compat): another builder's name for `name` is used when
+    `name` is not set, and the log says which wins when both are set and differ."""
     return [f'if [ -n "${{{name}:-}}" ] && [ -n "${{{alias}:-}}" ] && [ "${name}" != "${alias}" ]; then',
             f'  echo "---> {name} and {alias} are both set and differ: using {name} ({alias} is ignored)"',
             "fi"]
@@ -75,17 +77,21 @@ def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile
                       script: Optional[str] = None, script_executable: bool = True, python_file: str = "app.py",
                       migrate_dir: Optional[str] = None, command: Sequence[str] = (),
                       command_env: Sequence[Tuple[str, str]] = ()) -> str:
-    """POSIX sh: APP_RUN at launch wins (when not blank), else the default decided at build time. Every value
-    decided at build is shell-quoted. With migrate_dir (manage.py's directory), MIGRATE_ON_START runs the
-    migrations first."""
+    """POSIX sh: APP_RUN at launch wins (when not blank; else Google's GOOGLE_ENTRYPOINT), else the default decided
+    at build time. Every value decided at build is shell-quoted. With migrate_dir (manage.py's directory),
+    MIGRATE_ON_START runs the migrations first."""
+    entrypoint = GOOGLE_NAME["APP_RUN"]
     lines = [
         "#!/bin/sh",
         "# The default run stage, written by the Python buildpack. .s2i/bin/run hooks may source it.",
         *(_migrate_on_start(migrate_dir) if migrate_dir is not None else []),
-        'case "${APP_RUN:-}" in',
+        *_alias_note("APP_RUN", entrypoint),
+        'app_run="${APP_RUN:-}"',
+        f'case "$app_run" in *[![:space:]]*) ;; *) app_run="${{{entrypoint}:-}}" ;; esac',
+        'case "$app_run" in',
         "  *[![:space:]]*)",
-        '    echo "---> Running application from ($APP_RUN) ..."',
-        '    exec /bin/sh -c "$APP_RUN" ;;',
+        '    echo "---> Running application from ($app_run) ..."',
+        '    exec /bin/sh -c "$app_run" ;;',
         "esac",
     ]
     if fallback is Kind.GUNICORN and gunicorn is not None:
@@ -94,8 +100,8 @@ def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile
             f"default_config={shlex.quote(gunicorn.config)}",
             f"default_worker_class={shlex.quote(gunicorn.worker_class)}",
             # The S2I image's names (APP_MODULE, APP_CONFIG) count too; the reference builder's names win.
-            *_alias_note("GUNICORN_APP_MODULE"),
-            *_alias_note("GUNICORN_CONFIG"),
+            *_alias_note("GUNICORN_APP_MODULE", S2I_NAME["GUNICORN_APP_MODULE"]),
+            *_alias_note("GUNICORN_CONFIG", S2I_NAME["GUNICORN_CONFIG"]),
             f'module="${{GUNICORN_APP_MODULE:-${{{S2I_NAME["GUNICORN_APP_MODULE"]}:-$default_module}}}}"',
             f'config="${{GUNICORN_CONFIG:-${{{S2I_NAME["GUNICORN_CONFIG"]}:-$default_config}}}}"',
             'worker_class="${GUNICORN_WORKER_CLASS:-$default_worker_class}"',

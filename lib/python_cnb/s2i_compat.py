@@ -6,11 +6,11 @@ Pure: `resolve_s2i_variables` takes the build environment and returns the enviro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 from .utils import is_truthy
 
-__all__ = ["ALIASES", "IGNORED", "S2iVariables", "resolve_s2i_variables"]
+__all__ = ["ALIASES", "IGNORED", "S2iVariables", "is_set", "resolve_aliases", "resolve_s2i_variables"]
 
 # (the S2I image's name, the reference builder's name): the reference builder's name wins when both are set.
 ALIASES: Tuple[Tuple[str, str], ...] = (
@@ -44,8 +44,26 @@ class S2iVariables:
         return self.sources.get(name, name)
 
 
-def _set(env: Mapping[str, str], name: str) -> bool:
+def is_set(env: Mapping[str, str], name: str) -> bool:
+    """Set and not blank: a blank value counts as unset, here and in the run stage."""
     return bool(env.get(name, "").strip())
+
+
+def resolve_aliases(env: Mapping[str, str], aliases: Sequence[Tuple[str, str]], whose: str, result: Dict[str, str],
+                    notes: List[str], sources: Dict[str, str]) -> None:
+    """Each (alias, name): the alias's value copied to the reference builder's name, which wins when both are set
+    (the note says so when they differ). `whose` names the alias's owner in the note ("the S2I image's")."""
+    for alias, name in aliases:
+        if not is_set(env, alias):
+            continue
+        value = env[alias]
+        if not is_set(env, name):
+            result[name] = value
+            sources[name] = alias
+            notes.append(f"{alias} is set ({whose} name for {name}): using it as {name}={value}")
+        elif env[name].strip() != value.strip():
+            notes.append(f"{name} and {alias} are both set and differ: using {name}={env[name]} "
+                         f"(the reference builder's name wins; {alias}={value} is ignored)")
 
 
 def resolve_s2i_variables(env: Mapping[str, str]) -> S2iVariables:
@@ -55,19 +73,9 @@ def resolve_s2i_variables(env: Mapping[str, str]) -> S2iVariables:
     result = dict(env)
     notes: List[str] = []
     sources: Dict[str, str] = {}
-    for alias, name in ALIASES:
-        if not _set(env, alias):
-            continue
-        value = env[alias]
-        if not _set(env, name):
-            result[name] = value
-            sources[name] = alias
-            notes.append(f"{alias} is set (the S2I image's name for {name}): using it as {name}={value}")
-        elif env[name].strip() != value.strip():
-            notes.append(f"{name} and {alias} are both set and differ: using {name}={env[name]} "
-                         f"(the reference builder's name wins; {alias}={value} is ignored)")
+    resolve_aliases(env, ALIASES, "the S2I image's", result, notes, sources)
     for switch in PIPENV_SWITCHES:
-        if not _set(env, switch):
+        if not is_set(env, switch):
             continue
         if not is_truthy(env[switch]):
             notes.append(f"{switch}={env[switch]} is not true (1, true, yes, on): ignored")
@@ -82,13 +90,13 @@ def resolve_s2i_variables(env: Mapping[str, str]) -> S2iVariables:
                          + (" (micropipenv itself is not used: Pipenv installs Pipfile.lock)"
                             if switch == "ENABLE_MICROPIPENV" else ""))
     for name, reason in IGNORED.items():
-        if _set(env, name):
+        if is_set(env, name):
             notes.append(f"{name} is set, but ignored: {reason}")
-    if _set(env, "APP_HOME"):
+    if is_set(env, "APP_HOME"):
         notes.append(f"APP_HOME is set: building the app in {env['APP_HOME'].strip()} (its version files, dependency "
                      "files, collectstatic, web process and working directory); the rest of the source is in the "
                      "image too, and .s2i/ stays at the root")
-    if _set(env, "DISABLE_MIGRATE"):
+    if is_set(env, "DISABLE_MIGRATE"):
         notes.append("DISABLE_MIGRATE is set: nothing to disable, since migrations do not run on start unless "
                      "MIGRATE_ON_START=true asks for them (the image has a 'migrate' process type for Django apps)")
     return S2iVariables(env=result, notes=tuple(notes), sources=sources)

@@ -41,3 +41,25 @@ def test_collectstatic_failure_names_the_fix(make_app):
     assert "DISABLE_COLLECTSTATIC=TRUE" in result.output
     assert "Traceback (most recent call last)" in result.output  # Django's own, streamed
     assert "python_cnb" not in result.output
+
+
+def test_collectstatic_is_skipped_when_staticfiles_is_not_installed(make_app):
+    """A django-admin startproject app whose settings drop django.contrib.staticfiles: manage.py has no
+    collectstatic, so the build skips it (one process: Django's own answer says so) and the app is served."""
+    app = make_app("django_startproject")
+    settings = app.app / "mysite" / "settings.py"
+    text = settings.read_text()
+    for line in ("    'django.contrib.staticfiles',\n", "    'whitenoise.middleware.WhiteNoiseMiddleware',\n"):
+        assert line in text
+        text = text.replace(line, "")
+    settings.write_text(text)
+    (app.app / "requirements.txt").write_text("django==5.2.19\n")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Running 'python manage.py collectstatic --noinput'\n      Unknown command: 'collectstatic'" in result.output
+    assert ("Skipping Django collectstatic since django.contrib.staticfiles is not in INSTALLED_APPS (manage.py "
+            "has no collectstatic command)") in result.output
+    assert "[Error:" not in result.output and "[Warning:" not in result.output
+    assert not (app.app / "staticfiles").exists()
+    with app.serve() as server:
+        assert server.get("/") == "Hello from a django-admin startproject layout"

@@ -1,42 +1,18 @@
 """The venv reuse key: every input that decides the environment's contents, changed between two builds, takes
 effect (the environment is rebuilt and holds the new contents); a requirement file included by URL is never reused."""
 
-import base64
-import hashlib
 import shutil
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
 from support.http_server import serve_directory
+from support.wheels import make_wheel as _wheel
 
 pytestmark = pytest.mark.contract
 
 REBUILT = "Discarding cached virtual environment since:\n - The requirements files"
 REUSED = "Using cached virtual environment: nothing that affects it has changed; skipping pip"
-
-
-def _wheel(directory: Path, name: str, version: str, requires: tuple = ()) -> None:
-    """A minimal pure-Python wheel (no build step, no index needed)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    info = f"{name.replace('-', '_')}-{version}.dist-info"
-    requires_dist = "".join(f"Requires-Dist: {r}\n" for r in requires)
-    extras = sorted({r.split("extra == '")[1].split("'")[0] for r in requires if "extra == '" in r})
-    requires_dist += "".join(f"Provides-Extra: {e}\n" for e in extras)
-    files = {
-        f"{name.replace('-', '_')}/__init__.py": f"VERSION = {version!r}\n",
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{requires_dist}",
-        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(text.encode())}")
-    record.append(f"{info}/RECORD,,")
-    with zipfile.ZipFile(directory / f"{name.replace('-', '_')}-{version}-py3-none-any.whl", "w") as archive:
-        for path, text in {**files, f"{info}/RECORD": "\n".join(record) + "\n"}.items():
-            archive.writestr(path, text)
 
 
 def _site(app) -> Path:

@@ -1,6 +1,7 @@
 """analyse(): every decision made before the first slow step, from a real app directory and plain data."""
 
 import datetime
+import io
 from pathlib import Path
 
 import pytest
@@ -9,14 +10,19 @@ from python_cnb.build_env import resolve_build_env
 from python_cnb.cnb import toml_io
 from python_cnb.cnb.data import Target
 from python_cnb.cnb.runtime import BuildContext
+from python_cnb.dependencies import _report_method
 from python_cnb.errors import (
     AppHomeInvalid,
     EntryCallableMissing,
     ForbiddenEnvVars,
     NoInterpreterForArch,
     RequirementOptionsUnsupported,
+    RequirementsFileInvalid,
+    VendorDirectoryInvalid,
     VersionFileUnusable,
+    render_error,
 )
+from python_cnb.output import Output
 from python_cnb.processes import Kind, Rule
 
 REPO = Path(__file__).resolve().parents[2]
@@ -98,3 +104,65 @@ def test_no_interpreter_for_the_target_arch(app):
     with pytest.raises(NoInterpreterForArch) as info:
         _analyse(app, arch="riscv64")
     assert info.value.arch == "riscv64"
+
+
+def test_the_variables_of_googles_and_paketos_buildpacks(app):
+    (app / "requirements").mkdir()
+    (app / "requirements" / "prod.txt").write_text("flask==3.1.0\n")
+    (app / "vendor").mkdir()
+    (app / "vendor" / "flask-3.1.0-py3-none-any.whl").write_bytes(b"wheel")
+    (app / ".python-version").write_text("3.13\n")
+    analysis = _analyse(app, GOOGLE_ENTRYPOINT="python server.py", BP_CPYTHON_VERSION="3.12.x",
+                        BP_PIP_REQUIREMENT="requirements/prod.txt", GOOGLE_VENDOR_PIP_DEPENDENCIES="vendor")
+    assert analysis.web.kind is Kind.APP_RUN and analysis.facts.app_run == "python server.py"
+    assert analysis.python.version.startswith("3.12.")
+    assert analysis.resolution.reason == "requested 3.12 in BP_CPYTHON_VERSION"
+    assert [w.file for w in analysis.resolution.warnings] == [".python-version"]
+    assert analysis.install.files == ("requirements/prod.txt",) and analysis.inputs.files == "requirements/prod.txt"
+    assert analysis.inputs.scan is not None and analysis.inputs.scan.requirements == ("flask==3.1.0",)
+    assert analysis.vendor is not None and analysis.vendor.path == app / "vendor"
+    assert analysis.vendor.variable == "GOOGLE_VENDOR_PIP_DEPENDENCIES" and len(analysis.vendor.digest) == 64
+    again = _analyse(app, BP_PIP_DEST_PATH="vendor", BP_PIP_REQUIREMENT="requirements/prod.txt")
+    assert again.vendor is not None and again.vendor.digest == analysis.vendor.digest
+    (app / "vendor" / "click-8.1.8-py3-none-any.whl").write_bytes(b"wheel")
+    assert _analyse(app, BP_PIP_DEST_PATH="vendor", BP_PIP_REQUIREMENT="requirements/prod.txt").vendor.digest != \
+        analysis.vendor.digest
+
+
+def test_vendored_wheels_apply_to_the_pip_methods_only(app):
+    (app / "vendor").mkdir()
+    (app / "uv.lock").write_text('version = 1\nrequires-python = ">=3.12"\n')
+    (app / "pyproject.toml").write_text("[project]\nname = 'api'\nversion = '1'\n")
+    analysis = _analyse(app, GOOGLE_VENDOR_PIP_DEPENDENCIES="vendor", GOOGLE_PYTHON_PACKAGE_MANAGER="uv",
+                        BP_PIP_REQUIREMENT="prod.txt", BP_PYTHON_PACKAGE_MANAGER="uv")
+    assert analysis.install.method.name == "uv" and analysis.vendor is None
+    out = io.StringIO()
+    _report_method(analysis, Output(out=out, err=out))
+    ignored = ("GOOGLE_PYTHON_PACKAGE_MANAGER=uv", "GOOGLE_VENDOR_PIP_DEPENDENCIES=vendor")
+    assert out.getvalue().splitlines()[1:] == ["Ignoring prod.txt since BP_PYTHON_PACKAGE_MANAGER is uv", *(
+        f"{setting} is ignored: it applies to requirements.txt and setup.py or pyproject.toml projects, and uv "
+        "installs this app" for setting in ignored)]
+
+
+@pytest.mark.parametrize(("env", "error", "problem"), [
+    pytest.param({"BP_PIP_REQUIREMENT": "requirements.txt prod.txt"}, RequirementsFileInvalid,
+                 "there is no such file in the app", id="requirement-missing"),
+    pytest.param({"BP_PIP_REQUIREMENT": "vendor"}, RequirementsFileInvalid, "it is a directory",
+                 id="requirement-directory"),
+    pytest.param({"BP_PIP_REQUIREMENT": "../outside.txt"}, RequirementsFileInvalid,
+                 "it must be a file in the app, relative to the app's directory", id="requirement-outside"),
+    pytest.param({"GOOGLE_VENDOR_PIP_DEPENDENCIES": "wheels"}, VendorDirectoryInvalid,
+                 "there is no such directory in the app", id="vendor-missing"),
+    pytest.param({"BP_PIP_DEST_PATH": "requirements.txt"}, VendorDirectoryInvalid, "it is a file, not a directory",
+                 id="vendor-file"),
+    pytest.param({"GOOGLE_VENDOR_PIP_DEPENDENCIES": "/opt/wheels"}, VendorDirectoryInvalid,
+                 "it must be a directory in the app, relative to the app's directory", id="vendor-absolute"),
+])
+def test_files_and_directories_the_variables_name_must_be_in_the_app(app, env, error, problem):
+    (app / "requirements.txt").write_text("flask\n")
+    (app / "vendor").mkdir()
+    with pytest.raises(error) as info:
+        _analyse(app, **env)
+    assert info.value.variable == next(iter(env)) and info.value.problem == problem
+    title, body = render_error(info.value)
+    assert body.startswith(f"{next(iter(env))} ")

@@ -175,3 +175,41 @@ def test_uv_links_from_its_cache_only_within_one_filesystem(tmp_path):
     assert _link_mode(tmp_path / "cache", tmp_path / "venv") == "hardlink"
     assert _link_mode(Path("/proc"), tmp_path / "venv") == "copy"  # another filesystem: a link would fail
     assert _link_mode(tmp_path / "missing", tmp_path / "venv") == "copy"
+
+
+def test_vendored_wheels_make_every_install_offline_with_pip_and_uv():
+    """GOOGLE_VENDOR_PIP_DEPENDENCIES (or BP_PIP_DEST_PATH): pip install --no-index --find-links DIR, also for uv."""
+    vendored = dataclasses.replace(PATHS, vendor_dir=Path("/workspace/vendor"))
+    assert PIP.install(vendored, {}, ["-r", "requirements.txt"]).shown == (
+        "pip install --no-compile --no-index --find-links /workspace/vendor -r requirements.txt")
+    assert UV.install(vendored, {}, ["gunicorn==23.0.0"]).shown == (
+        "uv pip install --link-mode copy --no-index --find-links /workspace/vendor gunicorn==23.0.0")
+    assert "--no-index" not in PIP.install(PATHS, {}, ["-r", "requirements.txt"]).argv
+
+
+def test_the_stage_plan_carries_the_requirement_files_and_the_vendored_wheels():
+    from python_cnb.default_stage import StagePlan
+
+    plan = StagePlan(app_dir="/workspace", venv_dir="/layers/p/venv", pip_cache_dir="/c", method="pip",
+                     installer="uv", pip_python="/p", tool_bin="/t", tool_cache_dir="/u", install=True,
+                     requirement_files=("requirements/prod.txt", "extra.txt"), vendor_dir="/workspace/vendor")
+    again = StagePlan.loads(plan.dumps())
+    assert again == plan and again.installer_paths().vendor_dir == Path("/workspace/vendor")
+    assert dataclasses.replace(plan, vendor_dir="").paths("/c").vendor_dir is None
+    assert StagePlan.loads(dataclasses.replace(plan, requirement_files=()).dumps()).requirement_files == ()
+
+
+def test_the_scan_reads_the_root_files_bp_pip_requirement_names(tmp_path):
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "prod.txt").write_text("--index-url https://mirror.example/simple\nflask==3.0\n")
+    (tmp_path / "extra.txt").write_text("--pre\nsix==1.17.0\n")
+    (tmp_path / "requirements.txt").write_text("not-installed\n")
+    scan = scan_requirements(tmp_path, {}, ("requirements/prod.txt", "extra.txt"))
+    assert scan.roots == ("requirements/prod.txt", "extra.txt")
+    assert scan.requirements == ("flask==3.0", "six==1.17.0")
+    assert scan.top_options == ("--index-url https://mirror.example/simple", "--pre")
+    assert scan.digest != scan_requirements(tmp_path).digest
+    # The changed lines alone are installed from a file at the app's root: only for root files there.
+    assert scan.changed_requirements("") is None
+    at_root = scan_requirements(tmp_path, {}, ("extra.txt",))
+    assert (at_root.changed_requirements(""), at_root.top_options) == (("six==1.17.0",), ("--pre",))

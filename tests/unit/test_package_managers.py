@@ -25,7 +25,9 @@ from python_cnb.package_managers import (
     MISSPELLINGS,
     VERSION_SOURCES,
     choose_install_method,
+    method_files,
     methods_table,
+    named_files,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -206,3 +208,40 @@ def test_invalid_toml_names_line_and_column():
     title, body = render_error(info.value)
     assert title == "Invalid pyproject.toml"
     assert "at line 2, column 8" in body
+
+
+# ---- BP_PIP_REQUIREMENT (Paketo's pip-install): other requirements files for the pip method -------------------
+NAMED = {"BP_PIP_REQUIREMENT": "requirements/prod.txt  extra.txt"}
+
+
+def test_files_a_variable_names_select_the_pip_method_without_requirements_txt():
+    choice = choose_install_method(_files({"app.py": ""}), env=NAMED)
+    assert choice.method.name == "pip" and choice.files == ("requirements/prod.txt", "extra.txt")
+    assert choice.describe("pip") == "Installing dependencies from requirements/prod.txt and extra.txt with pip"
+    assert method_files(choice.method, NAMED) == choice.files and named_files(NAMED) == choice.files
+    # requirements.txt itself is then not installed, and its misspellings are no error.
+    assert choose_install_method(_files({"requirements.txt": "", "requirement.txt": ""}), env=NAMED).files == \
+        choice.files
+    assert choose_install_method(_files({"requirements.txt": ""})).describe("uv") == \
+        "Installing dependencies from requirements.txt with uv"
+
+
+def test_files_a_variable_names_conflict_with_another_managers_like_requirements_txt():
+    with pytest.raises(PackageManagerConflict) as info:
+        choose_install_method(_files({"Pipfile": "", "Pipfile.lock": "{}"}), env=NAMED)
+    assert info.value.files == ("requirements/prod.txt", "extra.txt", "Pipfile", "Pipfile.lock")
+    forced = choose_install_method(_files({"Pipfile": "", "Pipfile.lock": "{}"}), "pip", env=NAMED)
+    assert forced.method.name == "pip" and forced.files == ("requirements/prod.txt", "extra.txt")
+
+
+def test_detect_passes_on_the_files_a_variable_names(tmp_path):
+    from python_cnb.cnb.runtime import DetectContext
+    from python_cnb.output import Output
+
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "prod.txt").write_text("flask\n")
+    detector = detect.Detector(Output())
+    assert detector.detect(DetectContext(tmp_path, REPO, {"BP_PIP_REQUIREMENT": "requirements/prod.txt"}))
+    assert not detector.detect(DetectContext(tmp_path, REPO, {"BP_PIP_REQUIREMENT": "requirements/dev.txt"}))
+    shell = (REPO / "lib" / "bootstrap.sh").read_text()
+    assert "${BP_PIP_REQUIREMENT:-}; do" in shell  # its copy of the detect list

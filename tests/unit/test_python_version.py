@@ -11,6 +11,7 @@ from python_cnb.errors import (
     PythonVersionMalformed,
     PythonVersionUnknown,
     TwoVersionFiles,
+    VersionFileOverridden,
     render_error,
 )
 from python_cnb.errors import render_warning as warning_text
@@ -404,3 +405,76 @@ def test_supported_range():
     assert supported_range(["3.13.1"]) == "3.13"
     assert supported_range(["3.10.19"]) == "none"
     assert supported_range(["3.16.0", "3.12.1"]) == "3.12 to 3.16"
+
+
+# ---- a version variable (GOOGLE_PYTHON_VERSION, BP_CPYTHON_VERSION: google_paketo_compat) ---------------------
+def variable_request(files, value, name="GOOGLE_PYTHON_VERSION"):
+    return _requested_python(files, VERSION_SOURCES, (name, value))
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    pytest.param("3.12", "3.12.14", id="minor"), pytest.param("3.12.13", "3.12.13", id="patch"),
+    pytest.param("3.12.x", "3.12.14", id="google-x"), pytest.param("3.12.*", "3.12.14", id="paketo-star"),
+    pytest.param(" 3.13 ", "3.13.15", id="whitespace"),
+])
+def test_a_version_variable_is_an_explicit_request(value, expected):
+    resolution = resolve(variable_request({}, value), AVAILABLE, TODAY)
+    assert resolution.version == expected and resolution.warnings == ()
+    assert resolution.reason == f"requested {value.strip().rstrip('.x*').rstrip('.')} in GOOGLE_PYTHON_VERSION"
+
+
+@pytest.mark.parametrize("value", ["3", "3.x", "~3.12", ">=3.12", "python-3.12", "3.12.1.2"])
+def test_a_version_variable_that_is_not_a_version(value):
+    with pytest.raises(PythonVersionMalformed) as info:
+        variable_request({}, value, "BP_CPYTHON_VERSION")
+    title, body = render_error(info.value)
+    assert title == "Invalid Python version"
+    assert body.startswith(f"The Python version in BP_CPYTHON_VERSION is not valid: '{value}'.\n\n"
+                           "Set BP_CPYTHON_VERSION to a version like '3.13', '3.13.5' or '3.13.x' (any 3.13)")
+
+
+def test_the_variable_wins_over_the_version_files_and_a_file_that_disagrees_is_reported():
+    files = VersionFiles(runtime_txt="python-3.12.13\n", python_version="3.11\n")
+    resolution = resolve(variable_request(files, "3.12"), AVAILABLE, TODAY)
+    assert (resolution.version, resolution.reason) == ("3.12.14", "requested 3.12 in GOOGLE_PYTHON_VERSION")
+    assert resolution.warnings == (
+        VersionFileOverridden("GOOGLE_PYTHON_VERSION", "3.12", "3.12.14", "runtime.txt", "python-3.12.13"),
+        VersionFileOverridden("GOOGLE_PYTHON_VERSION", "3.12", "3.12.14", ".python-version", "3.11"))
+    title, body = warning_text(resolution.warnings[1])
+    assert title == "GOOGLE_PYTHON_VERSION overrides .python-version"
+    assert body == ("GOOGLE_PYTHON_VERSION asks for Python 3.12 and .python-version for '3.11'; the variable wins "
+                    "(Python 3.12.14),\nas in Google's and Paketo's buildpacks. Change .python-version to match, or "
+                    "unset GOOGLE_PYTHON_VERSION, so they cannot disagree.")
+
+
+def test_a_file_that_agrees_with_the_variable_is_not_reported():
+    files = VersionFiles(runtime_txt="python-3.12\n", python_version="3.12.14\n")
+    assert resolve(variable_request(files, "3.12.x"), AVAILABLE, TODAY).warnings == ()
+
+
+def test_a_file_the_variable_wins_over_need_not_be_a_version():
+    """A pyenv virtualenv's name in .python-version is not read when the variable asks for the version."""
+    resolution = resolve(variable_request(VersionFiles(python_version="myproject-env\n"), "3.13"), AVAILABLE, TODAY)
+    assert resolution.version == "3.13.15"
+    assert resolution.warnings == (
+        VersionFileOverridden("GOOGLE_PYTHON_VERSION", "3.13", "3.13.15", ".python-version", "myproject-env"),)
+
+
+def test_a_range_the_variable_does_not_satisfy_is_the_usual_conflict_naming_the_variable():
+    files = VersionFiles(pyproject_toml=PYPROJECT.format(">=3.12"))
+    with pytest.raises(PythonVersionConflict) as info:
+        resolve(variable_request(files, "3.11", "BP_CPYTHON_VERSION"), AVAILABLE, TODAY)
+    title, body = render_error(info.value)
+    assert title == "BP_CPYTHON_VERSION and pyproject.toml disagree"
+    assert body == (
+        "BP_CPYTHON_VERSION asks for Python 3.11 (Python 3.11.16), but pyproject.toml declares requires-python "
+        "'>=3.12',\nwhich that version does not satisfy.\n\n"
+        "1. Change BP_CPYTHON_VERSION to a version that satisfies '>=3.12', for example '3.14'\n"
+        "   (this buildpack has 3.12.13, 3.12.14, 3.13.15, 3.14.7), or unset BP_CPYTHON_VERSION to get the newest "
+        "one.\n2. Or, if your app works on Python 3.11, change requires-python in pyproject.toml to include it.")
+
+
+def test_a_version_the_manifest_does_not_have_names_the_variable():
+    with pytest.raises(PythonVersionUnknown) as info:
+        resolve(variable_request({}, "3.12.99", "GOOGLE_RUNTIME_VERSION"), AVAILABLE, TODAY)
+    assert render_error(info.value)[1].startswith("GOOGLE_RUNTIME_VERSION asks for Python '3.12.99'")

@@ -52,6 +52,17 @@ def test_app_run_wins_unless_blank(tmp_path):
     assert blank.stdout.endswith("from-procfile 8080\n")
 
 
+def test_googles_entrypoint_at_launch_is_app_run_which_wins_over_it(tmp_path):
+    text = render_run_script(Kind.PROCFILE, None, "echo from-procfile")
+    google = run_script(tmp_path, text, {"GOOGLE_ENTRYPOINT": "echo from-google", "APP_RUN": " "})
+    assert google.stdout.endswith("---> Running application from (echo from-google) ...\nfrom-google\n")
+    both = run_script(tmp_path, text, {"GOOGLE_ENTRYPOINT": "echo from-google", "APP_RUN": "echo from-app-run"})
+    assert both.stdout.startswith("---> APP_RUN and GOOGLE_ENTRYPOINT are both set and differ: using APP_RUN "
+                                  "(GOOGLE_ENTRYPOINT is ignored)\n")
+    assert both.stdout.endswith("from-app-run\n")
+    assert run_script(tmp_path, text, {"GOOGLE_ENTRYPOINT": "  "}).stdout.endswith("from-procfile\n")
+
+
 def test_no_web_process_prints_the_error_and_fails(tmp_path):
     text = render_run_script(Kind.NONE, None, None)
     result = run_script(tmp_path, text, {"APP_RUN": " "})

@@ -75,7 +75,7 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
     elif old.inputs_sha256 != new.inputs_sha256 or old.inputs != new.inputs or \
             old.requirement_lines != new.requirement_lines or \
             old.requirements_structure_sha256 != new.requirements_structure_sha256:
-        if new.inputs == "requirements.txt":
+        if new.package_manager.endswith("pip install -r requirements.txt"):  # requirements.txt or BP_PIP_REQUIREMENT
             reasons.append("The requirements files (or the local projects, --find-links directories or pip "
                            "configuration files they use) have changed")
         else:
@@ -85,8 +85,8 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
     if old.tool != new.tool:
         reasons.append(f"The installer has changed from {old.tool} to {new.tool}")
     if old.index_settings_sha256 != new.index_settings_sha256:
-        reasons.append("The package index settings (PIP_INDEX_URL or other PIP_* variables, or the tool's own) "
-                       "have changed")
+        reasons.append("The package index settings (PIP_INDEX_URL or other PIP_* variables, the tool's own, or the "
+                       "vendored wheels) have changed")
     if old.pip_upgrade != new.pip_upgrade:
         reasons.append(f"PIP_UPGRADE has changed from {old.pip_upgrade} to {new.pip_upgrade}")
     if old.extra_requirements != new.extra_requirements:
@@ -161,6 +161,10 @@ def venv_metadata(analysis: Analysis, python_dir: Path) -> VenvLayerMetadata:
         tool = f"pip {bundled_pip_version(python_dir)} (bundled with Python)"
     settings = (index_settings_digest(env, method.index_settings) if method.index_settings is not None
                 else index_settings_digest(env, extra=installer.index_settings))
+    if analysis.vendor is not None:
+        # Vendored wheels, installed with no index, are where the packages come from: their files count with the
+        # index settings (a field of their own would make every existing environment unreadable once).
+        settings = hashlib.sha256(f"{settings}\nvendor:{analysis.vendor.digest}".encode()).hexdigest()
     return VenvLayerMetadata(
         layer_format=LAYER_FORMAT, python_version=analysis.python.version, python_sha256=analysis.python.sha256,
         package_manager=label, tool=tool, inputs=inputs.files, inputs_sha256=inputs.digest,

@@ -21,6 +21,7 @@ from ..cnb.layer import LayerRef, LayerTypes, uncached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
 from ..entrypoints import imported_modules, module_file
 from ..errors import GunicornModuleMissing, NoWebProcess, render_warning
+from ..google_paketo_compat import LAUNCH_ALIASES
 from ..output import Output
 from ..package_managers.base import InstallTarget
 from ..package_managers.installers import run_install
@@ -56,9 +57,11 @@ OLD_UVICORN_WORKER = "uvicorn.workers.UvicornWorker"  # in uvicorn itself before
 _SOURCES = Path(__file__).resolve().parent.parent  # launch_tuning.py and process_init.py ship in the layer
 
 # Runtime knobs that, given at build time (pack --env, the platform), also become launch-time defaults.
-# APP_MODULE and APP_CONFIG (the S2I image's names) stay under their own names: the run stage resolves them at launch.
+# APP_MODULE and APP_CONFIG (the S2I image's names) and Google's GOOGLE_ENTRYPOINT stay under their own names: the run
+# stage resolves them at launch.
 LAUNCH_KNOBS = ("APP_RUN", "GUNICORN_APP_MODULE", "GUNICORN_CONFIG", "GUNICORN_WORKER_CLASS", "WEB_CONCURRENCY",
-                "FORWARDED_ALLOW_IPS", "APP_MODULE", "APP_CONFIG", "MIGRATE_ON_START")
+                "FORWARDED_ALLOW_IPS", "APP_MODULE", "APP_CONFIG", "MIGRATE_ON_START",
+                *(alias for alias, _ in LAUNCH_ALIASES))
 
 
 @dataclass(frozen=True)

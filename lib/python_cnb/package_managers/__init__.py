@@ -10,8 +10,9 @@ What a new method provides (one module here, exporting `METHOD = InstallMethod(.
   recorded in the venv layer's metadata: changing it rebuilds every such environment once), `installing` (the log
   line) and `default_reason`;
 - what selects it: `files` (detect passes on each; two methods' files at once are a conflict the user settles),
-  `misspellings`, and `lock` (lock file, project file, the fix for a stale lock) for a lockfile method; or `applies`
-  for a method without files of its own (it is tried only when no method's files are present);
+  `files_variable` when a variable can name other files instead (BP_PIP_REQUIREMENT), `misspellings`, and `lock`
+  (lock file, project file, the fix for a stale lock) for a lockfile method; or `applies` for a method without files
+  of its own (it is tried only when no method's files are present);
 - `tool`, its pin file requirements/<tool>.txt (installed into a build-only cached layer), or `installer_option`
   when pip or uv pip (BP_PYTHON_INSTALLER) installs it;
 - `read_inputs`: the app files whose contents decide the environment (the reuse key; read once, by the analysis),
@@ -28,7 +29,7 @@ module it imports compiles from source on each build, so a method imports what i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from ..app_files import AppFiles, Entry
 from ..errors import (
@@ -43,7 +44,7 @@ from . import nothing, pip_project, pip_requirements, pipenv, poetry, uv_lock
 from .base import InstallMethod, VersionSource
 
 __all__ = ["DETECT_FILES", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURCES", "InstallChoice",
-           "choose_install_method", "get_method", "methods_table"]
+           "choose_install_method", "get_method", "method_files", "methods_table", "named_files"]
 
 METHODS: Tuple[InstallMethod, ...] = (pip_requirements.METHOD, pip_project.METHOD, uv_lock.METHOD, poetry.METHOD,
                                       pipenv.METHOD, nothing.METHOD)
@@ -57,24 +58,41 @@ def get_method(name: str) -> InstallMethod:
     return next(method for method in METHODS if method.name == name)
 
 
+def _named(method: InstallMethod, env: Mapping[str, str]) -> Tuple[str, ...]:
+    """The files the method's files_variable names in this build env (() when it names none)."""
+    return tuple(env.get(method.files_variable, "").split()) if method.files_variable else ()
+
+
+def method_files(method: InstallMethod, env: Mapping[str, str]) -> Tuple[str, ...]:
+    """The files that select the method in this build env: those its variable names, else its own."""
+    return _named(method, env) or method.files
+
+
+def named_files(env: Mapping[str, str]) -> Tuple[str, ...]:
+    """Every file a variable names for a method (BP_PIP_REQUIREMENT's): detect passes on each as well."""
+    return tuple(name for method in METHODS for name in _named(method, env))
+
+
 @dataclass(frozen=True)
 class InstallChoice:
     method: InstallMethod
     reason: str  # for the log: why this one
     ignored: Tuple[str, ...] = ()  # other methods' files that BP_PYTHON_PACKAGE_MANAGER made the build ignore
+    files: Tuple[str, ...] = ()  # the files it installs from when a variable names them (method_files)
 
     def describe(self, installer: str) -> str:
         """The build log's line for the decision; `installer` installs the pip methods (BP_PYTHON_INSTALLER)."""
-        text = self.method.installing.format(installer=installer)
+        text = self.method.installing.format(installer=installer, files=" and ".join(self.files or self.method.files))
         return f"{text} ({self.reason})" if self.reason.startswith("BP_") else text
 
 
-def _present(files: AppFiles) -> Dict[str, List[str]]:
+def _present(files: AppFiles, env: Mapping[str, str]) -> Dict[str, List[str]]:
     """The managers whose files are present (whatever the entries are: a directory named requirements.txt is an error
-    for the chosen method, not an absence)."""
+    for the chosen method, not an absence). Files a variable names count as present: the analysis checks that each
+    is in the app."""
     found: Dict[str, List[str]] = {}
     for method in METHODS:
-        here = [name for name in method.files if files.has(name)]
+        here = list(_named(method, env)) or [name for name in method.files if files.has(name)]
         if here:
             found.setdefault(method.manager, []).extend(here)
     return found
@@ -87,37 +105,45 @@ def _require_files(files: AppFiles, names: Tuple[str, ...]) -> None:
             raise NotAFile(path=name, kind=entry.value)
 
 
-def _by_files(files: AppFiles, method: InstallMethod, reason: str, requested_by: str = "") -> InstallChoice:
-    """A method chosen by its files (or asked for): its files must be regular files, and a lockfile method needs both
-    its lock and its project file."""
-    lock = method.lock
-    _require_files(files, (lock.file, lock.project_file) if lock is not None else method.files)
+def _by_files(files: AppFiles, method: InstallMethod, reason: str, env: Mapping[str, str],
+              requested_by: str = "") -> InstallChoice:
+    """A method chosen by its files (or asked for): its files must be regular files (the analysis checks those a
+    variable names, and says which variable), and a lockfile method needs both its lock and its project file."""
+    lock, named = method.lock, _named(method, env)
+    if lock is not None:
+        _require_files(files, (lock.file, lock.project_file))
+    elif not named:
+        _require_files(files, method.files)
     if lock is not None and not files.has(lock.file):
         raise LockfileMissing(manager=method.manager, lock_file=lock.file,
                               found=lock.project_file if files.has(lock.project_file) else "", fix=lock.fix,
                               requested_by=requested_by)
     if lock is not None and not files.has(lock.project_file):
         raise LockWithoutProject(lock_file=lock.file, project_file=lock.project_file)
-    return InstallChoice(method, reason or method.default_reason)
+    return InstallChoice(method, reason or method.default_reason, files=named)
 
 
-def _of_manager(files: AppFiles, manager: str, reason: str, requested_by: str = "") -> InstallChoice:
+def _of_manager(files: AppFiles, manager: str, reason: str, env: Mapping[str, str],
+                requested_by: str = "") -> InstallChoice:
     """The manager's first method whose files are there (or that applies to the app), else its first method (whose
     checks then name what is missing)."""
     methods = [method for method in METHODS if method.manager == manager]
     for method in methods:
-        if any(files.has(name) for name in method.files) or (method.applies is not None and method.applies(files)):
-            return _by_files(files, method, reason, requested_by) if method.files else \
+        if _named(method, env) or any(files.has(name) for name in method.files) or \
+                (method.applies is not None and method.applies(files)):
+            return _by_files(files, method, reason, env, requested_by) if method.files else \
                 InstallChoice(method, reason or method.default_reason)
-    return _by_files(files, methods[0], reason, requested_by)
+    return _by_files(files, methods[0], reason, env, requested_by)
 
 
-def choose_install_method(files: AppFiles, requested: str = "", requested_by: str = "") -> InstallChoice:
+def choose_install_method(files: AppFiles, requested: str = "", requested_by: str = "",
+                          env: Mapping[str, str] = {}) -> InstallChoice:  # noqa: B006 - read only
     """BP_PYTHON_PACKAGE_MANAGER first; else the one manager whose files are present; else a method without files of
     its own that applies (the app itself, or nothing). Two managers' files at once, misspelled names and half a
     lockfile pair are errors with the fix. `requested_by`: the S2I switch (ENABLE_PIPENV) that set
-    BP_PYTHON_PACKAGE_MANAGER, for the log and errors."""
-    present = _present(files)
+    BP_PYTHON_PACKAGE_MANAGER, for the log and errors. `env`: the build env, for the files a method's variable
+    names (BP_PIP_REQUIREMENT)."""
+    present = _present(files, env)
     wanted = requested.strip().lower()
     if wanted:
         if wanted not in MANAGERS:
@@ -125,21 +151,22 @@ def choose_install_method(files: AppFiles, requested: str = "", requested_by: st
                                   expected="one of " + ", ".join(MANAGERS))
         ignored = tuple(name for manager, names in sorted(present.items()) if manager != wanted for name in names)
         reason = f"{requested_by} is set" if requested_by else f"BP_PYTHON_PACKAGE_MANAGER is {wanted}"
-        choice = _of_manager(files, wanted, reason, requested_by)
+        choice = _of_manager(files, wanted, reason, env, requested_by)
         if choice.method.installs_nothing:
             raise LockfileMissing(manager=wanted, lock_file="requirements.txt", found="",
                                   fix="pip freeze > requirements.txt")
-        return InstallChoice(choice.method, choice.reason, ignored)
+        return InstallChoice(choice.method, choice.reason, ignored, choice.files)
 
+    renamed = {name for method in METHODS if _named(method, env) for name in method.files}
     for wrong, right in MISSPELLINGS.items():
-        if files.has(wrong) and not files.has(right):
+        if files.has(wrong) and not files.has(right) and right not in renamed:
             raise MisspelledFile(found=wrong, expected=right)
     if len(present) > 1:
         files_found = tuple(name for _, names in sorted(present.items()) for name in names)
         raise PackageManagerConflict(managers=tuple(sorted(present)), files=files_found)
     manager: Optional[str] = next(iter(present), None)
     if manager is not None:
-        return _of_manager(files, manager, "")
+        return _of_manager(files, manager, "", env)
     return next(InstallChoice(method, method.default_reason) for method in METHODS
                 if not method.files and method.applies is not None and method.applies(files))
 

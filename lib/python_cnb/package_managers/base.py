@@ -43,6 +43,9 @@ class InstallPaths:
     # How uv puts files from its cache into the venv: 'hardlink' when both are on one filesystem (uv's own default, no
     # copying), else 'copy' (a link across filesystems fails, and uv would warn before copying anyway).
     link_mode: str = "copy"
+    # A directory of wheels that every install into the venv uses instead of any index (pip install --no-index
+    # --find-links DIR): GOOGLE_VENDOR_PIP_DEPENDENCIES or BP_PIP_DEST_PATH, for offline builds.
+    vendor_dir: Optional[Path] = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class InstallStep:
     installer: Installer
     installer_env: Mapping[str, str]  # installer.env(env, paths)
     update: bool  # installing into the restored environment, which keeps what it has
+    requirement_files: Tuple[str, ...] = ("requirements.txt",)  # what pip -r installs (BP_PIP_REQUIREMENT's files)
     requirements: Tuple[str, ...] = ()  # requirements.txt's requirement lines (pip -r)
     # An update where only requirement lines changed: the lines to install (() when lines were only removed); None:
     # the whole install. update_options: requirements.txt's own option lines, which such an install carries over.
@@ -127,6 +131,9 @@ class InstallMethod:
     installing: str  # the log line, '{installer}' standing for the installer's name
     default_reason: str  # why it was chosen when the files alone chose it (for the log)
     files: Tuple[str, ...] = ()  # the app files that select it (detect passes on each)
+    # A variable that names other files instead (paths relative to the app, separated by spaces): Paketo's
+    # BP_PIP_REQUIREMENT for pip -r. Set, its files select the method, and each must be in the app.
+    files_variable: str = ""
     misspellings: Mapping[str, str] = field(default_factory=dict)  # wrong file name -> the name it looks for
     lock: Optional[Lock] = None
     applies: Optional[Callable[[AppFiles], bool]] = None  # a method without `files`: whether the app is one for it

@@ -40,11 +40,16 @@ def _pip_command(paths: InstallPaths, args: Sequence[str]) -> ToolCommand:
     return ToolCommand(argv=(*pip_command(paths.pip_python, paths.venv_dir), *args), shown=" ".join(("pip", *args)))
 
 
+def _vendor_args(paths: InstallPaths) -> List[str]:
+    """Offline installs from the vendored wheels (GOOGLE_VENDOR_PIP_DEPENDENCIES): pip's and uv's flags alike."""
+    return ["--no-index", "--find-links", str(paths.vendor_dir)] if paths.vendor_dir is not None else []
+
+
 PIP = Installer(
     name="pip",
     pin="",
     env=lambda env, paths: dict(env),
-    install=lambda paths, env, args: _pip_command(paths, ("install", "--no-compile", *args)),
+    install=lambda paths, env, args: _pip_command(paths, ("install", "--no-compile", *_vendor_args(paths), *args)),
     uninstall=lambda paths, names: _pip_command(paths, ("uninstall", "--yes", *names)),
     unsupported=lambda options: [],  # pip checks its own files, with its own errors
     ignored_settings=lambda env: [],
@@ -108,8 +113,8 @@ UV = Installer(
     name="uv",
     pin="uv",
     env=_uv_env,
-    install=lambda paths, env, args: _uv_command(paths, "install",
-                                                 ("--link-mode", paths.link_mode, *_binary_args(env), *args)),
+    install=lambda paths, env, args: _uv_command(paths, "install", ("--link-mode", paths.link_mode,
+                                                                     *_binary_args(env), *_vendor_args(paths), *args)),
     uninstall=lambda paths, names: _uv_command(paths, "uninstall", names),
     unsupported=lambda options: [option for option in options if option.option not in _UV_SUPPORTED_OPTIONS],
     ignored_settings=lambda env: sorted(name for name, value in env.items() if name.startswith("PIP_")

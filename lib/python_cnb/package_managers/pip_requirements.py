@@ -1,7 +1,8 @@
 """pip with requirements files: `pip install -r requirements.txt` (its -r/-c includes, `-e .` and local paths), the
-reference builder's path. BP_PYTHON_INSTALLER=uv installs the same files with `uv pip install`. When only the
-requirements changed, the restored environment is updated in place; when only requirement lines changed (the same
-options, includes and constraints), only those lines are installed."""
+reference builder's path. BP_PYTHON_INSTALLER=uv installs the same files with `uv pip install`. Paketo's
+BP_PIP_REQUIREMENT names other files (separated by spaces) to install instead. When only the requirements changed,
+the restored environment is updated in place; when only requirement lines changed (the same options, includes and
+constraints), only those lines are installed."""
 
 from __future__ import annotations
 
@@ -14,25 +15,28 @@ __all__ = ["METHOD"]
 
 
 def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
+    from . import method_files
     from .requirements_scan import scan_requirements
 
-    scan = scan_requirements(app_dir, env)
-    return DependencyInputs(files="requirements.txt", digest=scan.digest, scan=scan)
+    files = method_files(METHOD, env)
+    scan = scan_requirements(app_dir, env, files)
+    return DependencyInputs(files=" and ".join(files), digest=scan.digest, scan=scan)
 
 
 def _install(step: InstallStep) -> None:
     from ._pip import install_app
 
-    install_app(step, ("-r", "requirements.txt"))
+    install_app(step, tuple(arg for name in step.requirement_files for arg in ("-r", name)))
 
 
 METHOD = InstallMethod(
     name="pip",
     manager="pip",
     label="pip install -r requirements.txt",
-    installing="Installing dependencies from requirements.txt with {installer}",
+    installing="Installing dependencies from {files} with {installer}",
     default_reason="requirements.txt found",
     files=("requirements.txt",),
+    files_variable="BP_PIP_REQUIREMENT",
     misspellings={
         "requirement.txt": "requirements.txt",
         "Requirements.txt": "requirements.txt",

@@ -17,7 +17,7 @@ from ..redact import redact
 from ..utils import os_reason, read_optional_text
 
 __all__ = ["PROJECT_FILES", "RequirementOption", "RequirementsScan", "line_digest", "project_digest",
-           "read_requirements_file", "scan_requirements"]
+           "read_requirements_file", "scan_requirements", "tree_digest"]
 
 PROJECT_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
 
@@ -96,14 +96,19 @@ class RequirementsScan:
     requirement_lines: str = ""
     structure: str = ""
     top_options: Tuple[str, ...] = ()  # requirements.txt's own option lines but its includes (-r), as written
+    roots: Tuple[str, ...] = ("requirements.txt",)  # the files pip -r installs (BP_PIP_REQUIREMENT's, relative)
 
     def changed_requirements(self, installed_lines: str) -> Optional[Tuple[str, ...]]:
         """For an update in place whose options, includes and constraints did not change: the requirement lines the
         last install did not have (installed_lines: its requirement_lines), which is all there is to install.
         None when an option decides more than where distributions come from (--hash, --config-settings, options in
-        an included file but -r), so only the whole install is sure to do what a fresh one would."""
+        an included file but -r), so only the whole install is sure to do what a fresh one would; and when a root
+        file is below the app's root (the changed lines are installed from a file at the root, where its relative
+        paths would read differently)."""
+        if any("/" in root for root in self.roots):
+            return None
         for option in self.options:
-            if option.option not in _CARRIED_OPTIONS or (option.file != "requirements.txt" and
+            if option.option not in _CARRIED_OPTIONS or (option.file not in self.roots and
                                                          option.option not in ("-r", "--requirement")):
                 return None
         had = set(installed_lines.split())
@@ -132,7 +137,7 @@ class _Walker:
         self.file = ""
         self.line_number = 0
 
-    def walk(self, path: Path, constraints: bool = False) -> None:
+    def walk(self, path: Path, constraints: bool = False, top: bool = False) -> None:
         resolved = _resolve(path, str(path.relative_to(self.app_dir)) if path.is_relative_to(self.app_dir)
                             else str(path))
         if resolved in self.seen:
@@ -147,7 +152,6 @@ class _Walker:
             return
         self.digest.update(text.encode())
         shown = _rel(path, self.app_dir)
-        top = len(self.seen) == 1
         for number, line in _logical_lines(text):
             self.file, self.line_number = shown, number
             self._options(line)
@@ -303,18 +307,30 @@ def line_digest(line: str) -> str:
     return hashlib.sha256(" ".join(line.split()).encode()).hexdigest()[:16]
 
 
-def scan_requirements(app_dir: Path, env: Mapping[str, str] = {}) -> RequirementsScan:  # noqa: B006
-    """requirements.txt with what it includes (-r/-c), the local projects it installs (non-editable: the whole
-    tree; editable: the packaging files), --find-links directories, and pip's settings files."""
+def scan_requirements(app_dir: Path, env: Mapping[str, str] = {},  # noqa: B006
+                      roots: Tuple[str, ...] = ("requirements.txt",)) -> RequirementsScan:
+    """requirements.txt (or the root files BP_PIP_REQUIREMENT names) with what it includes (-r/-c), the local
+    projects it installs (non-editable: the whole tree; editable: the packaging files), --find-links directories,
+    and pip's settings files."""
     digest = hashlib.sha256(b"PIP")  # the seed every earlier release used: the same inputs give the same digest
     walker = _Walker(app_dir, digest)
-    walker.walk(app_dir / "requirements.txt")
+    for root in roots:
+        walker.walk(app_dir / root, top=True)
     _hash_pip_settings_files(app_dir, env, digest, walker)
     return RequirementsScan(digest=digest.hexdigest(), url_includes=tuple(walker.urls),
                             unpinned=tuple(dict.fromkeys(walker.unpinned)), requirements=tuple(walker.requirements),
                             local_sources=walker.local.hexdigest(), options=tuple(walker.options),
                             requirement_lines=" ".join(sorted({line_digest(line) for line in walker.requirements})),
-                            structure=walker.structure.hexdigest(), top_options=tuple(walker.top_options))
+                            structure=walker.structure.hexdigest(), top_options=tuple(walker.top_options),
+                            roots=tuple(roots))
+
+
+def tree_digest(path: Path) -> str:
+    """sha256 of a directory's files as `--find-links` reads them (paths, modes, contents; bytecode and build output
+    left out): the vendored wheels' part of the reuse key."""
+    digest = hashlib.sha256(b"TREE")
+    _hash_tree(path, digest)
+    return digest.hexdigest()
 
 
 def project_digest(app_dir: Path, env: Mapping[str, str]) -> str:
