@@ -40,6 +40,7 @@ class StagePlan:
     tool_cache_dir: str  # that tool's cache layer ("" for pip)
     install: bool  # False when the cached venv was reused
     update: bool = False  # install into the restored venv, then remove what is no longer required
+    lock_at_build: bool = False  # a lockfile method's project without its lock: write the lock first
     extra_requirements: Tuple[str, ...] = ()  # what the web process needs and the app may not list (Gunicorn)
     requirement_files: Tuple[str, ...] = ("requirements.txt",)  # what pip -r installs (BP_PIP_REQUIREMENT's files)
     requirements: Tuple[str, ...] = ()  # requirements.txt's requirement lines (pip -r; what an update keeps)
@@ -95,8 +96,9 @@ def run_default_stage(plan: StagePlan, build_env: Mapping[str, str], out: Output
         step = InstallStep(
             out=out, paths=installer_paths if method.installer_option else plan.paths(plan.tool_cache_dir),
             env=env, installer=installer, installer_env=installer_env, update=plan.update,
-            requirement_files=plan.requirement_files, requirements=plan.requirements, update_lines=plan.update_lines,
-            update_options=plan.update_options, extra_requirements=plan.extra_requirements,
+            requirement_files=plan.requirement_files, lock_at_build=plan.lock_at_build,
+            requirements=plan.requirements, update_lines=plan.update_lines, update_options=plan.update_options,
+            extra_requirements=plan.extra_requirements,
             add_extras=lambda: _add_extras(plan, installer, installer_paths, installer_env, out))
         method.install(step)
         _add_extras(plan, installer, installer_paths, installer_env, out)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 from .analysis import Analysis
 from .cnb.layer import LayerRef
 from .cnb.layer_env import Scope
 from .default_stage import StagePlan, run_default_stage
-from .errors import InstallerIgnoresSettings, render_warning
+from .errors import InstallerIgnoresSettings, LockedAtBuild, render_warning
 from .layers.caches import install_cache
 from .layers.pip_tool import install_pip_tool, pip_python
 from .layers.tools import Prefetch, install_tool, tool_bin
@@ -59,6 +59,7 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
     plan = StagePlan(app_dir=str(analysis.app_dir), venv_dir=str(venv.path), pip_cache_dir=str(pip_cache.path),
                      method=method.name, installer=analysis.installer.name, pip_python=str(pip_python(pip.path)),
                      tool_bin=tool_dir, tool_cache_dir=tool_cache, install=not venv.reused, update=venv.updated,
+                     lock_at_build=analysis.install.lock_at_build,
                      extra_requirements=analysis.gunicorn_requirement,
                      requirement_files=scan.roots if scan is not None else (),
                      requirements=scan.requirements if scan is not None else (), update_lines=update_lines,
@@ -73,12 +74,23 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
     return Dependencies(venv=venv, target=InstallTarget(analysis.installer, plan.installer_paths(), venv_env))
 
 
+def _reuse_files(files: str, lock_file: str) -> Tuple[str, ...]:
+    """The reuse key's files without the lock that is not there ('pyproject.toml', 'poetry.toml')."""
+    return tuple(name for name in files.split(", ") if name != lock_file)
+
+
 def _report_method(analysis: Analysis, out: Output) -> None:
     """The install method and the installer, and what the user asked for that does not apply."""
     choice, installer, requested = analysis.install, analysis.installer, analysis.installer_requested
     out.step(choice.describe(installer.name))
+    if choice.note:
+        out.step(choice.note)
     if choice.ignored:
         out.step(f"Ignoring {', '.join(choice.ignored)} since {choice.reason}")
+    lock = choice.method.lock
+    if choice.lock_at_build and lock is not None:
+        out.warning(*render_warning(LockedAtBuild(lock_file=lock.file, project_file=lock.project_file, fix=lock.fix,
+                                                  reuse_files=_reuse_files(analysis.inputs.files, lock.file))))
     if not choice.method.installer_option:
         vendor = analysis.build_env.vendor_dir
         ignored = [f"{analysis.build_env.named('BP_PYTHON_INSTALLER')}={requested.name}"] \

@@ -150,8 +150,20 @@ class LockInstallFailed(BuildpackError):
 
 
 @dataclass(eq=False)
+class LockAtBuildFailed(BuildpackError):
+    """The tool could not lock a project that came without its lock (`poetry lock`, `pipenv lock` at build)."""
+
+    command: str
+    exit_code: int
+    lock_file: str
+    project_file: str
+    fix: str  # what the user runs ('poetry lock')
+
+
+@dataclass(eq=False)
 class PoetryPackageMissing(BuildpackError):
-    """Poetry installs the project itself (package mode), but its package directory is not in the app."""
+    """Poetry installs the project itself (package mode), but the package its `packages` setting names is not in the
+    app (a project without that setting and without a package is installed with --no-root instead)."""
 
     command: str
     exit_code: int
@@ -282,6 +294,18 @@ class LockfileMissing(BuildpackError):
 
 
 @dataclass(eq=False)
+class ProjectFileMissing(BuildpackError):
+    """A manager that can lock at build was asked for, but the app has neither its lock nor its project file."""
+
+    manager: str
+    project_file: str  # 'Pipfile'
+    lock_file: str
+    fix: str  # the command that writes the lock
+    requested_by: str = ""  # the variable that asked for this manager, when not BP_PYTHON_PACKAGE_MANAGER
+    imports: str = ""  # the file that would have done instead (requirements.txt for an S2I switch)
+
+
+@dataclass(eq=False)
 class LockWithoutProject(BuildpackError):
     lock_file: str
     project_file: str
@@ -366,8 +390,18 @@ class NoWebProcess:
     scripts: Sequence[str] = ()  # the project's scripts ([project.scripts]), of which none was chosen
 
 
+@dataclass(frozen=True)
+class LockedAtBuild:
+    """A lockfile method's project without its lock: the build locked it."""
+
+    lock_file: str  # 'poetry.lock'
+    project_file: str  # 'pyproject.toml'
+    fix: str  # 'poetry lock'
+    reuse_files: Sequence[str]  # the files the reused environment's key covers: ('pyproject.toml', 'poetry.toml')
+
+
 BuildWarning = Union[TwoVersionFiles, VersionFileOverridden, PastEndOfLife, InstallerIgnoresSettings,
-                     BuildConfigNotAdapted, NoWebProcess]
+                     BuildConfigNotAdapted, NoWebProcess, LockedAtBuild]
 
 
 def _quote(value: str) -> str:
@@ -526,6 +560,15 @@ def _lock_install_failed(e: LockInstallFailed) -> Tuple[str, str]:
                    f"Check that every package in {e.lock_file} exists on the package index the lockfile names (or "
                    "the one\nyou configured), that the lockfile supports this Python version, and that packages "
                    "which compile\ncode have the system libraries they need. The same command should work locally.")
+
+
+def _lock_at_build_failed(e: LockAtBuildFailed) -> Tuple[str, str]:
+    return _failed(e.command, e.exit_code,
+                   f"The app has {e.project_file} but no {e.lock_file}, so the buildpack tried to lock it. Check that "
+                   f"the\ndependencies in {e.project_file} exist on the package index it names (or the one you "
+                   "configured) and\nfit together and with this Python version. Run "
+                   f"'{e.fix}' in the app: it fails the same way, and once it\nworks, commit "
+                   f"{e.lock_file} so the build installs exactly what it pins.")
 
 
 def _poetry_package_missing(e: PoetryPackageMissing) -> Tuple[str, str]:
@@ -706,6 +749,18 @@ def _lock_missing(e: LockfileMissing) -> Tuple[str, str]:
             f"Run '{e.fix}' in the app and commit {e.lock_file}, then build again.")
 
 
+def _project_file_missing(e: ProjectFileMissing) -> Tuple[str, str]:
+    who = (f"{e.requested_by} is set (install with {e.manager})" if e.requested_by
+           else f"BP_PYTHON_PACKAGE_MANAGER is {e.manager}")
+    missing = f"neither a {e.project_file} nor a {e.imports}" if e.imports else f"no {e.project_file}"
+    instead = f", or a {e.imports}" if e.imports else ""
+    return (f"No {e.project_file} found",
+            f"{who}, but the app has {missing}, so {e.manager} has nothing to install.\n\n"
+            f"Add a {e.project_file} that lists the app's dependencies, run '{e.fix}' and commit both files{instead};\n"
+            f"or unset {e.requested_by or 'BP_PYTHON_PACKAGE_MANAGER'} so the buildpack picks the package manager "
+            "from the app's files.")
+
+
 def _lock_without_project(e: LockWithoutProject) -> Tuple[str, str]:
     return (f"{e.lock_file} without {e.project_file}",
             f"The app has {e.lock_file} but no {e.project_file}. The lockfile is checked against {e.project_file},\n"
@@ -766,11 +821,12 @@ UserError = Union[
     FileReadError, PythonVersionMalformed, PythonVersionEol, PythonVersionUnknown, PythonVersionConflict,
     PythonConstraintUnsatisfiable, PythonConstraintInvalid, VersionFileUnusable, InvalidTomlFile, ManifestError,
     NoInterpreterForArch, DownloadFailed, ChecksumMismatch, ArchiveInvalid, CommandFailed, InstallFailed,
-    LockInstallFailed, PoetryPackageMissing, ToolInstallFailed, CommandNotFound, CollectstaticFailed, HookFailed,
-    S2iEnvironmentInvalid, S2iEnvironmentValueInvalid, InvalidUrl, ForbiddenEnvVars, GunicornConfigMissing,
-    StartFileMissing, AppHomeInvalid, InvalidEnvValue, NotAFile, MisspelledFile, PackageManagerConflict,
-    LockfileMissing, LockWithoutProject, LockfileOutOfDate, RequirementOptionsUnsupported, EnvironmentCheckFailed,
-    ProcfileInvalid, EntryCallableMissing, GunicornModuleMissing, RequirementsFileInvalid, VendorDirectoryInvalid,
+    LockInstallFailed, LockAtBuildFailed, PoetryPackageMissing, ToolInstallFailed, CommandNotFound,
+    CollectstaticFailed, HookFailed, S2iEnvironmentInvalid, S2iEnvironmentValueInvalid, InvalidUrl, ForbiddenEnvVars,
+    GunicornConfigMissing, StartFileMissing, AppHomeInvalid, InvalidEnvValue, NotAFile, MisspelledFile,
+    PackageManagerConflict, LockfileMissing, ProjectFileMissing, LockWithoutProject, LockfileOutOfDate,
+    RequirementOptionsUnsupported, EnvironmentCheckFailed, ProcfileInvalid, EntryCallableMissing,
+    GunicornModuleMissing, RequirementsFileInvalid, VendorDirectoryInvalid,
 ]
 USER_ERRORS: Tuple[type, ...] = UserError.__args__  # type: ignore[attr-defined]
 
@@ -814,6 +870,8 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
         return _install_failed(e)
     if isinstance(e, LockInstallFailed):
         return _lock_install_failed(e)
+    if isinstance(e, LockAtBuildFailed):
+        return _lock_at_build_failed(e)
     if isinstance(e, PoetryPackageMissing):
         return _poetry_package_missing(e)
     if isinstance(e, ToolInstallFailed):
@@ -848,6 +906,8 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
         return _pm_conflict(e)
     if isinstance(e, LockfileMissing):
         return _lock_missing(e)
+    if isinstance(e, ProjectFileMissing):
+        return _project_file_missing(e)
     if isinstance(e, LockWithoutProject):
         return _lock_without_project(e)
     if isinstance(e, LockfileOutOfDate):
@@ -922,6 +982,17 @@ def _build_config(w: BuildConfigNotAdapted) -> Tuple[str, str]:
             "Python's headers.")
 
 
+def _locked_at_build(w: LockedAtBuild) -> Tuple[str, str]:
+    files = " and ".join(w.reuse_files) if len(w.reuse_files) < 3 else \
+        ", ".join(w.reuse_files[:-1]) + " and " + w.reuse_files[-1]
+    return (f"No {w.lock_file}: this build is not reproducible",
+            f"The app has {w.project_file} but no {w.lock_file}, so the buildpack locked its dependencies at build "
+            f"time\n('{w.fix}'). A fresh build may get newer versions than the ones you tested; a reused environment\n"
+            f"keeps the versions of its first lock while {files} {'stays' if len(w.reuse_files) == 1 else 'stay'} "
+            "the same.\n\n"
+            f"Run '{w.fix}' in the app and commit {w.lock_file}: the build then installs exactly what it pins.")
+
+
 def render_warning(w: BuildWarning) -> Tuple[str, str]:
     if isinstance(w, TwoVersionFiles):
         return _two_version_files(w)
@@ -937,4 +1008,6 @@ def render_warning(w: BuildWarning) -> Tuple[str, str]:
         scripts = (f"\n\nThe project declares the scripts {', '.join(w.scripts)}: if one starts the web server, set "
                    f"APP_RUN to it\n(for example APP_RUN={w.scripts[0]})." if w.scripts else "")
         return ("No web process found", NO_WEB_PROCESS_WARNING + scripts)
+    if isinstance(w, LockedAtBuild):
+        return _locked_at_build(w)
     assert_never(w)

@@ -1,10 +1,12 @@
 """uv, Poetry and Pipenv apps (lockfiles made by the real tools) and a pyproject-only app: built with the real
-bin/build, served, rebuilt with no change (the tool does not run) and with a changed lock (only the venv is rebuilt)."""
+bin/build, served, rebuilt with no change (the tool does not run) and with a changed lock (only the venv is rebuilt).
+Poetry and Pipenv projects without their locks (locked at build), and a lock of an older Pipenv."""
 
 from pathlib import Path
 
 import pytest
 from support import lock_apps
+from support.cnb_harness import assert_clean_failure
 
 pytestmark = pytest.mark.contract
 
@@ -93,6 +95,91 @@ def test_out_of_date_lock(make_app, tmp_path, kind, fix):
     assert f"Run '{fix}' in the app, commit the updated {lock}, and build again." in result.output
     assert result.output.count("[Error:") == 1 and "Traceback" not in result.output
     assert not (app.layers / "venv.toml").exists(), "a failed install leaves no venv a later build trusts"
+
+
+UNLOCKED = {
+    # kind: (generator, options, lock file, the lock command, greeting, whether the project itself is installed)
+    "poetry-init": (lock_apps.poetry_init_app, {}, "poetry.lock", "poetry lock --no-interaction --no-ansi",
+                    "Hello from Poetry init", False),
+    "poetry-new": (lock_apps.poetry_app, {"locked": False}, "poetry.lock", "poetry lock --no-interaction --no-ansi",
+                   "Hello from Poetry", True),
+    "pipenv": (lock_apps.pipenv_app, {"locked": False}, "Pipfile.lock", "pipenv lock", "Hello from Pipenv", False),
+}
+
+
+@pytest.mark.parametrize("kind", list(UNLOCKED))
+def test_project_without_its_lock_is_locked_at_build(make_app, tmp_path, kind):
+    """Poetry 1's `poetry init` shape (no [project], no package), Poetry 2's `poetry new` shape and a hand-written
+    Pipfile, without their locks: locked at build, with a warning, then installed as the locked path does."""
+    generator, options, lock, lock_command, greeting, root = UNLOCKED[kind]
+    source = generator(tmp_path / "src", **options)
+    assert not (source / lock).exists()
+    app = make_app(str(source))
+    result = app.build()
+    assert result.returncode == 0, result
+    assert f"No {lock}: locking " in result.output
+    assert f"[Warning: No {lock}: this build is not reproducible]" in result.output
+    assert f"Run '{lock_command.split(' --')[0]}' in the app and commit {lock}" in result.output
+    assert f"Running '{lock_command}'" in result.output
+    sync = "pipenv sync" if kind == "pipenv" else "poetry sync --only main --no-interaction --no-ansi"
+    assert f"Running '{sync}{'' if root or kind == 'pipenv' else ' --no-root'}'" in result.output
+    if kind == "poetry-init":
+        assert ("The project hello-poetry is in Poetry's package mode, but the app has none of hello_poetry/, "
+                "hello_poetry.py, src/hello_poetry/, src/hello_poetry.py") in result.output
+    assert (app.app / lock).is_file(), "the lock is written into the app"
+    site = _site_packages(app)
+    assert (site / "flask-3.0.3.dist-info").is_dir() and not list(site.glob("pytest-*.dist-info"))
+    assert bool(list(site.glob("poetry_app-*.dist-info"))) is root
+    with app.serve() as server:
+        assert server.get("/") == greeting
+
+    # The same source again: the environment (and its versions) is reused; nothing is locked.
+    app.restore_for_next_build(fresh_source=str(source))
+    again = app.build()
+    assert again.returncode == 0, again
+    assert "Using cached virtual environment: nothing that affects it has changed" in again.output
+    assert f"Running '{lock_command}'" not in again.output
+    assert f"[Warning: No {lock}: this build is not reproducible]" in again.output
+    with app.serve() as server:
+        assert server.get("/") == greeting
+
+
+def test_project_that_cannot_be_locked(make_app, tmp_path):
+    source = lock_apps.poetry_init_app(tmp_path / "src")
+    pyproject = source / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('flask = "', 'no-such-dist-python-cnb = "*"\nflask = "'))
+    result = make_app(str(source)).build()
+    assert_clean_failure(result, "Command failed")
+    assert "Because hello-poetry depends on no-such-dist-python-cnb (*) which doesn't match any versions" in \
+        result.output
+    assert "The command 'poetry lock --no-interaction --no-ansi' failed with exit status 1." in result.output
+    assert "The app has pyproject.toml but no poetry.lock, so the buildpack tried to lock it." in result.output
+    assert "Running 'poetry sync" not in result.output
+
+
+def test_lock_of_an_older_pipenv_that_matches_the_pipfile(make_app, tmp_path):
+    """Pipenv 2026.4.0 hashes a Pipfile's package names in their canonical form: a lock made by Pipenv 2024.4.1 for
+    `Flask = "==3.0.3"` fails `pipenv verify` with the pinned Pipenv, though its packages match."""
+    source = lock_apps.pipenv_app(tmp_path / "src", locked_by="pipenv==2024.4.1", flask="Flask")
+    app = make_app(str(source))
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Pipfile.lock is out-of-date" in result.output, "the pinned Pipenv's verify still says so"
+    assert ("Pipfile.lock's hash of the Pipfile differs from the one this Pipenv computes (a lock written by an older "
+            "Pipenv), but its packages match the Pipfile's [packages]: installing it") in result.output
+    assert "Running 'pipenv sync'" in result.output and "[Error:" not in result.output
+    assert (_site_packages(app) / "flask-3.0.3.dist-info").is_dir()
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Pipenv"
+
+    # The same lock with a package the Pipfile now asks for: really stale.
+    stale = lock_apps.pipenv_app(tmp_path / "stale", locked_by="pipenv==2024.4.1", flask="Flask", stale=True)
+    app.restore_for_next_build(fresh_source=str(stale))
+    failed = app.build()
+    assert failed.returncode == 1, failed
+    assert ("Pipfile.lock does not match the Pipfile: requests is in the Pipfile's [packages] but not in the lock"
+            in failed.output)
+    assert "[Error: Pipfile.lock is out of date]" in failed.output and failed.output.count("[Error:") == 1
 
 
 def test_pyproject_only_app(make_app):

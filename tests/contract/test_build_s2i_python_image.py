@@ -132,6 +132,28 @@ def test_enable_pipenv_picks_pipenv_over_requirements_txt(make_app, tmp_path):
         assert server.get("/") == "Hello from Pipenv"
 
 
+def test_enable_pipenv_without_a_pipfile_installs_requirements_txt(make_app):
+    """As the S2I image did: its Pipenv imported requirements.txt."""
+    app = make_app("flask_wsgi", ENABLE_PIPENV="true")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert ("ENABLE_PIPENV is set, but the app has no Pipfile: installing requirements.txt instead, as the S2I image "
+            "did (its pipenv imported requirements.txt)") in result.output
+    assert "Installing dependencies from requirements.txt with pip" in result.output
+    assert "Running 'pip install" in result.output
+    assert "Running 'pipenv" not in result.output and "Installing pipenv" not in result.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Flask"
+
+
+def test_enable_pipenv_with_nothing_to_install_names_enable_pipenv(make_app):
+    app = make_app("app_py", ENABLE_MICROPIPENV="1")
+    result = app.build()
+    _assert_clean_failure(result, "No Pipfile found")
+    assert ("ENABLE_MICROPIPENV is set (install with pipenv), but the app has neither a Pipfile nor a requirements.txt"
+            in result.output)
+
+
 def test_app_home_subdirectory(make_app):
     app = make_app("app_home", APP_HOME="src/site")
     assert app.detect().returncode == 0

@@ -118,8 +118,8 @@ def test_checksum_mismatch(pack, archive_server):
                      "Rename requirement.txt to requirements.txt", id="misspelled"),
         pytest.param({"requirements.txt": "flask\n", "Pipfile": "[packages]\n", "Pipfile.lock": "{}"},
                      "Multiple package manager files found", "set BP_PYTHON_PACKAGE_MANAGER", id="conflict"),
-        pytest.param({"Pipfile": "[packages]\n"}, "No Pipfile.lock found", "Run 'pipenv lock' in the app",
-                     id="pipfile-without-lock"),
+        pytest.param({"Pipfile.lock": "{}"}, "Pipfile.lock without Pipfile", "Add Pipfile to the app",
+                     id="lock-without-pipfile"),
     ],
 )
 def test_package_manager_file_errors(pack, files, title, fragment):

@@ -1,5 +1,6 @@
 """uv, Poetry and Pipenv apps and a PEP 621 app through pack and the lifecycle: served on 8080, a no-change rebuild
-reuses every layer without running the tool, a changed lock rebuilds only the venv layer."""
+reuses every layer without running the tool, a changed lock rebuilds only the venv layer. A Poetry project without
+its lock is locked at build."""
 
 import pytest
 from support import lock_apps
@@ -55,6 +56,29 @@ def test_lockfile_app(pack, kind):
     assert "Adding layer 'python-cnb/python:venv'" in third.output
     with docker_run(image) as container:
         assert container.get("/") == greeting
+
+
+def test_poetry_project_without_its_lock(pack):
+    """Poetry 1's `poetry init` shape without poetry.lock (and without a package): locked at build into the app, with
+    a warning, installed with --no-root; the rebuild reuses the environment without locking again."""
+    app = lock_apps.poetry_init_app(pack.tmp_path / "poetry-init")
+    image = pack.image_name("poetry-init")
+    first = pack.build(image, app)
+    assert first.returncode == 0, first
+    assert "[Warning: No poetry.lock: this build is not reproducible]" in first.output
+    assert "Running 'poetry lock --no-interaction --no-ansi'" in first.output
+    assert "Running 'poetry sync --only main --no-interaction --no-ansi --no-root'" in first.output
+    assert "Traceback" not in first.output
+    with docker_run(image) as container:
+        assert container.get("/") == "Hello from Poetry init"
+    files = docker_run_once(image, "--entrypoint", "launcher", args=("--", "ls", "/workspace"))
+    assert files.returncode == 0 and "poetry.lock" in files.stdout.split(), files.stdout
+
+    second = pack.build(image, app)
+    assert second.returncode == 0, second
+    assert "skipping poetry" in second.output and "Running 'poetry lock" not in second.output
+    assert "[Warning: No poetry.lock: this build is not reproducible]" in second.output
+    assert "Reusing layer 'python-cnb/python:venv'" in second.output, second
 
 
 def test_pep621_app_without_lock(pack):

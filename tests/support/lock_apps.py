@@ -17,8 +17,14 @@ requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a te
                                   simple-API source this network needs; wsgi.py imports the package
     poetry_app(dest, package=False)  `package-mode = false`: dependencies only, wsgi.py at the root
     poetry_app(dest, stale=True)
+    poetry_app(dest, locked=False)   the same without poetry.lock (the buildpack locks it)
+    poetry_init_app(dest)         Poetry 1's `poetry init` shape in an app's directory: [tool.poetry] name, version,
+                                  ..., [tool.poetry.dependencies], package mode without a package; no poetry.lock
     pipenv_app(dest)              Pipfile ([packages], [dev-packages], [requires]) and Pipfile.lock
     pipenv_app(dest, stale=True)
+    pipenv_app(dest, locked=False)   a hand-written Pipfile without Pipfile.lock
+    pipenv_app(dest, locked_by="pipenv==2024.4.1", names=...)  locked by another Pipenv (which hashed the Pipfile
+                                  differently when a name is not in its canonical form: `Flask`)
     locked_versions(app_dir)      {distribution: version} the lock installs (main/default group, this platform)
     dev_only(app_dir)             distributions only the development group brings (pytest and its dependencies)
 
@@ -51,7 +57,8 @@ FORMAT = "1"  # bump to regenerate every cached app
 FLASK = "3.0.3"
 PYPI_SIMPLE = "https://pypi.org/simple"
 
-__all__ = ["uv_app", "poetry_app", "pipenv_app", "locked_versions", "dev_only", "default_index_url", "tool_bin"]
+__all__ = ["uv_app", "poetry_app", "poetry_init_app", "pipenv_app", "locked_versions", "dev_only", "default_index_url",
+           "tool_bin"]
 
 
 # ---- the apps ----------------------------------------------------------------------------------------------------
@@ -111,8 +118,13 @@ def uv_script_app(dest: Path) -> Path:
     return _copy(app, dest)
 
 
-def poetry_app(dest: Path, *, package: bool = True, stale: bool = False, index_url: Optional[str] = None,
-               extra: Sequence[str] = ()) -> Path:
+def _poetry_source(url: str) -> str:
+    # The package index on the test network serves the simple API only (Poetry's PyPI source uses JSON).
+    return f'[[tool.poetry.source]]\nname = "index"\nurl = "{url}"\npriority = "primary"\n'
+
+
+def poetry_app(dest: Path, *, package: bool = True, stale: bool = False, locked: bool = True,
+               index_url: Optional[str] = None, extra: Sequence[str] = ()) -> Path:
     """package=False: `package-mode = false` (dependency management only; the project is not installed)."""
     url = index_url or default_index_url()
     dependencies = "".join(f'    "{req}",\n' for req in (f"flask (=={FLASK})", *extra))
@@ -123,9 +135,7 @@ def poetry_app(dest: Path, *, package: bool = True, stale: bool = False, index_u
             '[project]\nname = "poetry-app"\nversion = "0.1.0"\ndescription = ""\n'
             'authors = [\n    {name = "Test Author", email = "test@example.com"}\n]\nreadme = "README.md"\n'
             f'requires-python = ">=3.11"\ndependencies = [\n{dependencies}]\n\n'
-            f'[tool.poetry]\n{tool_poetry}\n\n'
-            # The package index on the test network serves the simple API only (Poetry's PyPI source uses JSON).
-            f'[[tool.poetry.source]]\nname = "index"\nurl = "{url}"\npriority = "primary"\n\n'
+            f'[tool.poetry]\n{tool_poetry}\n\n{_poetry_source(url)}\n'
             '[build-system]\nrequires = ["poetry-core>=2.0.0,<3.0.0"]\nbuild-backend = "poetry.core.masonry.api"\n\n'
             '[dependency-groups]\ndev = [\n    "pytest"\n]\n'),
         "tests/__init__.py": "",
@@ -135,24 +145,48 @@ def poetry_app(dest: Path, *, package: bool = True, stale: bool = False, index_u
         files["wsgi.py"] = "from poetry_app import application\n\n__all__ = [\"application\"]\n"
     else:
         files["wsgi.py"] = _flask_module("Poetry")
+    if not locked:
+        return _written(files, dest)
     app = _generated("poetry", files, ("poetry.lock",), url, _lock_poetry)
     return _copy(app, dest, stale_edit=_add_dependency_to_pyproject if stale else None)
 
 
-def pipenv_app(dest: Path, *, stale: bool = False, index_url: Optional[str] = None,
-               python_version: Optional[str] = None, extra: Sequence[str] = ()) -> Path:
-    """python_version: the Pipfile's [requires] python_version (default: this interpreter's X.Y)."""
+def poetry_init_app(dest: Path, *, index_url: Optional[str] = None) -> Path:
+    """What Poetry 1's `poetry init` writes in an app's directory (hello-poetry/), with Flask added: the project's
+    metadata and dependencies in [tool.poetry], no [project], package mode without a hello_poetry package."""
+    files = {
+        "README.md": "",
+        "pyproject.toml": (
+            '[tool.poetry]\nname = "hello-poetry"\nversion = "0.1.0"\ndescription = ""\n'
+            'authors = ["Test Author <test@example.com>"]\nreadme = "README.md"\n\n'
+            f'[tool.poetry.dependencies]\npython = "^3.11"\nflask = "{FLASK}"\n\n'
+            '[tool.poetry.group.dev.dependencies]\npytest = "*"\n\n'
+            f'{_poetry_source(index_url or default_index_url())}\n'
+            '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'),
+        "wsgi.py": _flask_module("Poetry init"),
+    }
+    return _written(files, dest)
+
+
+def pipenv_app(dest: Path, *, stale: bool = False, locked: bool = True, locked_by: Optional[str] = None,
+               index_url: Optional[str] = None, python_version: Optional[str] = None, extra: Sequence[str] = (),
+               flask: str = "flask") -> Path:
+    """python_version: the Pipfile's [requires] python_version (default: this interpreter's X.Y). locked_by: the
+    Pipenv that locks (a pin, default the buildpack's). flask: how the Pipfile spells Flask's name."""
     url = index_url or default_index_url()
     python_version = python_version or "{}.{}".format(*sys.version_info[:2])
     packages = "".join(f'{name} = "{spec or "*"}"\n' for name, spec in
                        (re.match(r"([A-Za-z0-9_.-]+)(.*)", req).groups() for req in extra))  # type: ignore[union-attr]
     files = {
         "Pipfile": (f'[[source]]\nurl = "{url}"\nverify_ssl = true\nname = "pypi"\n\n'
-                    f'[packages]\nflask = "=={FLASK}"\n{packages}\n[dev-packages]\npytest = "*"\n\n'
+                    f'[packages]\n{flask} = "=={FLASK}"\n{packages}\n[dev-packages]\npytest = "*"\n\n'
                     f'[requires]\npython_version = "{python_version}"\n'),
         "wsgi.py": _flask_module("Pipenv"),
     }
-    app = _generated("pipenv", files, ("Pipfile.lock",), url, _lock_pipenv)
+    if not locked:
+        return _written(files, dest)
+    pin = locked_by or _pin("pipenv")
+    app = _generated("pipenv", files, ("Pipfile.lock",), url, lambda work, _: _lock_pipenv(work, pin), pin=pin)
     return _copy(app, dest, stale_edit=_add_package_to_pipfile if stale else None)
 
 
@@ -258,9 +292,9 @@ def _pin(tool: str) -> str:
     return (REPO / "requirements" / f"{tool}.txt").read_text().strip()
 
 
-def tool_bin(tool: str) -> Path:
-    """bin/ of a venv under the cache holding the tool at the buildpack's pin (made once per pin)."""
-    pin = _pin(tool)
+def tool_bin(tool: str, pin: Optional[str] = None) -> Path:
+    """bin/ of a venv under the cache holding the tool at the buildpack's pin, or at `pin` (made once per pin)."""
+    pin = pin or _pin(tool)
     venv = CACHE / "tools" / pin.replace("==", "-")
     executable = venv / "bin" / tool
     if executable.exists():
@@ -285,10 +319,11 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _generated(tool: str, files: Mapping[str, str], outputs: tuple, index_url: Optional[str], lock) -> Path:
+def _generated(tool: str, files: Mapping[str, str], outputs: tuple, index_url: Optional[str], lock,
+               pin: Optional[str] = None) -> Path:
     """The cached app for these inputs, made (files written, the tool's lock command run) when missing."""
     python = "{}.{}".format(*sys.version_info[:2])
-    key_source = json.dumps([FORMAT, _pin(tool), index_url, python, sorted(files.items())])
+    key_source = json.dumps([FORMAT, pin or _pin(tool), index_url, python, sorted(files.items())])
     app = CACHE / f"{tool}-{hashlib.sha256(key_source.encode()).hexdigest()[:16]}"
     if all((app / name).exists() for name in outputs):
         return app
@@ -329,16 +364,24 @@ def _lock_poetry(app: Path, index_url: Optional[str]) -> None:
     _run([str(tool_bin("poetry") / "poetry"), "lock", "--no-ansi"], app, env)
 
 
-def _lock_pipenv(app: Path, index_url: Optional[str]) -> None:
+def _lock_pipenv(app: Path, pin: str) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="pipenv-venv-", dir=CACHE))
     try:
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(scratch)], check=True)
         env = {"VIRTUAL_ENV": str(scratch), "PIPENV_PIPFILE": str(app / "Pipfile"),
                "PIPENV_CACHE_DIR": str(CACHE / "pipenv-cache"), "PIPENV_VERBOSITY": "-1", "PIPENV_NOSPIN": "1",
                "PIPENV_YES": "1", "PIPENV_DONT_LOAD_ENV": "1"}
-        _run([str(tool_bin("pipenv") / "pipenv"), "lock"], app, env)
+        _run([str(tool_bin("pipenv", pin) / "pipenv"), "lock"], app, env)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _written(files: Mapping[str, str], dest: Path) -> Path:
+    """An app of these files and nothing else (no tool runs)."""
+    for name, text in files.items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_text(text)
+    return dest
 
 
 def _copy(app: Path, dest: Path, stale_edit=None) -> Path:

@@ -303,3 +303,260 @@ def test_locked_versions_follows_the_main_group_on_this_platform(tmp_path: Path,
     assert lock_apps.locked_versions(tmp_path) == main
     assert set(lock_apps.locked_versions(tmp_path, main_only=False)) == everything
     assert "pytest" in lock_apps.dev_only(tmp_path)
+
+
+# ---- Poetry's project itself: installed only when Poetry finds its package ----
+
+@pytest.mark.parametrize(("pyproject", "present", "expected"), [
+    # Poetry 1's `poetry init` in an app's directory: package mode, no package named after the project.
+    ({"tool": {"poetry": {"name": "Hello.Poetry", "version": "0.1.0"}}}, set(), "Hello.Poetry"),
+    ({"tool": {"poetry": {"name": "hello-poetry"}}}, {"hello_poetry/"}, None),
+    ({"tool": {"poetry": {"name": "hello-poetry"}}}, {"hello_poetry.py"}, None),
+    ({"tool": {"poetry": {"name": "hello-poetry"}}}, {"src/hello_poetry/"}, None),
+    ({"tool": {"poetry": {"name": "hello-poetry"}}}, {"src/hello_poetry.py"}, None),
+    ({"tool": {"poetry": {"name": "hello-poetry"}}}, {"hello-poetry/", "app/"}, "hello-poetry"),
+    # Poetry 2: [project] names it; [tool.poetry] may switch package mode off or name the packages.
+    ({"project": {"name": "web_app"}}, set(), "web_app"),
+    ({"project": {"name": "web-app"}, "tool": {"poetry": {"name": "other"}}}, {"web_app/"}, None),
+    ({"project": {"name": "web-app"}, "tool": {"poetry": {"package-mode": False}}}, set(), None),
+    ({"project": {"name": "web-app"}, "tool": {"poetry": {"packages": [{"include": "x"}]}}}, set(), None),
+    ({"tool": {"poetry": {"package-mode": False}}}, set(), None),
+    ({}, set(), None),
+])
+def test_poetry_installs_the_project_only_when_it_finds_its_package(pyproject, present, expected) -> None:
+    missing = poetry.missing_root_package(pyproject, lambda path: path in present)
+    assert (missing[0] if missing else None) == expected
+    if missing:
+        module = expected.lower().replace("-", "_").replace(".", "_")
+        assert missing[1] == (f"{module}/", f"{module}.py", f"src/{module}/", f"src/{module}.py")
+
+
+def test_poetry_without_the_project_adds_no_root() -> None:
+    (command,) = poetry.commands(PATHS, root=False)
+    assert command.shown == "poetry sync --only main --no-interaction --no-ansi --no-root"
+
+
+def test_poetry_locks_with_its_own_command() -> None:
+    command = poetry.LOCK.generate_command(PATHS.tool_bin)
+    assert command.argv == ("/layers/python/tools/bin/poetry", "lock", "--no-interaction", "--no-ansi")
+    assert command.shown == "poetry lock --no-interaction --no-ansi"
+    assert pipenv.LOCK.generate_command(PATHS.tool_bin).shown == "pipenv lock"
+
+
+@pytest.mark.parametrize("output", ["\n/workspace/missing does not contain any element\n",
+                                    "Error: The current project could not be installed: [Errno 2] build.py\n"])
+def test_poetry_package_it_cannot_build_is_explained(output: str) -> None:
+    assert isinstance(poetry.explain(output, {}, "poetry sync", 1), PoetryPackageMissing)
+
+
+# ---- Pipenv: is a lock that verify calls out of date really stale? ----
+
+PIPFILE = {"source": [{"url": "https://pypi.org/simple", "verify_ssl": True, "name": "pypi"}],
+           "packages": {"Flask": "==3.0.3", "gunicorn": "*", "Requests": {"version": ">=2", "extras": ["socks"]},
+                        "my_lib": {"path": ".", "editable": True}},
+           "dev-packages": {"pytest": "*"}, "requires": {"python_version": "3.11"}}
+PIPFILE_LOCK_OLD = {
+    "_meta": {"hash": {"sha256": "0" * 64}, "pipfile-spec": 6, "requires": {"python_version": "3.11"},
+              "sources": [{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": True}]},
+    "default": {"flask": {"version": "==3.0.3", "index": "pypi"}, "gunicorn": {"version": "==23.0.0"},
+                "requests": {"version": "==2.32.3", "extras": ["socks"]}, "werkzeug": {"version": "==3.1.9"},
+                "my-lib": {"path": ".", "editable": True}},
+    "develop": {}}
+
+
+def _with(data: dict, path: str, value: object) -> dict:
+    import copy
+
+    result = copy.deepcopy(data)
+    *parents, last = path.split(".")
+    target = result
+    for key in parents:
+        target = target[key]
+    if value is None:
+        del target[last]
+    else:
+        target[last] = value
+    return result
+
+
+@pytest.mark.parametrize(("pipfile", "lock", "problem"), [
+    (PIPFILE, PIPFILE_LOCK_OLD, ""),
+    # What the buildpack does not install does not count.
+    (_with(PIPFILE, "dev-packages.coverage", "*"), PIPFILE_LOCK_OLD, ""),
+    # A bare version is ==; "*" and a missing version allow any.
+    (_with(PIPFILE, "packages.Flask", "3.0.3"), PIPFILE_LOCK_OLD, ""),
+    (_with(PIPFILE, "packages.Flask", {"version": "*"}), PIPFILE_LOCK_OLD, ""),
+    (_with(PIPFILE, "packages.Flask", "==3.1.0"), PIPFILE_LOCK_OLD,
+     "Flask: the Pipfile asks for ==3.1.0, the lock has 3.0.3"),
+    (_with(PIPFILE, "packages.Flask", ">=3.0,<3.0.3"), PIPFILE_LOCK_OLD,
+     "Flask: the Pipfile asks for >=3.0,<3.0.3, the lock has 3.0.3"),
+    (_with(PIPFILE, "packages.Flask", "=== nonsense ("), PIPFILE_LOCK_OLD,
+     "Flask: '=== nonsense (' or the locked '==3.0.3' is not a valid version"),
+    (_with(PIPFILE, "packages.click", "*"), PIPFILE_LOCK_OLD,
+     "click is in the Pipfile's [packages] but not in the lock"),
+    (_with(PIPFILE, "packages.Requests", {"version": ">=2", "extras": ["socks", "security"]}), PIPFILE_LOCK_OLD,
+     "Requests: the Pipfile's extras are ['socks', 'security'], the lock's ['socks']"),
+    (_with(PIPFILE, "packages.Requests", {"version": ">=2", "extras": [{"not": "a name"}]}), PIPFILE_LOCK_OLD,
+     "Requests: the Pipfile's extras are [{'not': 'a name'}], the lock's ['socks']"),
+    (_with(PIPFILE, "packages.my_lib", {"path": "./lib", "editable": True}), PIPFILE_LOCK_OLD,
+     "my_lib: the Pipfile's path is './lib', the lock's '.'"),
+    (_with(PIPFILE, "packages.gunicorn", {"git": "https://example.com/g.git"}), PIPFILE_LOCK_OLD,
+     "gunicorn: the Pipfile's git is 'https://example.com/g.git', the lock's None"),
+    (_with(PIPFILE, "source", [{"url": "https://mirror.example/simple"}]), PIPFILE_LOCK_OLD,
+     "the Pipfile's sources are https://mirror.example/simple, the lock's https://pypi.org/simple"),
+    # No [[source]]: PyPI's, as Pipenv records it.
+    (_with(PIPFILE, "source", None), PIPFILE_LOCK_OLD, ""),
+    (_with(PIPFILE, "requires.python_version", "3.12"), PIPFILE_LOCK_OLD,
+     "the Pipfile's [requires] is not the one the lock was made with"),
+    (PIPFILE, _with(PIPFILE_LOCK_OLD, "default.flask", {"git": "https://example.com/flask.git"}),
+     "Flask: the Pipfile asks for '==3.0.3', the lock has None"),
+    (PIPFILE, {}, "the Pipfile's sources are https://pypi.org/simple, the lock's none"),
+])
+def test_pipenv_lock_matches_the_pipfile_for_what_is_installed(pipfile: dict, lock: dict, problem: str) -> None:
+    assert pipenv.lock_mismatch(pipfile, lock) == problem
+
+
+# ---- the commands a lockfile method runs, and what it gets past (the tools' outputs as seen by hand) ----
+
+class _Runs:
+    """Stands in for run_streamed: each command's output and exit status, by how the log shows it."""
+
+    def __init__(self, results: dict) -> None:
+        self.results, self.shown = results, []
+
+    def __call__(self, out, argv, *, env, cwd, shown, capture) -> int:
+        self.shown.append(shown)
+        output, status = self.results.get(shown, ("", 0))
+        capture.append(output)
+        return status
+
+
+def _step(tmp_path: Path, lock_at_build: bool = False):
+    import io
+
+    from python_cnb.output import Output
+    from python_cnb.package_managers.base import InstallStep
+    from python_cnb.package_managers.installers import PIP
+
+    log = io.StringIO()
+    paths = dataclasses.replace(PATHS, app_dir=tmp_path)
+    return InstallStep(out=Output(out=log, err=log), paths=paths, env={"PATH": "/usr/bin"}, installer=PIP,
+                       installer_env={}, update=False, lock_at_build=lock_at_build), log
+
+
+POETRY_SYNC = "poetry sync --only main --no-interaction --no-ansi"
+
+
+def _poetry_app(tmp_path: Path, package: bool) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.poetry]\nname = 'hello-poetry'\n")
+    if package:
+        (tmp_path / "hello_poetry").mkdir()
+
+
+@pytest.mark.parametrize("lock_at_build", [False, True])
+def test_poetry_without_its_package_installs_with_no_root_decided_from_the_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lock_at_build: bool) -> None:
+    from python_cnb.package_managers import _lock
+
+    _poetry_app(tmp_path, package=False)
+    runs = _Runs({})
+    monkeypatch.setattr(_lock, "run_streamed", runs)
+    step, log = _step(tmp_path, lock_at_build)
+    poetry.METHOD.install(step)
+    assert runs.shown == [*(["poetry lock --no-interaction --no-ansi"] if lock_at_build else []),
+                          f"{POETRY_SYNC} --no-root"]
+    assert ("The project hello-poetry is in Poetry's package mode, but the app has none of hello_poetry/, "
+            "hello_poetry.py, src/hello_poetry/, src/hello_poetry.py and no `packages` setting: installing its "
+            "dependencies without the project itself (--no-root)") in log.getvalue()
+
+
+def test_poetry_retries_with_no_root_when_it_finds_no_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files said there is a package, Poetry says there is none: its own message decides."""
+    from python_cnb.package_managers import _lock
+
+    _poetry_app(tmp_path, package=True)
+    runs = _Runs({POETRY_SYNC: (POETRY_NO_PACKAGE, 1)})
+    monkeypatch.setattr(_lock, "run_streamed", runs)
+    step, log = _step(tmp_path)
+    poetry.METHOD.install(step)
+    assert runs.shown == [POETRY_SYNC, f"{POETRY_SYNC} --no-root"]
+    assert "Poetry found no package for the project: installing its dependencies without the project itself" in \
+        log.getvalue()
+
+
+def test_poetry_with_its_package_installs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from python_cnb.package_managers import _lock
+
+    _poetry_app(tmp_path, package=True)
+    runs = _Runs({})
+    monkeypatch.setattr(_lock, "run_streamed", runs)
+    poetry.METHOD.install(_step(tmp_path)[0])
+    assert runs.shown == [POETRY_SYNC]
+
+
+def test_a_failed_lock_at_build_names_the_project_file_and_the_fix(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from python_cnb.errors import LockAtBuildFailed, render_error
+    from python_cnb.package_managers import _lock
+
+    _poetry_app(tmp_path, package=True)
+    runs = _Runs({"poetry lock --no-interaction --no-ansi": ("version solving failed.\n", 1)})
+    monkeypatch.setattr(_lock, "run_streamed", runs)
+    with pytest.raises(LockAtBuildFailed) as info:
+        poetry.METHOD.install(_step(tmp_path, lock_at_build=True)[0])
+    assert runs.shown == ["poetry lock --no-interaction --no-ansi"]
+    _, body = render_error(info.value)
+    assert "The app has pyproject.toml but no poetry.lock, so the buildpack tried to lock it" in body
+    assert "Run 'poetry lock' in the app" in body
+
+
+def _pipenv_app(tmp_path: Path, pipfile: dict, lock: dict) -> None:
+    import json
+
+    from python_cnb.cnb import toml_io
+
+    (tmp_path / "Pipfile").write_text(toml_io.dumps(pipfile))
+    (tmp_path / "Pipfile.lock").write_text(json.dumps(lock))
+
+
+def test_pipenv_installs_a_lock_of_an_older_pipenv_whose_packages_match(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from python_cnb.package_managers import _lock
+
+    _pipenv_app(tmp_path, PIPFILE, PIPFILE_LOCK_OLD)
+    runs = _Runs({"pipenv verify": (PIPENV_VERIFY_STALE, 1)})
+    monkeypatch.setattr(_lock, "run_streamed", runs)
+    step, log = _step(tmp_path)
+    pipenv.METHOD.install(step)
+    assert runs.shown == ["pipenv verify", "pipenv sync"]
+    assert ("Pipfile.lock's hash of the Pipfile differs from the one this Pipenv computes (a lock written by an older "
+            "Pipenv), but its packages match the Pipfile's [packages]: installing it") in log.getvalue()
+
+
+@pytest.mark.parametrize(("pipfile", "lock_text", "reason"), [
+    (_with(PIPFILE, "packages.click", "*"), None, "click is in the Pipfile's [packages] but not in the lock"),
+    (PIPFILE, "{not json", "it cannot be read"),
+])
+def test_pipenv_keeps_failing_on_a_stale_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pipfile: dict,
+                                              lock_text: object, reason: str) -> None:
+    from python_cnb.package_managers import _lock
+
+    _pipenv_app(tmp_path, pipfile, PIPFILE_LOCK_OLD)
+    if lock_text is not None:
+        (tmp_path / "Pipfile.lock").write_text(lock_text)
+    runs = _Runs({"pipenv verify": (PIPENV_VERIFY_STALE, 1)})
+    monkeypatch.setattr(_lock, "run_streamed", runs)
+    step, log = _step(tmp_path)
+    with pytest.raises(LockfileOutOfDate):
+        pipenv.METHOD.install(step)
+    assert runs.shown == ["pipenv verify"]
+    assert f"Pipfile.lock does not match the Pipfile: {reason}" in log.getvalue()
+
+
+def test_pipenv_locks_at_build_then_verifies_and_syncs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from python_cnb.package_managers import _lock
+
+    runs = _Runs({})
+    monkeypatch.setattr(_lock, "run_streamed", runs)
+    pipenv.METHOD.install(_step(tmp_path, lock_at_build=True)[0])
+    assert runs.shown == ["pipenv lock", "pipenv verify", "pipenv sync"]

@@ -16,7 +16,9 @@ from python_cnb.errors import (
     MisspelledFile,
     NotAFile,
     PackageManagerConflict,
+    ProjectFileMissing,
     render_error,
+    render_warning,
 )
 from python_cnb.package_managers import (
     DETECT_FILES,
@@ -40,6 +42,11 @@ class PM:
 
 PROJECT = "[project]\nname = 'app'\nversion = '1'\n"
 TOOL_ONLY = "[tool.ruff]\nline-length = 100\n"
+# `poetry init` of Poetry 1 (no [project]), and Poetry 2's [project] with [tool.poetry].
+POETRY_1 = ("[tool.poetry]\nname = 'app'\nversion = '0.1.0'\n\n[tool.poetry.dependencies]\npython = '^3.11'\n"
+            "flask = '^3.0'\n\n[build-system]\nrequires = ['poetry-core']\n"
+            "build-backend = 'poetry.core.masonry.api'\n")
+POETRY_2 = PROJECT + "dependencies = ['flask']\n\n[tool.poetry]\npackage-mode = false\n"
 
 # (files present, BP_PYTHON_PACKAGE_MANAGER, expected decision or error, detect passes)
 CASES = [
@@ -59,7 +66,18 @@ CASES = [
     pytest.param({"uv.lock": "", "pyproject.toml": PROJECT}, "", PM.UV, True, id="uv"),
     pytest.param({"poetry.lock": "", "pyproject.toml": PROJECT}, "", PM.POETRY, True, id="poetry"),
     pytest.param({"Pipfile": "", "Pipfile.lock": "{}"}, "", PM.PIPENV, True, id="pipenv"),
-    pytest.param({"Pipfile": ""}, "", LockfileMissing, True, id="pipfile-without-lock"),
+    pytest.param({"Pipfile": ""}, "", PM.PIPENV, True, id="pipfile-without-lock"),
+    pytest.param({"pyproject.toml": POETRY_1}, "", PM.POETRY, True, id="poetry-1-without-lock"),
+    pytest.param({"pyproject.toml": POETRY_2}, "", PM.POETRY, True, id="poetry-2-without-lock"),
+    pytest.param({"pyproject.toml": POETRY_1, "setup.py": ""}, "", PM.POETRY, True,
+                 id="poetry-without-lock-with-setup-py"),
+    pytest.param({"pyproject.toml": POETRY_1, "requirements.txt": ""}, "", PM.PIP, True,
+                 id="poetry-project-with-requirements"),
+    pytest.param({"pyproject.toml": POETRY_1, "uv.lock": ""}, "", PM.UV, True, id="poetry-project-with-uv-lock"),
+    pytest.param({"pyproject.toml": POETRY_1, "Pipfile": ""}, "", PM.PIPENV, True,
+                 id="poetry-project-with-pipfile"),
+    pytest.param({"pyproject.toml": POETRY_1, "Poetry.lock": ""}, "", MisspelledFile, True,
+                 id="poetry-project-with-misspelled-lock"),
     pytest.param({"Pipfile.lock": "{}"}, "", LockWithoutProject, True, id="pipfile-lock-without-pipfile"),
     pytest.param({"uv.lock": ""}, "", LockWithoutProject, True, id="uv-lock-without-pyproject"),
     pytest.param({"poetry.lock": ""}, "", LockWithoutProject, True, id="poetry-lock-without-pyproject"),
@@ -83,7 +101,12 @@ CASES = [
     pytest.param({"pyproject.toml": PROJECT, "uv.lock": ""}, "pip", PM.PIP_PROJECT, True, id="forced-pip-project"),
     pytest.param({"app.py": ""}, "pip", LockfileMissing, True, id="forced-pip-nothing"),
     pytest.param({"requirements.txt": ""}, "uv", LockfileMissing, True, id="forced-uv-no-lock"),
-    pytest.param({"Pipfile": "", "requirements.txt": ""}, "pipenv", LockfileMissing, True, id="forced-pipenv-no-lock"),
+    pytest.param({"Pipfile": "", "requirements.txt": ""}, "pipenv", PM.PIPENV, True, id="forced-pipenv-no-lock"),
+    pytest.param({"requirements.txt": ""}, "pipenv", ProjectFileMissing, True, id="forced-pipenv-no-pipfile"),
+    pytest.param({"pyproject.toml": POETRY_1, "requirements.txt": ""}, "poetry", PM.POETRY, True,
+                 id="forced-poetry-no-lock"),
+    pytest.param({"pyproject.toml": PROJECT}, "poetry", LockfileMissing, True, id="forced-poetry-not-a-poetry-project"),
+    pytest.param({"requirements.txt": ""}, "poetry", ProjectFileMissing, True, id="forced-poetry-no-pyproject"),
     pytest.param({"requirements.txt": ""}, "conda", InvalidEnvValue, True, id="unknown-manager"),
 ]
 
@@ -107,6 +130,56 @@ def test_decision_table(spec, requested, expected, detects):
     assert detect.is_python_project(files) is detects
     if expected is not PM.NONE:
         assert detects
+
+
+@pytest.mark.parametrize(("spec", "requested", "method", "lock_at_build"), [
+    ({"pyproject.toml": POETRY_1}, "", PM.POETRY, True),
+    ({"pyproject.toml": POETRY_1, "poetry.lock": ""}, "", PM.POETRY, False),
+    ({"Pipfile": ""}, "", PM.PIPENV, True),
+    ({"Pipfile": "", "Pipfile.lock": "{}"}, "pipenv", PM.PIPENV, False),
+    ({"Pipfile": "", "requirements.txt": ""}, "pipenv", PM.PIPENV, True),
+    ({"pyproject.toml": PROJECT}, "", PM.PIP_PROJECT, False),
+])
+def test_a_project_without_its_lock_is_locked_at_build(spec, requested, method, lock_at_build):
+    choice = choose_install_method(_files(spec), requested)
+    assert (choice.method.name, choice.lock_at_build) == (method, lock_at_build)
+    if lock_at_build:
+        assert choice.describe("pip").startswith(f"No {choice.method.lock.file}: locking ")
+        assert "no " + choice.method.lock.file in choice.reason or requested
+    else:
+        assert "locking" not in choice.describe("pip")
+
+
+def test_the_lock_at_build_warning_names_the_fix_and_the_reuse():
+    from python_cnb.errors import LockedAtBuild
+
+    title, body = render_warning(LockedAtBuild(lock_file="poetry.lock", project_file="pyproject.toml",
+                                               fix="poetry lock", reuse_files=("pyproject.toml", "poetry.toml")))
+    assert title == "No poetry.lock: this build is not reproducible"
+    assert "Run 'poetry lock' in the app and commit poetry.lock" in body
+    assert "keeps the versions of its first lock while pyproject.toml and poetry.toml stay the same" in body
+    _, one = render_warning(LockedAtBuild(lock_file="Pipfile.lock", project_file="Pipfile", fix="pipenv lock",
+                                          reuse_files=("Pipfile",)))
+    assert "keeps the versions of its first lock while Pipfile stays the same" in one
+
+
+def test_a_switch_without_its_project_installs_what_its_tool_imported():
+    """ENABLE_PIPENV with requirements.txt and no Pipfile: the S2I image's Pipenv imported requirements.txt."""
+    choice = choose_install_method(_files({"requirements.txt": "flask"}), "pipenv", "ENABLE_PIPENV")
+    assert choice.method.name == PM.PIP and not choice.lock_at_build and choice.ignored == ()
+    assert choice.note == ("ENABLE_PIPENV is set, but the app has no Pipfile: installing requirements.txt instead, as "
+                           "the S2I image did (its pipenv imported requirements.txt)")
+    assert choice.describe("pip") == "Installing dependencies from requirements.txt with pip"
+    # BP_PYTHON_PACKAGE_MANAGER=pipenv is the buildpack's own setting: it needs a Pipfile.
+    with pytest.raises(ProjectFileMissing) as info:
+        choose_install_method(_files({"requirements.txt": "flask"}), "pipenv")
+    title, body = render_error(info.value)
+    assert title == "No Pipfile found"
+    assert body.startswith("BP_PYTHON_PACKAGE_MANAGER is pipenv, but the app has no Pipfile")
+    # With uv.lock too, the switch still installs requirements.txt, and says it ignores uv.lock.
+    both = choose_install_method(_files({"requirements.txt": "", "uv.lock": "", "pyproject.toml": PROJECT}), "pipenv",
+                                 "ENABLE_PIPENV")
+    assert both.method.name == PM.PIP and both.ignored == ("uv.lock",)
 
 
 def test_detect_looks_at_every_file_build_reads():
@@ -137,6 +210,11 @@ def test_every_method_provides_what_the_registry_needs(method):
     for wrong, right in method.misspellings.items():
         assert right in (*method.files, "requirements.txt") and wrong != right
     assert "{installer}" not in method.installing or method.installer_option
+    if method.lock is not None and method.lock.generate:
+        assert method.lock.generate[0] == method.tool and method.lock.fix.split()[0] == method.tool
+        assert method.lock.owned_by and method.lock.locking.startswith(f"No {method.lock.file}: ")
+    if method.lock is not None and method.lock.imports:
+        assert any(method.lock.imports in other.files for other in METHODS if other is not method)
     assert method.index_settings is None or all(name.isupper() for name in method.index_settings)
 
 

@@ -75,9 +75,10 @@ def test_app_home_is_noted():
     assert note.startswith("APP_HOME is set: building the app in src/site")
 
 
-def test_enable_pipenv_without_a_lockfile_names_enable_pipenv():
+def test_enable_pipenv_without_a_pipfile_installs_requirements_txt():
+    """As the S2I image did: its Pipenv imported requirements.txt. With neither, the error names ENABLE_PIPENV."""
     from python_cnb.app_files import AppFiles, Entry
-    from python_cnb.errors import LockfileMissing, render_error
+    from python_cnb.errors import ProjectFileMissing, render_error
     from python_cnb.package_managers import choose_install_method
 
     def files(*names):
@@ -85,11 +86,19 @@ def test_enable_pipenv_without_a_lockfile_names_enable_pipenv():
 
     resolved = resolve_s2i_variables({"ENABLE_PIPENV": "1"})
     requested_by = resolved.sources["BP_PYTHON_PACKAGE_MANAGER"]
-    with pytest.raises(LockfileMissing) as caught:
-        choose_install_method(files("requirements.txt"), "pipenv", requested_by)
-    title, body = render_error(caught.value)
-    assert title == "No Pipfile.lock found"
-    assert body.startswith("ENABLE_PIPENV is set (install with pipenv), but the app has no Pipfile.lock.")
+    fallback = choose_install_method(files("requirements.txt"), "pipenv", requested_by)
+    assert fallback.method.name == "pip"
+    assert fallback.note.startswith("ENABLE_PIPENV is set, but the app has no Pipfile: installing requirements.txt")
+    for names in ((), ("app.py",), ("setup.py",)):
+        with pytest.raises(ProjectFileMissing) as caught:
+            choose_install_method(files(*names), "pipenv", requested_by)
+        title, body = render_error(caught.value)
+        assert title == "No Pipfile found"
+        assert body.startswith("ENABLE_PIPENV is set (install with pipenv), but the app has neither a Pipfile nor a "
+                               "requirements.txt")
+        assert "or unset ENABLE_PIPENV" in body
     choice = choose_install_method(files("requirements.txt", "Pipfile", "Pipfile.lock"), "pipenv", requested_by)
     assert choice.method.name == "pipenv" and choice.reason == "ENABLE_PIPENV is set"
     assert choice.ignored == ("requirements.txt",)
+    unlocked = choose_install_method(files("requirements.txt", "Pipfile"), "pipenv", requested_by)
+    assert unlocked.method.name == "pipenv" and unlocked.lock_at_build

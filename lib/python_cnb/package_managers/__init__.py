@@ -12,7 +12,9 @@ What a new method provides (one module here, exporting `METHOD = InstallMethod(.
 - what selects it: `files` (detect passes on each; two methods' files at once are a conflict the user settles),
   `files_variable` when a variable can name other files instead (BP_PIP_REQUIREMENT), `misspellings`, and `lock`
   (lock file, project file, the fix for a stale lock) for a lockfile method; or `applies` for a method without files
-  of its own (it is tried only when no method's files are present);
+  of its own (it is tried only when no method's files are present). A lockfile method whose `lock` can `generate` a
+  missing lock also takes the tool's own project without it (`lock.owns`: tried, like `applies`, when no method's
+  files are present, before the methods without files), and locks at build;
 - `tool`, its pin file requirements/<tool>.txt (installed into a build-only cached layer), or `installer_option`
   when pip or uv pip (BP_PYTHON_INSTALLER) installs it;
 - `read_inputs`: the app files whose contents decide the environment (the reuse key; read once, by the analysis),
@@ -28,7 +30,7 @@ module it imports compiles from source on each build, so a method imports what i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Mapping, Optional, Tuple
 
 from ..app_files import AppFiles, Entry
@@ -39,12 +41,13 @@ from ..errors import (
     MisspelledFile,
     NotAFile,
     PackageManagerConflict,
+    ProjectFileMissing,
 )
 from . import nothing, pip_project, pip_requirements, pipenv, poetry, uv_lock
 from .base import InstallMethod, VersionSource
 
 __all__ = ["DETECT_FILES", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURCES", "InstallChoice",
-           "choose_install_method", "get_method", "method_files", "methods_table", "named_files"]
+           "choose_install_method", "get_method", "locks_at_build", "method_files", "methods_table", "named_files"]
 
 METHODS: Tuple[InstallMethod, ...] = (pip_requirements.METHOD, pip_project.METHOD, uv_lock.METHOD, poetry.METHOD,
                                       pipenv.METHOD, nothing.METHOD)
@@ -79,10 +82,14 @@ class InstallChoice:
     reason: str  # for the log: why this one
     ignored: Tuple[str, ...] = ()  # other methods' files that BP_PYTHON_PACKAGE_MANAGER made the build ignore
     files: Tuple[str, ...] = ()  # the files it installs from when a variable names them (method_files)
+    lock_at_build: bool = False  # the lockfile method's project without its lock: the build locks it first
+    note: str = ""  # for the log: what else the decision took into account
 
     def describe(self, installer: str) -> str:
         """The build log's line for the decision; `installer` installs the pip methods (BP_PYTHON_INSTALLER)."""
-        text = self.method.installing.format(installer=installer, files=" and ".join(self.files or self.method.files))
+        lock = self.method.lock
+        text = lock.locking if self.lock_at_build and lock is not None else self.method.installing
+        text = text.format(installer=installer, files=" and ".join(self.files or self.method.files))
         return f"{text} ({self.reason})" if self.reason.startswith("BP_") else text
 
 
@@ -105,22 +112,45 @@ def _require_files(files: AppFiles, names: Tuple[str, ...]) -> None:
             raise NotAFile(path=name, kind=entry.value)
 
 
+def locks_at_build(files: AppFiles, method: InstallMethod) -> bool:
+    """The app is the method's own project without its lock, and the method can write the lock."""
+    lock = method.lock
+    if lock is None or not lock.generate or files.has(lock.file) or not files.is_file(lock.project_file):
+        return False
+    return lock.owns(files) if lock.owns is not None else True
+
+
 def _by_files(files: AppFiles, method: InstallMethod, reason: str, env: Mapping[str, str],
               requested_by: str = "") -> InstallChoice:
     """A method chosen by its files (or asked for): its files must be regular files (the analysis checks those a
-    variable names, and says which variable), and a lockfile method needs both its lock and its project file."""
-    lock, named = method.lock, _named(method, env)
-    if lock is not None:
-        _require_files(files, (lock.file, lock.project_file))
-    elif not named:
-        _require_files(files, method.files)
-    if lock is not None and not files.has(lock.file):
+    variable names, and says which variable), and a lockfile method needs both its lock and its project file, unless
+    it locks its own project at build. A manager an S2I switch asked for installs, when its project file is missing,
+    the file its tool would have imported, with that file's method."""
+    lock = method.lock
+    if lock is None:
+        named = _named(method, env)
+        if not named:
+            _require_files(files, method.files)
+        return InstallChoice(method, reason or method.default_reason, files=named)
+    _require_files(files, (lock.file, lock.project_file))
+    if files.has(lock.file):
+        if not files.has(lock.project_file):
+            raise LockWithoutProject(lock_file=lock.file, project_file=lock.project_file)
+        return InstallChoice(method, reason or method.default_reason)
+    if locks_at_build(files, method):
+        return InstallChoice(method, reason or f"no {lock.file}: locking at build", lock_at_build=True)
+    if not lock.generate or files.has(lock.project_file):
         raise LockfileMissing(manager=method.manager, lock_file=lock.file,
                               found=lock.project_file if files.has(lock.project_file) else "", fix=lock.fix,
                               requested_by=requested_by)
-    if lock is not None and not files.has(lock.project_file):
-        raise LockWithoutProject(lock_file=lock.file, project_file=lock.project_file)
-    return InstallChoice(method, reason or method.default_reason, files=named)
+    if requested_by and lock.imports and files.has(lock.imports):
+        instead = next(other for other in METHODS if lock.imports in other.files)
+        choice = _by_files(files, instead, "", env)
+        return replace(choice, note=(
+            f"{requested_by} is set, but the app has no {lock.project_file}: installing {lock.imports} instead, as "
+            f"the S2I image did (its {method.manager} imported {lock.imports})"))
+    raise ProjectFileMissing(manager=method.manager, project_file=lock.project_file, lock_file=lock.file,
+                             fix=lock.fix, requested_by=requested_by, imports=lock.imports if requested_by else "")
 
 
 def _of_manager(files: AppFiles, manager: str, reason: str, env: Mapping[str, str],
@@ -149,13 +179,14 @@ def choose_install_method(files: AppFiles, requested: str = "", requested_by: st
         if wanted not in MANAGERS:
             raise InvalidEnvValue(name="BP_PYTHON_PACKAGE_MANAGER", value=requested,
                                   expected="one of " + ", ".join(MANAGERS))
-        ignored = tuple(name for manager, names in sorted(present.items()) if manager != wanted for name in names)
         reason = f"{requested_by} is set" if requested_by else f"BP_PYTHON_PACKAGE_MANAGER is {wanted}"
         choice = _of_manager(files, wanted, reason, env, requested_by)
         if choice.method.installs_nothing:
             raise LockfileMissing(manager=wanted, lock_file="requirements.txt", found="",
                                   fix="pip freeze > requirements.txt")
-        return InstallChoice(choice.method, choice.reason, ignored, choice.files)
+        ignored = tuple(name for manager, names in sorted(present.items()) if manager != choice.method.manager
+                        for name in names)
+        return replace(choice, ignored=ignored)
 
     renamed = {name for method in METHODS if _named(method, env) for name in method.files}
     for wrong, right in MISSPELLINGS.items():
@@ -167,6 +198,9 @@ def choose_install_method(files: AppFiles, requested: str = "", requested_by: st
     manager: Optional[str] = next(iter(present), None)
     if manager is not None:
         return _of_manager(files, manager, "", env)
+    owner = next((method for method in METHODS if locks_at_build(files, method)), None)
+    if owner is not None:
+        return _by_files(files, owner, "", env)
     return next(InstallChoice(method, method.default_reason) for method in METHODS
                 if not method.files and method.applies is not None and method.applies(files))
 
@@ -177,6 +211,9 @@ def methods_table() -> str:
     for method in METHODS:
         if method.lock is not None:
             chosen = f"`{method.lock.file}` (+ `{method.lock.project_file}`)"
+            if method.lock.generate:
+                chosen += (f"; without it, {method.lock.owned_by} is locked at build first (`{method.lock.fix}`, "
+                           "with a warning)")
         else:
             chosen = ", ".join(f"`{name}`" for name in method.files) or method.selected_by
         rows.append(f"| {chosen} | {method.summary} | `{method.manager}` |")

@@ -20,11 +20,27 @@ __all__ = ["DependencyInputs", "InstallMethod", "InstallPaths", "InstallStep", "
 @dataclass(frozen=True)
 class Lock:
     """A lockfile method's pair of files: both must be in the app, and a lock that does not match its project
-    file fails with the fix."""
+    file fails with the fix. A method with `generate` also takes its own project without the lock: it locks it at
+    build (with a warning that the build is not reproducible), then installs the lock as usual."""
 
     file: str  # 'uv.lock'
     project_file: str  # 'pyproject.toml'
     fix: str  # the command that brings the lock up to date ('uv lock')
+    # The command that writes a missing lock into the app, program first (('poetry', 'lock', ...), the program in the
+    # tool's bin/); () when a missing lock is an error.
+    generate: Tuple[str, ...] = ()
+    # Whether the app is the tool's own project, to be locked at build (a pyproject.toml with [tool.poetry]); None:
+    # whenever the project file is there (a Pipfile). Also chooses the method when no method's files are present.
+    owns: Optional[Callable[[AppFiles], bool]] = None
+    owned_by: str = ""  # what `owns` looks for, in the docs' words ('a `pyproject.toml` with `[tool.poetry]`')
+    locking: str = ""  # the log line when it locks at build
+    # The file the tool installs when the project file is missing, as an S2I image's switch (ENABLE_PIPENV) did:
+    # Pipenv imports requirements.txt. The switch then installs that file with its own method.
+    imports: str = ""
+
+    def generate_command(self, tool_bin: Path) -> ToolCommand:
+        program, *args = self.generate
+        return ToolCommand(argv=(str(tool_bin / program), *args), shown=" ".join(self.generate))
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,7 @@ class InstallStep:
     installer_env: Mapping[str, str]  # installer.env(env, paths)
     update: bool  # installing into the restored environment, which keeps what it has
     requirement_files: Tuple[str, ...] = ("requirements.txt",)  # what pip -r installs (BP_PIP_REQUIREMENT's files)
+    lock_at_build: bool = False  # a lockfile method without its lock: write it first (Lock.generate)
     requirements: Tuple[str, ...] = ()  # requirements.txt's requirement lines (pip -r)
     # An update where only requirement lines changed: the lines to install (() when lines were only removed); None:
     # the whole install. update_options: requirements.txt's own option lines, which such an install carries over.

@@ -1,12 +1,15 @@
 """Pipenv with its lock: `pipenv verify` (the lock matches the Pipfile, `--deploy`'s check, without a traceback),
-then `pipenv sync` of Pipfile.lock's [packages] into the buildpack's virtual environment. A changed lock rebuilds the
-environment from scratch. How each setting was checked against the pinned Pipenv: requirements/NOTES.md."""
+then `pipenv sync` of Pipfile.lock's [packages] into the buildpack's virtual environment. A Pipfile without its lock
+is locked at build first (`pipenv lock`). When verify calls a lock out of date whose packages match the Pipfile (a
+lock written by an older Pipenv, which hashed the Pipfile differently), it is installed anyway. A changed lock
+rebuilds the environment from scratch. How each setting was checked against the pinned Pipenv:
+requirements/NOTES.md."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 
 from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand, VersionSource
 
@@ -15,9 +18,13 @@ if TYPE_CHECKING:
     from ..errors import BuildpackError
     from ..python_version import Constraint
 
-__all__ = ["METHOD", "commands", "explain", "tool_env"]
+__all__ = ["METHOD", "commands", "explain", "lock_mismatch", "tool_env"]
 
-LOCK = Lock(file="Pipfile.lock", project_file="Pipfile", fix="pipenv lock")
+LOCK = Lock(file="Pipfile.lock", project_file="Pipfile", fix="pipenv lock", generate=("pipenv", "lock"),
+            owned_by="a `Pipfile`",
+            locking="No Pipfile.lock: locking the Pipfile's dependencies with Pipenv at build, then installing the "
+                    "lock with Pipenv",
+            imports="requirements.txt")
 REUSE_FILES = ("Pipfile.lock", "Pipfile")
 
 # Settings the buildpack decides: a user's value for any of them is dropped. PIPENV_DEV/PIPENV_SYSTEM and the
@@ -29,6 +36,8 @@ _OWNED = ("VIRTUAL_ENV", "PIPENV_IGNORE_VIRTUALENVS", "PIPENV_VENV_IN_PROJECT", 
 
 _OUT_OF_DATE = re.compile(r"Pipfile\.lock\b.{0,120}?\bis out[- ]of[- ]date", re.IGNORECASE)
 _RELEASE = re.compile(r"^\d+(?:\.\d+)*$")
+# Where a Pipfile without [[source]] gets its packages (plette's default source, which Pipenv records in the lock).
+PYPI_SOURCE_URL = "https://pypi.org/simple"
 
 
 def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
@@ -77,7 +86,101 @@ def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
 def _install(step: InstallStep) -> None:
     from ._lock import sync_lock
 
-    sync_lock(step, LOCK, tool_env, commands(step.paths), explain)
+    def recover(output: str, command: ToolCommand) -> Optional[Sequence[ToolCommand]]:
+        """verify compares hashes only, and Pipenv's hash of a Pipfile changed (2026.4.0 canonicalizes package
+        names): a lock whose packages match the Pipfile is not out of date."""
+        if command.argv[1:] != ("verify",) or not _OUT_OF_DATE.search(" ".join(output.split())):
+            return None
+        mismatch = _read_mismatch(step.paths.app_dir)
+        if mismatch:
+            step.out.step(f"Pipfile.lock does not match the Pipfile: {mismatch}")
+            return None
+        step.out.step("Pipfile.lock's hash of the Pipfile differs from the one this Pipenv computes (a lock written by "
+                      "an older Pipenv), but its packages match the Pipfile's [packages]: installing it ('pipenv lock' "
+                      "writes the new hash)")
+        return ()
+
+    sync_lock(step, LOCK, tool_env, commands(step.paths), explain, recover)
+
+
+def _read_mismatch(app_dir: Path) -> str:
+    import json
+
+    from ..app_files import parse_toml
+    from ..errors import BuildpackError
+    from ..utils import read_optional_text
+
+    try:
+        pipfile = parse_toml(read_optional_text(app_dir / LOCK.project_file, shown=LOCK.project_file) or "",
+                             LOCK.project_file)
+        lock = json.loads(read_optional_text(app_dir / LOCK.file, shown=LOCK.file) or "")
+    except (BuildpackError, ValueError) as exc:
+        return f"it cannot be read ({exc})"
+    return lock_mismatch(pipfile, lock) if isinstance(lock, dict) else "it is not a JSON object"
+
+
+def _entry(value: Any) -> Dict[str, Any]:
+    """A Pipfile package entry as a table: 'x' is {version = 'x'}."""
+    return dict(value) if isinstance(value, dict) else {"version": value}
+
+
+def _strings(value: Any) -> Optional[FrozenSet[str]]:
+    """A list of names (extras) as a set; None when it is not one."""
+    value = [] if value is None else value
+    return frozenset(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def _version_mismatch(name: str, wanted: Any, locked: Any) -> str:
+    from .._vendor.packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from .._vendor.packaging.version import InvalidVersion, Version
+
+    if wanted in (None, "*"):
+        return ""
+    if not isinstance(wanted, str) or not isinstance(locked, str) or not locked.startswith("=="):
+        return f"{name}: the Pipfile asks for {wanted!r}, the lock has {locked!r}"
+    spec = wanted.strip()
+    try:
+        # Pipenv reads a bare version ('3.0.3') as ==3.0.3.
+        specifier = SpecifierSet(f"=={spec}" if spec[:1].isdigit() else spec)
+        version = Version(locked[2:].strip())
+    except (InvalidSpecifier, InvalidVersion):
+        return f"{name}: {wanted!r} or the locked {locked!r} is not a valid version"
+    if not specifier.contains(version, prereleases=True):
+        return f"{name}: the Pipfile asks for {wanted}, the lock has {locked[2:]}"
+    return ""
+
+
+def lock_mismatch(pipfile: Dict[str, Any], lock: Dict[str, Any]) -> str:
+    """How Pipfile.lock fails to match the Pipfile, for what the build installs ('' when it matches): every package of
+    [packages] is in the lock's "default" by its canonical name, with a version its specifier allows ("*" allows any),
+    the same extras, index and VCS or path; the lock's sources are the Pipfile's [[source]] urls (PyPI's without
+    any); and the lock's [requires] is the Pipfile's. Pure."""
+    from .._vendor.packaging.utils import canonicalize_name
+    from ..python_version import table
+
+    sources = pipfile.get("source") or [{"url": PYPI_SOURCE_URL}]
+    wanted_urls = sorted(str(s.get("url", "")) for s in sources if isinstance(s, dict))
+    locked_sources = table(lock, "_meta").get("sources")
+    locked_urls = sorted(str(s.get("url", "")) for s in locked_sources or () if isinstance(s, dict))
+    if wanted_urls != locked_urls:
+        return f"the Pipfile's sources are {', '.join(wanted_urls)}, the lock's {', '.join(locked_urls) or 'none'}"
+    if table(pipfile, "requires") != table(lock, "_meta", "requires"):
+        return "the Pipfile's [requires] is not the one the lock was made with"
+    locked = {canonicalize_name(name): _entry(entry) for name, entry in table(lock, "default").items()}
+    for name, value in table(pipfile, "packages").items():
+        wanted, entry = _entry(value), locked.get(canonicalize_name(name))
+        if entry is None:
+            return f"{name} is in the Pipfile's [packages] but not in the lock"
+        problem = _version_mismatch(name, wanted.get("version"), entry.get("version"))
+        if problem:
+            return problem
+        wanted_extras, locked_extras = _strings(wanted.get("extras")), _strings(entry.get("extras"))
+        if wanted_extras is None or locked_extras is None or not wanted_extras <= locked_extras:
+            return f"{name}: the Pipfile's extras are {wanted.get('extras')!r}, the lock's {entry.get('extras')!r}"
+        for key in ("git", "ref", "path", "file", "editable", "index"):
+            if key in wanted and wanted[key] != entry.get(key):
+                return f"{name}: the Pipfile's {key} is {wanted[key]!r}, the lock's {entry.get(key)!r}"
+    return ""
 
 
 def _specifier(value: str, key: str) -> SpecifierSet:

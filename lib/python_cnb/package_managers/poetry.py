@@ -1,21 +1,36 @@
 """Poetry with its lock: `poetry sync --only main` of poetry.lock into the buildpack's virtual environment: the main
-group only, and the project itself (editable) in package mode, Poetry's default. A changed lock rebuilds the
-environment from scratch. How each setting was checked against the pinned Poetry: requirements/NOTES.md."""
+group only, and the project itself (editable) in package mode, Poetry's default, unless Poetry would find no package
+for it (then `--no-root`). A Poetry project without poetry.lock (a pyproject.toml with [tool.poetry]) is locked at
+build first (`poetry lock`). A changed lock rebuilds the environment from scratch. How each setting was checked
+against the pinned Poetry: requirements/NOTES.md."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand
 
 if TYPE_CHECKING:
+    from ..app_files import AppFiles
     from ..errors import BuildpackError
 
-__all__ = ["METHOD", "commands", "explain", "tool_env"]
+__all__ = ["METHOD", "commands", "explain", "missing_root_package", "root_package_paths", "tool_env"]
 
-LOCK = Lock(file="poetry.lock", project_file="pyproject.toml", fix="poetry lock")
+
+def _is_poetry_project(files: AppFiles) -> bool:
+    """pyproject.toml has a [tool.poetry] table: `poetry init`'s and `poetry new`'s projects, of Poetry 1 and 2."""
+    from ..python_version import table
+
+    return isinstance(table(files.toml("pyproject.toml") or {}, "tool").get("poetry"), dict)
+
+
+LOCK = Lock(file="poetry.lock", project_file="pyproject.toml", fix="poetry lock",
+            generate=("poetry", "lock", "--no-interaction", "--no-ansi"), owns=_is_poetry_project,
+            owned_by="a `pyproject.toml` with `[tool.poetry]`",
+            locking="No poetry.lock: locking pyproject.toml's dependencies with Poetry at build, then installing "
+                    "the lock with Poetry")
 # poetry.toml (project-level Poetry config) can change installer settings.
 REUSE_FILES = ("poetry.lock", "pyproject.toml", "poetry.toml")
 
@@ -25,8 +40,14 @@ _OWNED = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_CREATE", "POETRY_CACHE_DIR", "POETR
           "POETRY_VIRTUALENVS_USE_POETRY_PYTHON")
 
 SYNC_ARGS = ("sync", "--only", "main", "--no-interaction", "--no-ansi")
+NO_ROOT = "--no-root"
 
 _OUT_OF_DATE = re.compile(r"pyproject\.toml changed significantly since poetry\.lock", re.IGNORECASE)
+# Poetry found no package for the project by its name (no `packages` setting): the dependencies are installed.
+_NO_DEFAULT_PACKAGE = "No file/folder found for package"
+# The package the project names (its `packages` setting) is not there, or not a package.
+_PACKAGE_UNUSABLE = re.compile(r"does not contain any element|is not a package\.|current project could not be "
+                               r"installed")
 
 
 def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
@@ -48,8 +69,10 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
     return result
 
 
-def commands(paths: InstallPaths) -> Sequence[ToolCommand]:
-    return (ToolCommand(argv=(str(paths.tool_bin / "poetry"), *SYNC_ARGS), shown=" ".join(("poetry", *SYNC_ARGS))),)
+def commands(paths: InstallPaths, root: bool = True) -> Sequence[ToolCommand]:
+    """`root`: install the project itself too (package mode); False adds --no-root."""
+    args = SYNC_ARGS if root else (*SYNC_ARGS, NO_ROOT)
+    return (ToolCommand(argv=(str(paths.tool_bin / "poetry"), *args), shown=" ".join(("poetry", *args))),)
 
 
 def explain(output: str, env: Mapping[str, str], command: str, status: int) -> Optional[BuildpackError]:
@@ -57,21 +80,74 @@ def explain(output: str, env: Mapping[str, str], command: str, status: int) -> O
 
     if _OUT_OF_DATE.search(" ".join(output.split())):
         return LockfileOutOfDate(lock_file=LOCK.file, project_file=LOCK.project_file, command=command, fix=LOCK.fix)
-    if "No file/folder found for package" in output:
+    if _PACKAGE_UNUSABLE.search(output):
         return PoetryPackageMissing(command=command, exit_code=status)
     return None
+
+
+def root_package_paths(pyproject: Dict[str, Any]) -> Optional[Tuple[str, Tuple[str, ...]]]:
+    """Where Poetry looks for the project's package when it installs the project itself: (the project's name, the
+    paths, relative to the app), or None when it does not look (not package mode, a `packages` setting, no name).
+    Poetry's rule (poetry-core's Module): the module is the PEP 503 name with '_' for '-', as a directory or a
+    NAME.py file at the root, else under src/."""
+    from .._vendor.packaging.utils import canonicalize_name
+    from ..python_version import table
+
+    poetry = table(pyproject, "tool", "poetry")
+    name = table(pyproject, "project").get("name") or poetry.get("name")
+    if poetry.get("package-mode", True) is False or poetry.get("packages") or not isinstance(name, str) or \
+            not name.strip():
+        return None
+    module = canonicalize_name(name).replace("-", "_")
+    return name, (f"{module}/", f"{module}.py", f"src/{module}/", f"src/{module}.py")
+
+
+def missing_root_package(pyproject: Dict[str, Any],
+                         exists: Callable[[str], bool]) -> Optional[Tuple[str, Tuple[str, ...]]]:
+    """(the project's name, where Poetry looked) when Poetry would install the project itself but find no package for
+    it, so that only its dependencies can be installed; `exists` says whether a path relative to the app is there
+    ('x/': a directory)."""
+    found = root_package_paths(pyproject)
+    return None if found is None or any(exists(path) for path in found[1]) else found
+
+
+def _missing_root_package(app_dir: Path) -> Optional[Tuple[str, Tuple[str, ...]]]:
+    from ..app_files import parse_toml
+    from ..utils import read_optional_text
+
+    text = read_optional_text(app_dir / LOCK.project_file, shown=LOCK.project_file)
+    if text is None:
+        return None
+    return missing_root_package(parse_toml(text, LOCK.project_file), lambda path: (
+        (app_dir / path).is_dir() if path.endswith("/") else (app_dir / path).is_file()))
 
 
 def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
     from ._lock import lock_inputs
 
-    return lock_inputs(app_dir, "POETRY", REUSE_FILES)
+    # Whether the project itself is installed decides the environment too; apps that have their package keep the
+    # digest of earlier releases.
+    return lock_inputs(app_dir, "POETRY" if _missing_root_package(app_dir) is None else "POETRY --no-root",
+                       REUSE_FILES)
 
 
 def _install(step: InstallStep) -> None:
     from ._lock import sync_lock
 
-    sync_lock(step, LOCK, tool_env, commands(step.paths), explain)
+    missing = _missing_root_package(step.paths.app_dir)
+    if missing is not None:
+        name, paths = missing
+        step.out.step(f"The project {name} is in Poetry's package mode, but the app has none of {', '.join(paths)} "
+                      "and no `packages` setting: installing its dependencies without the project itself (--no-root)")
+
+    def recover(output: str, command: ToolCommand) -> Optional[Sequence[ToolCommand]]:
+        if _NO_DEFAULT_PACKAGE not in output or NO_ROOT in command.argv:
+            return None
+        step.out.step("Poetry found no package for the project: installing its dependencies without the project "
+                      "itself (--no-root)")
+        return commands(step.paths, root=False)
+
+    sync_lock(step, LOCK, tool_env, commands(step.paths, root=missing is None), explain, recover)
 
 
 METHOD = InstallMethod(
