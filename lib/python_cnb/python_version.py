@@ -48,7 +48,7 @@ __all__ = [
     "parse_runtime_txt",
     "parse_version_variable",
     "pep440_constraint",
-    "poetry_specifiers",
+    "pep440_specifiers",
     "requested_python",
     "resolve",
     "string_value",
@@ -228,82 +228,25 @@ def string_value(value: object, file: str, key: str) -> str:
     return value
 
 
-def _pep440(value: str, file: str, key: str, text: Optional[str] = None) -> SpecifierSet:
+def pep440_specifiers(value: str, file: str, key: str, text: Optional[str] = None) -> SpecifierSet:
+    """`text` (else `value`, as written) as PEP 440 specifiers; PythonConstraintInvalid naming the file and key."""
     try:
         return SpecifierSet(value if text is None else text)
     except InvalidSpecifier as exc:
         raise PythonConstraintInvalid(file=file, key=key, value=value, reason=str(exc)) from None
 
 
-_POETRY_TERM = re.compile(r"\s*(?P<op>\^|~=|~|===|==|!=|>=|<=|>|<|=)?\s*(?P<version>[^\s,]+)\s*,?\s*")
-_RELEASE = re.compile(r"^\d+(?:\.\d+)*$")
-
-
-def _poetry_term(op: str, version: str) -> str:
-    """One Poetry term as a PEP 440 specifier ('' for any version); ValueError when it has no meaning."""
-    if op in ("^", "~"):
-        if not _RELEASE.match(version):
-            raise ValueError(f"'{op}{version}' needs a plain version after {op}")
-        parts = [int(p) for p in version.split(".")]
-        if op == "^":  # the left-most non-zero part may not change
-            index = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
-        else:  # ~1 allows 1.x; ~1.2 and ~1.2.3 allow 1.2.x
-            index = 0 if len(parts) == 1 else 1
-        upper = [*parts[:index], parts[index] + 1]
-        return f">={version},<{'.'.join(map(str, upper))}"
-    if op in ("", "=", "=="):
-        if version == "*":
-            return ""
-        if "*" in version:
-            return f"=={version}"
-        if _RELEASE.match(version) and version.count(".") < 2:
-            return f"=={version}.*"  # Poetry's python = "3.11" means any 3.11
-        return f"=={version}"
-    return f"{op}{version}"
-
-
-def poetry_specifiers(value: str, file: str = "pyproject.toml",
-                      key: str = "[tool.poetry.dependencies] python") -> Tuple[SpecifierSet, ...]:
-    """Poetry's constraint syntax (^3.11, ~3.12, 3.11.*, '>=3.10,<4.0', '>=3.8 <3.9 || >=3.10') as PEP 440."""
-    alternatives = []
-    for alternative in re.split(r"\|\|?", value):
-        terms, position = [], 0
-        text = alternative.strip()
-        if not text:
-            raise PythonConstraintInvalid(file=file, key=key, value=value, reason="an empty alternative around '||'")
-        while position < len(text):
-            match = _POETRY_TERM.match(text, position)
-            if match is None or match.end() == position:
-                raise PythonConstraintInvalid(file=file, key=key, value=value,
-                                              reason=f"cannot read '{text[position:]}'")
-            try:
-                terms.append(_poetry_term(match.group("op") or "", match.group("version")))
-            except ValueError as exc:
-                raise PythonConstraintInvalid(file=file, key=key, value=value, reason=str(exc)) from None
-            position = match.end()
-        alternatives.append(_pep440(value, file, key, ",".join(t for t in terms if t)))
-    return tuple(alternatives)
-
-
 def pep440_constraint(file: str, key: str, value: object) -> Constraint:
     """A `requires-python`-style range: a PEP 440 specifier set written as a string."""
     text = string_value(value, file, key)
-    return Constraint(file, key, text, (_pep440(text, file, key),))
+    return Constraint(file, key, text, (pep440_specifiers(text, file, key),))
 
 
 def _project_constraints(text: str) -> List[Constraint]:
-    """pyproject.toml: PEP 621's `requires-python`, and Poetry's `python` dependency (its own syntax)."""
-    data = parse_toml(text, PROJECT_FILE)
-    found: List[Constraint] = []
-    requires = table(data, "project").get("requires-python")
-    if requires is not None:
-        found.append(pep440_constraint(PROJECT_FILE, "requires-python", requires))
-    poetry = table(data, "tool", "poetry", "dependencies").get("python")
-    if poetry is not None:
-        key = "[tool.poetry.dependencies] python"
-        value = string_value(poetry, PROJECT_FILE, key)
-        found.append(Constraint(PROJECT_FILE, key, value, poetry_specifiers(value)))
-    return found
+    """pyproject.toml: PEP 621's `requires-python` (a tool's own key, such as Poetry's `python` dependency, is that
+    install method's VersionSource)."""
+    requires = table(parse_toml(text, PROJECT_FILE), "project").get("requires-python")
+    return [] if requires is None else [pep440_constraint(PROJECT_FILE, "requires-python", requires)]
 
 
 def requested_python(texts: Mapping[str, Optional[str]], sources: Sequence[VersionSource] = (),
@@ -332,7 +275,7 @@ def requested_python(texts: Mapping[str, Optional[str]], sources: Sequence[Versi
         text = texts.get(source.file)
         if text is not None:
             constraints.extend(source.read(text))
-    looked_in = (*EXPLICIT_FILES, PROJECT_FILE, *dict.fromkeys(source.file for source in sources))
+    looked_in = tuple(dict.fromkeys((*EXPLICIT_FILES, PROJECT_FILE, *(source.file for source in sources))))
     return VersionRequest(explicit, tuple(constraints), ignored, looked_in, overridden)
 
 

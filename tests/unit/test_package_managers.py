@@ -222,7 +222,7 @@ def test_names_labels_and_files_are_unique():
     for values in ([m.name for m in METHODS], [m.label for m in METHODS], DETECT_FILES, [*MISSPELLINGS]):
         assert len(values) == len(set(values)), values
     assert MANAGERS == ("pip", "uv", "poetry", "pipenv")
-    assert [source.file for source in VERSION_SOURCES] == ["uv.lock", "Pipfile"]
+    assert [source.file for source in VERSION_SOURCES] == ["uv.lock", "pyproject.toml", "Pipfile"]
 
 
 def test_the_docs_table_is_the_registrys():

@@ -16,12 +16,12 @@ from python_cnb.errors import (
 )
 from python_cnb.errors import render_warning as warning_text
 from python_cnb.package_managers import VERSION_SOURCES
+from python_cnb.package_managers.poetry import poetry_specifiers
 from python_cnb.python_version import (
     RequestedVersion,
     VersionRequest,
     parse_python_version_file,
     parse_runtime_txt,
-    poetry_specifiers,
     resolve,
     supported_range,
 )

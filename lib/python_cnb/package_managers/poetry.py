@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand
+from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand, VersionSource
 
 if TYPE_CHECKING:
+    from .._vendor.packaging.specifiers import SpecifierSet
     from ..app_files import AppFiles
     from ..errors import BuildpackError
+    from ..python_version import Constraint
 
-__all__ = ["METHOD", "commands", "explain", "missing_root_package", "root_package_paths", "tool_env"]
+__all__ = ["METHOD", "commands", "explain", "missing_root_package", "poetry_specifiers", "root_package_paths",
+           "tool_env"]
 
 
 def _is_poetry_project(files: AppFiles) -> bool:
@@ -150,6 +153,73 @@ def _install(step: InstallStep) -> None:
     sync_lock(step, LOCK, tool_env, commands(step.paths, root=missing is None), explain, recover)
 
 
+# ---- Poetry's version constraints ---------------------------------------------------------------------------
+_POETRY_TERM = re.compile(r"\s*(?P<op>\^|~=|~|===|==|!=|>=|<=|>|<|=)?\s*(?P<version>[^\s,]+)\s*,?\s*")
+_RELEASE = re.compile(r"^\d+(?:\.\d+)*$")
+
+
+def _poetry_term(op: str, version: str) -> str:
+    """One Poetry term as a PEP 440 specifier ('' for any version); ValueError when it has no meaning."""
+    if op in ("^", "~"):
+        if not _RELEASE.match(version):
+            raise ValueError(f"'{op}{version}' needs a plain version after {op}")
+        parts = [int(p) for p in version.split(".")]
+        if op == "^":  # the left-most non-zero part may not change
+            index = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
+        else:  # ~1 allows 1.x; ~1.2 and ~1.2.3 allow 1.2.x
+            index = 0 if len(parts) == 1 else 1
+        upper = [*parts[:index], parts[index] + 1]
+        return f">={version},<{'.'.join(map(str, upper))}"
+    if op in ("", "=", "=="):
+        if version == "*":
+            return ""
+        if "*" in version:
+            return f"=={version}"
+        if _RELEASE.match(version) and version.count(".") < 2:
+            return f"=={version}.*"  # Poetry's python = "3.11" means any 3.11
+        return f"=={version}"
+    return f"{op}{version}"
+
+
+def poetry_specifiers(value: str, file: str = "pyproject.toml",
+                      key: str = "[tool.poetry.dependencies] python") -> Tuple[SpecifierSet, ...]:
+    """Poetry's constraint syntax (^3.11, ~3.12, 3.11.*, '>=3.10,<4.0', '>=3.8 <3.9 || >=3.10') as PEP 440."""
+    from ..errors import PythonConstraintInvalid
+    from ..python_version import pep440_specifiers
+
+    alternatives = []
+    for alternative in re.split(r"\|\|?", value):
+        terms, position = [], 0
+        text = alternative.strip()
+        if not text:
+            raise PythonConstraintInvalid(file=file, key=key, value=value, reason="an empty alternative around '||'")
+        while position < len(text):
+            match = _POETRY_TERM.match(text, position)
+            if match is None or match.end() == position:
+                raise PythonConstraintInvalid(file=file, key=key, value=value,
+                                              reason=f"cannot read '{text[position:]}'")
+            try:
+                terms.append(_poetry_term(match.group("op") or "", match.group("version")))
+            except ValueError as exc:
+                raise PythonConstraintInvalid(file=file, key=key, value=value, reason=str(exc)) from None
+            position = match.end()
+        alternatives.append(pep440_specifiers(value, file, key, ",".join(t for t in terms if t)))
+    return tuple(alternatives)
+
+
+def _requires_python(text: str) -> List[Constraint]:
+    """[tool.poetry.dependencies] python, in Poetry's own syntax."""
+    from ..app_files import parse_toml
+    from ..python_version import Constraint, string_value, table
+
+    python = table(parse_toml(text, LOCK.project_file), "tool", "poetry", "dependencies").get("python")
+    if python is None:
+        return []
+    key = "[tool.poetry.dependencies] python"
+    value = string_value(python, LOCK.project_file, key)
+    return [Constraint(LOCK.project_file, key, value, poetry_specifiers(value))]
+
+
 METHOD = InstallMethod(
     name="poetry",
     manager="poetry",
@@ -165,4 +235,5 @@ METHOD = InstallMethod(
     index_settings=(),
     install=_install,
     summary="`poetry sync --only main`: the main group, and the project itself (editable) in package mode",
+    version_sources=(VersionSource(LOCK.project_file, _requires_python),),
 )
