@@ -29,6 +29,7 @@ from .package_managers import VERSION_SOURCES, InstallChoice, choose_install_met
 from .package_managers.base import DependencyInputs, Installer
 from .package_managers.installers import PIP, requested_installer
 from .package_managers.requirements_scan import tree_digest
+from .package_managers.selection import Selection, check_selection, read_selection
 from .processes import AppFacts, Kind, WebChoice, choose_web_process
 from .python_version import EXPLICIT_FILES, PROJECT_FILE, Resolution, requested_python, resolve
 from .s2i import find_hook
@@ -81,6 +82,7 @@ class Analysis:
     installer: Installer  # what installs the pip methods and what the web process needs (pip or uv pip)
     installer_requested: Installer  # BP_PYTHON_INSTALLER's, which a lockfile method overrules
     inputs: DependencyInputs
+    selection: Selection  # BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS, checked against the project
     python: PythonBuild
     resolution: Resolution
     manifest_source: str
@@ -125,6 +127,8 @@ def analyse(ctx: BuildContext, build_env: BuildEnv, today: datetime.date) -> Ana
     requested = requested_installer(env)
     installer = requested if install.method.installer_option else PIP
     inputs = install.method.read_inputs(app_dir, env)
+    selection = check_selection(read_selection(env), inputs.declared, install.method.label,
+                                " and ".join(install.files or install.method.files), install.method.group_aliases)
     unsupported = installer.unsupported(inputs.scan.options) if inputs.scan is not None else []
     if unsupported:
         raise RequirementOptionsUnsupported(installer=installer.name, options=[
@@ -154,7 +158,8 @@ def analyse(ctx: BuildContext, build_env: BuildEnv, today: datetime.date) -> Ana
     vendor = _vendor_dir(app_dir, build_env.vendor_dir) if install.method.installer_option else None
     return Analysis(build_env=build_env, app_dir=app_dir, layers_dir=ctx.layers_dir, buildpack_dir=ctx.buildpack_dir,
                     target=ctx.target, snapshot=snapshot, install=install, installer=installer,
-                    installer_requested=requested, inputs=inputs, python=python, resolution=resolution,
+                    installer_requested=requested, inputs=inputs, selection=selection, python=python,
+                    resolution=resolution,
                     manifest_source=manifest_source, pins=pins, facts=facts, web=web, hooks=hooks, vendor=vendor)
 
 

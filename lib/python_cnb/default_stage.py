@@ -22,6 +22,7 @@ from .output import Output
 from .package_managers import get_method
 from .package_managers.base import Installer, InstallPaths, InstallStep
 from .package_managers.installers import get_installer, run_install
+from .package_managers.selection import Selection
 from .utils import is_truthy, run_streamed
 from .venv_facts import VenvFacts
 
@@ -48,6 +49,8 @@ class StagePlan:
     update_options: Tuple[str, ...] = ()
     manage_py: Optional[str] = None  # relative to the app, for collectstatic
     vendor_dir: str = ""  # the vendored wheels every install uses instead of an index (GOOGLE_VENDOR_PIP_DEPENDENCIES)
+    groups: Tuple[str, ...] = ()  # BP_PYTHON_DEPENDENCY_GROUPS, checked (see package_managers.selection)
+    extras: Tuple[str, ...] = ()  # BP_PYTHON_EXTRAS
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -57,7 +60,8 @@ class StagePlan:
         data = json.loads(text)
         lines = data.get("update_lines")
         return cls(**{**data, **{key: tuple(data.get(key, ())) for key in
-                                 ("extra_requirements", "requirement_files", "requirements", "update_options")
+                                 ("extra_requirements", "requirement_files", "requirements", "update_options",
+                                  "groups", "extras")
                                  if key in data},
                       "update_lines": tuple(lines) if lines is not None else None})
 
@@ -96,6 +100,7 @@ def run_default_stage(plan: StagePlan, build_env: Mapping[str, str], out: Output
         step = InstallStep(
             out=out, paths=installer_paths if method.installer_option else plan.paths(plan.tool_cache_dir),
             env=env, installer=installer, installer_env=installer_env, update=plan.update,
+            selection=Selection(groups=plan.groups, extras=plan.extras),
             requirement_files=plan.requirement_files, lock_at_build=plan.lock_at_build,
             requirements=plan.requirements, update_lines=plan.update_lines, update_options=plan.update_options,
             extra_requirements=plan.extra_requirements,

@@ -65,7 +65,8 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
                      requirements=scan.requirements if scan is not None else (), update_lines=update_lines,
                      update_options=scan.top_options if scan is not None else (),
                      manage_py=analysis.snapshot.manage_py,
-                     vendor_dir=str(analysis.vendor.path) if analysis.vendor is not None else "")
+                     vendor_dir=str(analysis.vendor.path) if analysis.vendor is not None else "",
+                     groups=analysis.selection.groups, extras=analysis.selection.extras)
     if hook is not None:
         run_assemble_hook(out, hook, plan.dumps(), pip_command(pip_python(pip.path), venv.path), venv_env,
                           analysis.build_env.root)
@@ -87,6 +88,9 @@ def _report_method(analysis: Analysis, out: Output) -> None:
         out.step(choice.note)
     if choice.ignored:
         out.step(f"Ignoring {', '.join(choice.ignored)} since {choice.reason}")
+    if analysis.selection:
+        out.step(f"Also installing the {analysis.selection.describe()} (BP_PYTHON_DEPENDENCY_GROUPS, "
+                 "BP_PYTHON_EXTRAS)")
     lock = choice.method.lock
     if choice.lock_at_build and lock is not None:
         out.warning(*render_warning(LockedAtBuild(lock_file=lock.file, project_file=lock.project_file, fix=lock.fix,

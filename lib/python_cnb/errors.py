@@ -306,6 +306,35 @@ class ProjectFileMissing(BuildpackError):
 
 
 @dataclass(eq=False)
+class UnknownDependencyGroup(BuildpackError):
+    """BP_PYTHON_DEPENDENCY_GROUPS or BP_PYTHON_EXTRAS names something the project does not define."""
+
+    variable: str
+    name: str
+    file: str  # where the project defines them ('pyproject.toml', 'Pipfile')
+    word: str  # 'dependency groups', 'categories', 'extras'
+    defined: Tuple[str, ...]
+
+
+@dataclass(eq=False)
+class DependencyGroupsUnsupported(BuildpackError):
+    """BP_PYTHON_DEPENDENCY_GROUPS or BP_PYTHON_EXTRAS is set for an install method that has no such thing."""
+
+    variable: str
+    method: str  # the install method's label
+    file: str  # its file that has none ('requirements.txt', 'Pipfile'; '' for an app with nothing to install)
+
+
+@dataclass(eq=False)
+class DependencyGroupInvalid(BuildpackError):
+    """A selected PEP 735 group that cannot be expanded."""
+
+    file: str
+    group: str
+    problem: str
+
+
+@dataclass(eq=False)
 class LockWithoutProject(BuildpackError):
     lock_file: str
     project_file: str
@@ -761,6 +790,31 @@ def _project_file_missing(e: ProjectFileMissing) -> Tuple[str, str]:
             "from the app's files.")
 
 
+def _unknown_group(e: UnknownDependencyGroup) -> Tuple[str, str]:
+    what = "extra" if e.word == "extras" else e.word.rstrip("s").replace("categorie", "category")
+    defined = (f"It defines these {e.word}: {', '.join(e.defined)}." if e.defined
+               else f"It defines no {e.word}.")
+    return (f"{e.variable}: no {what} {_quote(e.name)} in {e.file}",
+            f"{e.variable} names {_quote(e.name)}, but {e.file} defines no {what} of that name. {defined}\n\n"
+            f"Set {e.variable} to names {e.file} defines (comma-separated), add {_quote(e.name)} to {e.file}, or "
+            f"unset {e.variable}.")
+
+
+def _groups_unsupported(e: DependencyGroupsUnsupported) -> Tuple[str, str]:
+    where = f"{e.file} has" if e.file else "the app has"
+    return (f"{e.variable} does not apply to this app",
+            f"{e.variable} is set, but this app installs with '{e.method}', and {where} no "
+            f"{'optional dependencies (extras)' if e.variable.endswith('EXTRAS') else 'dependency groups'} to "
+            f"select.\n\nList what the app needs in its dependency file, or unset {e.variable}. Groups and extras "
+            "apply to pyproject.toml\nprojects (pip, uv, Poetry, PDM), Pipfile categories and pylock.toml.")
+
+
+def _group_invalid(e: DependencyGroupInvalid) -> Tuple[str, str]:
+    return (f"Dependency group {_quote(e.group)} in {e.file} cannot be read",
+            f"[dependency-groups] in {e.file}: {e.problem}.\n\nFix the group in {e.file} (PEP 735: a list of "
+            "requirement strings and {include-group = \"NAME\"} tables).")
+
+
 def _lock_without_project(e: LockWithoutProject) -> Tuple[str, str]:
     return (f"{e.lock_file} without {e.project_file}",
             f"The app has {e.lock_file} but no {e.project_file}. The lockfile is checked against {e.project_file},\n"
@@ -825,6 +879,7 @@ UserError = Union[
     CollectstaticFailed, HookFailed, S2iEnvironmentInvalid, S2iEnvironmentValueInvalid, InvalidUrl, ForbiddenEnvVars,
     GunicornConfigMissing, StartFileMissing, AppHomeInvalid, InvalidEnvValue, NotAFile, MisspelledFile,
     PackageManagerConflict, LockfileMissing, ProjectFileMissing, LockWithoutProject, LockfileOutOfDate,
+    UnknownDependencyGroup, DependencyGroupsUnsupported, DependencyGroupInvalid,
     RequirementOptionsUnsupported, EnvironmentCheckFailed, ProcfileInvalid, EntryCallableMissing,
     GunicornModuleMissing, RequirementsFileInvalid, VendorDirectoryInvalid,
 ]
@@ -910,6 +965,12 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
         return _project_file_missing(e)
     if isinstance(e, LockWithoutProject):
         return _lock_without_project(e)
+    if isinstance(e, UnknownDependencyGroup):
+        return _unknown_group(e)
+    if isinstance(e, DependencyGroupsUnsupported):
+        return _groups_unsupported(e)
+    if isinstance(e, DependencyGroupInvalid):
+        return _group_invalid(e)
     if isinstance(e, LockfileOutOfDate):
         return _lock_out_of_date(e)
     if isinstance(e, RequirementOptionsUnsupported):

@@ -48,11 +48,12 @@ def root_names(requirements: Iterable[str], marker_env: Mapping[str, str]) -> Li
 
 
 def required_closure(roots: Iterable[Tuple[str, FrozenSet[str]]], installed: Mapping[str, Distribution],
-                     marker_env: Mapping[str, str]) -> Set[str]:
+                     marker_env: Mapping[str, str], direct_extras: FrozenSet[str] = frozenset()) -> Set[str]:
     """Every installed distribution the roots reach through Requires-Dist (extras and markers evaluated), plus every
-    one installed from a path or URL (a requirement named it by location)."""
+    one installed from a path or URL (a requirement named it by location), with `direct_extras` (the project's own
+    extras that BP_PYTHON_EXTRAS selected: `pip install -e .[EXTRAS]`)."""
     pending: List[Tuple[str, FrozenSet[str]]] = list(roots)
-    pending += [(d.name, frozenset()) for d in installed.values() if d.direct]
+    pending += [(d.name, direct_extras) for d in installed.values() if d.direct]
     seen: Set[Tuple[str, FrozenSet[str]]] = set()
     reached: Set[str] = set()
     while pending:

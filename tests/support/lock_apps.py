@@ -12,6 +12,7 @@ requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a te
     uv_app(dest)                  `uv init --app` shape: no build system, the project is not installed
     uv_app(dest, package=True)    a package (uv_build, src layout) that wsgi.py imports: it must be installed
     uv_app(dest, stale=True)      a dependency added to pyproject.toml after locking
+    uv_app(dest, optional={"compat": ["six"]})  with [project.optional-dependencies]
     uv_script_app(dest)           `uv init --package` shape whose one [project.scripts] entry serves the app
     poetry_app(dest)              `poetry new` shape (PEP 621, package mode, src layout) with the primary
                                   simple-API source this network needs; wsgi.py imports the package
@@ -69,7 +70,8 @@ def _flask_module(kind: str) -> str:
 
 
 def uv_app(dest: Path, *, package: bool = False, stale: bool = False, index_url: Optional[str] = None,
-           extra: Sequence[str] = ()) -> Path:
+           extra: Sequence[str] = (), optional: Mapping[str, Sequence[str]] = {}) -> Path:  # noqa: B006
+    """optional: [project.optional-dependencies] (extra name -> requirements)."""
     name = "uv-package-app" if package else "uv-app"
     kind = "uv package" if package else "uv"
     dependencies = ", ".join(f'"{req}"' for req in (f"flask=={FLASK}", *extra))
@@ -80,6 +82,9 @@ def uv_app(dest: Path, *, package: bool = False, stale: bool = False, index_url:
             f'readme = "README.md"\nrequires-python = ">=3.11"\ndependencies = [{dependencies}]\n\n'
             '[dependency-groups]\ndev = ["pytest"]\n'),
     }
+    if optional:
+        files["pyproject.toml"] += "\n[project.optional-dependencies]\n" + "".join(
+            f"{extra_name} = [{', '.join(repr(req) for req in reqs)}]\n" for extra_name, reqs in optional.items())
     if package:
         module = name.replace("-", "_")
         files["pyproject.toml"] += ('\n[build-system]\nrequires = ["uv_build>=0.13.9,<0.14.0"]\n'

@@ -30,6 +30,7 @@ from python_cnb.package_managers import (
     method_files,
     methods_table,
     named_files,
+    selection_table,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -233,6 +234,9 @@ def test_the_docs_table_is_the_registrys():
     start, end = "<!-- install-methods-table:start -->\n", "\n<!-- install-methods-table:end -->"
     assert start in text and end in text
     assert text.split(start, 1)[1].split(end, 1)[0].strip() == methods_table()
+    start, end = "<!-- selection-table:start -->\n", "\n<!-- selection-table:end -->"
+    assert start in text and end in text
+    assert text.split(start, 1)[1].split(end, 1)[0].strip() == selection_table()
 
 
 @pytest.mark.parametrize("kind", [Entry.DIRECTORY, Entry.DANGLING])

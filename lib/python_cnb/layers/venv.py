@@ -62,6 +62,9 @@ class VenvLayerMetadata:
     # update that only removes lines installs nothing ("" otherwise).
     requirement_lines: str = ""
     requirements_structure_sha256: str = ""
+    # BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS ('groups docs; extras s3'; '' when none: earlier releases'
+    # environments read as that).
+    selection: str = ""
 
 
 def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -> List[str]:
@@ -82,6 +85,9 @@ def cache_invalidation_reasons(old: VenvLayerMetadata, new: VenvLayerMetadata) -
             reasons.append(f"The dependency files ({new.inputs}) have changed")
     elif old.local_sources_sha256 != new.local_sources_sha256:
         reasons.append("The local projects, --find-links directories or pip configuration files have changed")
+    if old.selection != new.selection:
+        reasons.append(f"The selected dependency groups and extras (BP_PYTHON_DEPENDENCY_GROUPS, BP_PYTHON_EXTRAS) "
+                       f"have changed from '{old.selection or 'none'}' to '{new.selection or 'none'}'")
     if old.tool != new.tool:
         reasons.append(f"The installer has changed from {old.tool} to {new.tool}")
     if old.index_settings_sha256 != new.index_settings_sha256:
@@ -175,7 +181,8 @@ def venv_metadata(analysis: Analysis, python_dir: Path) -> VenvLayerMetadata:
                                             libc_version()),
         local_sources_sha256=scan.local_sources if scan is not None else "",
         requirement_lines=scan.requirement_lines if scan is not None else "",
-        requirements_structure_sha256=scan.structure if scan is not None else "")
+        requirements_structure_sha256=scan.structure if scan is not None else "",
+        selection=analysis.selection.describe())
 
 
 def activation(venv_dir: Path, pip_cache_dir: Path) -> LayerEnv:

@@ -21,7 +21,10 @@ What a new method provides (one module here, exporting `METHOD = InstallMethod(.
   and `index_settings`, the variables that decide where packages come from;
 - `updates_in_place`: whether installing into the restored environment gives what a fresh install gives;
 - `install`: its commands, run into the buildpack's virtual environment (`InstallStep` says where and with what);
-- `version_sources`: its own files that declare `requires-python` or the like.
+- `version_sources`: its own files that declare `requires-python` or the like;
+- `groups_option`/`extras_option` (the docs' words for what BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS
+  become), `read_inputs`'s `declared` (what the project defines, see selection.py), and its commands honouring
+  `InstallStep.selection`.
 Then a test module (tests/unit/test_package_managers.py has the shared checks), a docs row (docs/dependencies.md's
 table is generated from `methods_table`), and, for new file names, lib/bootstrap.sh's detect list (a test names any
 that is missing). Keep each module's top level light: detect imports this registry, and under the lifecycle every
@@ -47,7 +50,8 @@ from . import nothing, pip_project, pip_requirements, pipenv, poetry, uv_lock
 from .base import InstallMethod, VersionSource
 
 __all__ = ["DETECT_FILES", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURCES", "InstallChoice",
-           "choose_install_method", "get_method", "locks_at_build", "method_files", "methods_table", "named_files"]
+           "choose_install_method", "get_method", "locks_at_build", "method_files", "methods_table", "named_files",
+           "selection_table"]
 
 METHODS: Tuple[InstallMethod, ...] = (pip_requirements.METHOD, pip_project.METHOD, uv_lock.METHOD, poetry.METHOD,
                                       pipenv.METHOD, nothing.METHOD)
@@ -203,6 +207,16 @@ def choose_install_method(files: AppFiles, requested: str = "", requested_by: st
         return _by_files(files, owner, "", env)
     return next(InstallChoice(method, method.default_reason) for method in METHODS
                 if not method.files and method.applies is not None and method.applies(files))
+
+
+def selection_table() -> str:
+    """The docs' table of what BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS become for each method."""
+    rows = ["| install method | `BP_PYTHON_DEPENDENCY_GROUPS` | `BP_PYTHON_EXTRAS` |", "|---|---|---|"]
+    for method in METHODS:
+        if not method.installs_nothing:
+            rows.append(f"| `{method.label}` | {method.groups_option or 'none: setting it fails'} | "
+                        f"{method.extras_option or 'none: setting it fails'} |")
+    return "\n".join(rows)
 
 
 def methods_table() -> str:

@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import BuildpackError, LockAtBuildFailed, LockInstallFailed
 from ..utils import read_optional_text, run_streamed
 from .base import DependencyInputs, InstallPaths, InstallStep, Lock, ToolCommand
 
-__all__ = ["Recover", "lock_inputs", "sync_lock"]
+__all__ = ["Recover", "lock_inputs", "read_project", "sync_lock"]
+
+
+def read_project(app_dir: Path, name: str) -> Dict[str, Any]:
+    """The project file's TOML ({} when it is missing: the choice of method has named that already)."""
+    from ..app_files import parse_toml
+
+    text = read_optional_text(app_dir / name, shown=name)
+    return parse_toml(text, name) if text is not None else {}
 
 
 def lock_inputs(app_dir: Path, seed: str, files: Sequence[str]) -> DependencyInputs:

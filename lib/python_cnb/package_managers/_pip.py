@@ -63,7 +63,8 @@ def _remove_unrequired(step: InstallStep, final: bool) -> bool:
     facts = VenvFacts.read(Path(step.paths.venv_dir))
     installed, markers = facts.distributions, facts.marker_env
     roots = root_names([*step.requirements, *step.extra_requirements], markers)
-    unused = sorted(set(installed) - required_closure(roots, installed, markers))
+    unused = sorted(set(installed) - required_closure(roots, installed, markers,
+                                                      frozenset(step.selection.extras)))
     if unused:
         step.out.step(f"Removing what the requirements no longer pull in: {', '.join(unused)}")
         command = step.installer.uninstall(step.paths, unused)

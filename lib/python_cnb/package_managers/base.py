@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from .selection import Declared, Selection
+
 if TYPE_CHECKING:
     from ..app_files import AppFiles
     from ..output import Output
@@ -71,6 +73,9 @@ class DependencyInputs:
     files: str  # for messages: 'requirements.txt', 'uv.lock, pyproject.toml, uv.toml'
     digest: str  # sha256 over them
     scan: Optional[RequirementsScan] = None  # requirements.txt and what it includes (pip -r only)
+    # The dependency groups and extras the project defines (what BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS
+    # may name); None: the method has neither.
+    declared: Optional[Declared] = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,7 @@ class InstallStep:
     installer: Installer
     installer_env: Mapping[str, str]  # installer.env(env, paths)
     update: bool  # installing into the restored environment, which keeps what it has
+    selection: Selection = Selection()  # the groups and extras to install too, checked against the project
     requirement_files: Tuple[str, ...] = ("requirements.txt",)  # what pip -r installs (BP_PIP_REQUIREMENT's files)
     lock_at_build: bool = False  # a lockfile method without its lock: write it first (Lock.generate)
     requirements: Tuple[str, ...] = ()  # requirements.txt's requirement lines (pip -r)
@@ -165,5 +171,10 @@ class InstallMethod:
     installs_nothing: bool = False  # the app has nothing to install (only what the web process needs is added)
     install: Callable[[InstallStep], None] = field(default=lambda step: None)
     version_sources: Tuple[VersionSource, ...] = ()
+    # What BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS become, in the docs' words ('' when the method has no such
+    # thing: setting it then fails); group_aliases: other names for a group (Pipenv's 'dev' for dev-packages).
+    groups_option: str = ""
+    extras_option: str = ""
+    group_aliases: Mapping[str, str] = field(default_factory=dict)
     summary: str = ""  # what runs, in the docs' words (docs/dependencies.md's table)
     selected_by: str = ""  # for a method without files: what in the app selects it, in the docs' words

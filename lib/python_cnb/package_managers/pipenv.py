@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 
 from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand, VersionSource
+from .selection import NOTHING, Declared, Selection
 
 if TYPE_CHECKING:
     from .._vendor.packaging.specifiers import SpecifierSet
     from ..errors import BuildpackError
     from ..python_version import Constraint
 
-__all__ = ["METHOD", "commands", "explain", "lock_mismatch", "tool_env"]
+__all__ = ["METHOD", "commands", "declared", "explain", "lock_mismatch", "tool_env"]
 
 LOCK = Lock(file="Pipfile.lock", project_file="Pipfile", fix="pipenv lock", generate=("pipenv", "lock"),
             owned_by="a `Pipfile`",
@@ -62,10 +63,23 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
     return result
 
 
-def commands(paths: InstallPaths) -> Sequence[ToolCommand]:
+# The Pipfile's tables that are not package categories.
+_NOT_CATEGORIES = ("source", "requires", "pipenv", "scripts")
+
+
+def declared(pipfile: Dict[str, Any]) -> Declared:
+    """The Pipfile's categories besides [packages] (dev-packages, and any custom one); Pipenv has no extras."""
+    categories = tuple(name for name, value in pipfile.items()
+                       if isinstance(value, dict) and name not in (*_NOT_CATEGORIES, "packages"))
+    return Declared(file=LOCK.project_file, groups=categories, groups_word="categories")
+
+
+def commands(paths: InstallPaths, selection: Selection = NOTHING) -> Sequence[ToolCommand]:
     pipenv = str(paths.tool_bin / "pipenv")
+    sync = ("sync", "--categories", " ".join(("packages", *selection.groups))) if selection.groups else ("sync",)
     return (ToolCommand(argv=(pipenv, "verify"), shown="pipenv verify"),
-            ToolCommand(argv=(pipenv, "sync"), shown="pipenv sync"))
+            ToolCommand(argv=(pipenv, *sync), shown=" ".join(("pipenv", *(
+                f"'{arg}'" if " " in arg else arg for arg in sync)))))
 
 
 def explain(output: str, env: Mapping[str, str], command: str, status: int) -> Optional[BuildpackError]:
@@ -78,9 +92,12 @@ def explain(output: str, env: Mapping[str, str], command: str, status: int) -> O
 
 
 def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
-    from ._lock import lock_inputs
+    from dataclasses import replace
 
-    return lock_inputs(app_dir, "PIPENV", REUSE_FILES)
+    from ._lock import lock_inputs, read_project
+
+    return replace(lock_inputs(app_dir, "PIPENV", REUSE_FILES),
+                   declared=declared(read_project(app_dir, LOCK.project_file)))
 
 
 def _install(step: InstallStep) -> None:
@@ -100,7 +117,7 @@ def _install(step: InstallStep) -> None:
                       "writes the new hash)")
         return ()
 
-    sync_lock(step, LOCK, tool_env, commands(step.paths), explain, recover)
+    sync_lock(step, LOCK, tool_env, commands(step.paths, step.selection), explain, recover)
 
 
 def _read_mismatch(app_dir: Path) -> str:
@@ -227,6 +244,8 @@ METHOD = InstallMethod(
                     "PIP_TRUSTED_HOST", "PIP_NO_INDEX"),
     install=_install,
     version_sources=(VersionSource(LOCK.project_file, _requires_python),),
+    groups_option="`--categories 'packages NAME ...'` (`dev` is `dev-packages`)",
+    group_aliases={"dev": "dev-packages"},
     summary="`pipenv verify`, then `pipenv sync`: the `[packages]` of the lock, failing when the lock does not match "
             "the Pipfile (`--deploy` semantics)",
 )

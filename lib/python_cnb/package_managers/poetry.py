@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand, VersionSource
+from .selection import NOTHING, Declared, Selection
 
 if TYPE_CHECKING:
     from .._vendor.packaging.specifiers import SpecifierSet
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
     from ..errors import BuildpackError
     from ..python_version import Constraint
 
-__all__ = ["METHOD", "commands", "explain", "missing_root_package", "poetry_specifiers", "root_package_paths",
-           "tool_env"]
+__all__ = ["METHOD", "commands", "declared", "explain", "missing_root_package", "poetry_specifiers",
+           "root_package_paths", "tool_env"]
 
 
 def _is_poetry_project(files: AppFiles) -> bool:
@@ -72,9 +73,12 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
     return result
 
 
-def commands(paths: InstallPaths, root: bool = True) -> Sequence[ToolCommand]:
-    """`root`: install the project itself too (package mode); False adds --no-root."""
-    args = SYNC_ARGS if root else (*SYNC_ARGS, NO_ROOT)
+def commands(paths: InstallPaths, root: bool = True, selection: Selection = NOTHING) -> Sequence[ToolCommand]:
+    """`root`: install the project itself too (package mode); False adds --no-root. The selected groups join main in
+    --only; each selected extra is an --extras."""
+    args = tuple(",".join(("main", *selection.groups)) if arg == "main" else arg for arg in SYNC_ARGS)
+    args = (*args, *(arg for extra in selection.extras for arg in ("--extras", extra)))
+    args = args if root else (*args, NO_ROOT)
     return (ToolCommand(argv=(str(paths.tool_bin / "poetry"), *args), shown=" ".join(("poetry", *args))),)
 
 
@@ -125,13 +129,25 @@ def _missing_root_package(app_dir: Path) -> Optional[Tuple[str, Tuple[str, ...]]
         (app_dir / path).is_dir() if path.endswith("/") else (app_dir / path).is_file()))
 
 
+def declared(pyproject: Dict[str, Any]) -> Declared:
+    """Poetry's groups ([tool.poetry.group.NAME]) and PEP 735's; its extras ([tool.poetry.extras]) and PEP 621's."""
+    from ..python_version import table
+    from .selection import pyproject_declared
+
+    return pyproject_declared(pyproject, more_groups=tuple(table(pyproject, "tool", "poetry", "group")),
+                              more_extras=tuple(table(pyproject, "tool", "poetry", "extras")))
+
+
 def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
-    from ._lock import lock_inputs
+    from dataclasses import replace
+
+    from ._lock import lock_inputs, read_project
 
     # Whether the project itself is installed decides the environment too; apps that have their package keep the
     # digest of earlier releases.
-    return lock_inputs(app_dir, "POETRY" if _missing_root_package(app_dir) is None else "POETRY --no-root",
-                       REUSE_FILES)
+    inputs = lock_inputs(app_dir, "POETRY" if _missing_root_package(app_dir) is None else "POETRY --no-root",
+                         REUSE_FILES)
+    return replace(inputs, declared=declared(read_project(app_dir, LOCK.project_file)))
 
 
 def _install(step: InstallStep) -> None:
@@ -148,9 +164,10 @@ def _install(step: InstallStep) -> None:
             return None
         step.out.step("Poetry found no package for the project: installing its dependencies without the project "
                       "itself (--no-root)")
-        return commands(step.paths, root=False)
+        return commands(step.paths, root=False, selection=step.selection)
 
-    sync_lock(step, LOCK, tool_env, commands(step.paths, root=missing is None), explain, recover)
+    sync_lock(step, LOCK, tool_env, commands(step.paths, root=missing is None, selection=step.selection), explain,
+              recover)
 
 
 # ---- Poetry's version constraints ---------------------------------------------------------------------------
@@ -234,6 +251,8 @@ METHOD = InstallMethod(
     # Sources live in pyproject.toml (a reuse file); Poetry reads no PIP_* index variable.
     index_settings=(),
     install=_install,
+    groups_option="`--only main,NAME,...`",
+    extras_option="`--extras NAME`",
     summary="`poetry sync --only main`: the main group, and the project itself (editable) in package mode",
     version_sources=(VersionSource(LOCK.project_file, _requires_python),),
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence
 
 from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand, VersionSource
+from .selection import NOTHING, Selection
 
 if TYPE_CHECKING:
     from ..errors import BuildpackError
@@ -49,8 +50,10 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
     return result
 
 
-def commands(paths: InstallPaths) -> Sequence[ToolCommand]:
-    args = (*SYNC_ARGS, "--link-mode", paths.link_mode)
+def commands(paths: InstallPaths, selection: Selection = NOTHING) -> Sequence[ToolCommand]:
+    chosen = [arg for group in selection.groups for arg in ("--group", group)] + \
+        [arg for extra in selection.extras for arg in ("--extra", extra)]
+    args = (*SYNC_ARGS, *chosen, "--link-mode", paths.link_mode)
     return (ToolCommand(argv=(str(paths.tool_bin / "uv"), *args), shown=" ".join(("uv", *args))),)
 
 
@@ -66,15 +69,22 @@ def explain(output: str, env: Mapping[str, str], command: str, status: int) -> O
 
 
 def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
-    from ._lock import lock_inputs
+    from dataclasses import replace
 
-    return lock_inputs(app_dir, "UV", REUSE_FILES)
+    from ..python_version import table
+    from ._lock import lock_inputs, read_project
+    from .selection import pyproject_declared
+
+    pyproject = read_project(app_dir, LOCK.project_file)
+    # [tool.uv] dev-dependencies is uv's older spelling of the `dev` group.
+    legacy = ("dev",) if "dev-dependencies" in table(pyproject, "tool", "uv") else ()
+    return replace(lock_inputs(app_dir, "UV", REUSE_FILES), declared=pyproject_declared(pyproject, more_groups=legacy))
 
 
 def _install(step: InstallStep) -> None:
     from ._lock import sync_lock
 
-    sync_lock(step, LOCK, tool_env, commands(step.paths), explain)
+    sync_lock(step, LOCK, tool_env, commands(step.paths, step.selection), explain)
 
 
 def _requires_python(text: str) -> List[Constraint]:
@@ -102,6 +112,8 @@ METHOD = InstallMethod(
     updates_in_place=True,
     install=_install,
     version_sources=(VersionSource(LOCK.file, _requires_python),),
+    groups_option="`--group NAME`",
+    extras_option="`--extra NAME`",
     summary="`uv sync --locked --no-default-groups`: the locked dependencies without development groups, and the "
             "project itself (editable) when it is a package",
 )
