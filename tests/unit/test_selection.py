@@ -5,7 +5,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from python_cnb.errors import (
     DependencyGroupInvalid,
     DependencyGroupsUnsupported,
@@ -25,6 +24,7 @@ from python_cnb.package_managers.selection import (
     pyproject_declared,
     read_selection,
 )
+
 from tests.unit.test_layers_metadata import VENV
 
 PATHS = InstallPaths(app_dir=Path("/workspace"), venv_dir=Path("/layers/venv"), pip_python=Path("/layers/pip/python"),
