@@ -5,6 +5,7 @@ before anything is downloaded or installed. The build's steps take this value.""
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
@@ -17,6 +18,7 @@ from .cnb.runtime import BuildContext
 from .errors import (
     AppHomeInvalid,
     ForbiddenEnvVars,
+    LocalPathOutsideSource,
     NoInterpreterForArch,
     RequirementOptionsUnsupported,
     RequirementsFileInvalid,
@@ -25,7 +27,7 @@ from .errors import (
 )
 from .google_paketo_compat import Setting
 from .manifest import PythonBuild, load_manifest
-from .package_managers import VERSION_SOURCES, InstallChoice, choose_install_method
+from .package_managers import VERSION_SOURCES, InstallChoice, choose_install_method, find_workspace
 from .package_managers.base import DependencyInputs, Installer
 from .package_managers.installers import PIP, requested_installer
 from .package_managers.requirements_scan import tree_digest
@@ -119,14 +121,18 @@ def analyse(ctx: BuildContext, build_env: BuildEnv, today: datetime.date) -> Ana
 
     files = read_app_files(app_dir, _TEXT_FILES)
     install = choose_install_method(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""),
-                                    build_env.sources.get("BP_PYTHON_PACKAGE_MANAGER", ""), env)
+                                    build_env.sources.get("BP_PYTHON_PACKAGE_MANAGER", ""), env,
+                                    find_workspace(build_env.root, app_dir))
     _check_named_files(app_dir, install)
     version_variable = build_env.python_version
     request = requested_python(_version_texts(files), VERSION_SOURCES,
                                (version_variable.variable, version_variable.value) if version_variable else None)
     requested = requested_installer(env)
     installer = requested if install.method.installer_option else PIP
-    inputs = install.method.read_inputs(app_dir, env)
+    # A workspace member's inputs are the workspace's: its lock, its projects, their path dependencies.
+    inputs = install.method.read_inputs(
+        Path(os.path.normpath(app_dir / install.workspace.root)) if install.workspace else app_dir, env)
+    _check_local_paths(build_env.root, inputs)
     selection = check_selection(read_selection(env), inputs.declared, install.method.label,
                                 " and ".join(install.files or install.method.files), install.method.group_aliases)
     unsupported = installer.unsupported(inputs.scan.options) if inputs.scan is not None else []
@@ -180,6 +186,14 @@ def _check_named_files(app_dir: Path, install: InstallChoice) -> None:
             raise RequirementsFileInvalid(variable=install.method.files_variable, path=name,
                                           problem="it is a directory" if path.is_dir() else
                                           "there is no such file in the app")
+
+
+def _check_local_paths(root: Path, inputs: DependencyInputs) -> None:
+    """What the install reads by relative path must be in the app's source: a build has nothing else."""
+    source = root.resolve()
+    for local in inputs.local_paths:
+        if not local.path.is_relative_to(source):
+            raise LocalPathOutsideSource(file=local.file, spec=local.spec, path=str(local.path))
 
 
 def _vendor_dir(app_dir: Path, setting: Optional[Setting]) -> Optional[VendorDir]:

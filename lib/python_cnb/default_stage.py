@@ -20,7 +20,7 @@ from .errors import CollectstaticFailed
 from .layers.venv import activation
 from .output import Output
 from .package_managers import get_method
-from .package_managers.base import Installer, InstallPaths, InstallStep
+from .package_managers.base import Installer, InstallPaths, InstallStep, Workspace
 from .package_managers.installers import get_installer, run_install
 from .package_managers.selection import Selection
 from .utils import is_truthy, run_streamed
@@ -51,6 +51,8 @@ class StagePlan:
     vendor_dir: str = ""  # the vendored wheels every install uses instead of an index (GOOGLE_VENDOR_PIP_DEPENDENCIES)
     groups: Tuple[str, ...] = ()  # BP_PYTHON_DEPENDENCY_GROUPS, checked (see package_managers.selection)
     extras: Tuple[str, ...] = ()  # BP_PYTHON_EXTRAS
+    workspace_root: str = ""  # the enclosing workspace whose lock installs the app, relative to it ('' for none)
+    workspace_member: str = ""  # the app's package in it
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -101,6 +103,7 @@ def run_default_stage(plan: StagePlan, build_env: Mapping[str, str], out: Output
             out=out, paths=installer_paths if method.installer_option else plan.paths(plan.tool_cache_dir),
             env=env, installer=installer, installer_env=installer_env, update=plan.update,
             selection=Selection(groups=plan.groups, extras=plan.extras),
+            workspace=Workspace(plan.workspace_root, plan.workspace_member) if plan.workspace_root else None,
             requirement_files=plan.requirement_files, lock_at_build=plan.lock_at_build,
             requirements=plan.requirements, update_lines=plan.update_lines, update_options=plan.update_options,
             extra_requirements=plan.extra_requirements,

@@ -51,7 +51,7 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
         name = analysis.pins.tool.partition("==")[0]
         tool_dir = str(tool_bin(tool.path))
         tool_cache = str(install_cache(layers_dir, out, f"{name}-cache", f"{name} cache").path)
-    scan = analysis.inputs.scan
+    scan, workspace = analysis.inputs.scan, analysis.install.workspace
     old = venv.old
     update_lines = (scan.changed_requirements(old.requirement_lines)
                     if venv.updated and old is not None and scan is not None and
@@ -66,7 +66,9 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
                      update_options=scan.top_options if scan is not None else (),
                      manage_py=analysis.snapshot.manage_py,
                      vendor_dir=str(analysis.vendor.path) if analysis.vendor is not None else "",
-                     groups=analysis.selection.groups, extras=analysis.selection.extras)
+                     groups=analysis.selection.groups, extras=analysis.selection.extras,
+                     workspace_root=workspace.root if workspace is not None else "",
+                     workspace_member=workspace.member if workspace is not None else "")
     if hook is not None:
         run_assemble_hook(out, hook, plan.dumps(), pip_command(pip_python(pip.path), venv.path), venv_env,
                           analysis.build_env.root)

@@ -335,6 +335,15 @@ class DependencyGroupInvalid(BuildpackError):
 
 
 @dataclass(eq=False)
+class LocalPathOutsideSource(BuildpackError):
+    """A path dependency or an included file that a relative path puts outside the app's source."""
+
+    file: str  # where it is named
+    spec: str  # as written
+    path: str  # resolved
+
+
+@dataclass(eq=False)
 class LockWithoutProject(BuildpackError):
     lock_file: str
     project_file: str
@@ -815,6 +824,15 @@ def _group_invalid(e: DependencyGroupInvalid) -> Tuple[str, str]:
             "requirement strings and {include-group = \"NAME\"} tables).")
 
 
+def _local_path_outside(e: LocalPathOutsideSource) -> Tuple[str, str]:
+    return (f"{e.file} names a path outside the app's source",
+            f"{e.file} names {_quote(e.spec)}, which is {e.path}: outside the source the build was given, so it is "
+            "not there\nto install (a build sees only the app's source directory).\n\n"
+            f"Move that project into the source (for example libs/ beside the app, with APP_HOME naming the app's\n"
+            f"directory), publish it to a package index, or change {_quote(e.spec)} in {e.file} to a path inside "
+            "the source.")
+
+
 def _lock_without_project(e: LockWithoutProject) -> Tuple[str, str]:
     return (f"{e.lock_file} without {e.project_file}",
             f"The app has {e.lock_file} but no {e.project_file}. The lockfile is checked against {e.project_file},\n"
@@ -879,7 +897,7 @@ UserError = Union[
     CollectstaticFailed, HookFailed, S2iEnvironmentInvalid, S2iEnvironmentValueInvalid, InvalidUrl, ForbiddenEnvVars,
     GunicornConfigMissing, StartFileMissing, AppHomeInvalid, InvalidEnvValue, NotAFile, MisspelledFile,
     PackageManagerConflict, LockfileMissing, ProjectFileMissing, LockWithoutProject, LockfileOutOfDate,
-    UnknownDependencyGroup, DependencyGroupsUnsupported, DependencyGroupInvalid,
+    UnknownDependencyGroup, DependencyGroupsUnsupported, DependencyGroupInvalid, LocalPathOutsideSource,
     RequirementOptionsUnsupported, EnvironmentCheckFailed, ProcfileInvalid, EntryCallableMissing,
     GunicornModuleMissing, RequirementsFileInvalid, VendorDirectoryInvalid,
 ]
@@ -967,6 +985,8 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
         return _lock_without_project(e)
     if isinstance(e, UnknownDependencyGroup):
         return _unknown_group(e)
+    if isinstance(e, LocalPathOutsideSource):
+        return _local_path_outside(e)
     if isinstance(e, DependencyGroupsUnsupported):
         return _groups_unsupported(e)
     if isinstance(e, DependencyGroupInvalid):

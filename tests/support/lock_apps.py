@@ -13,6 +13,8 @@ requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a te
     uv_app(dest, package=True)    a package (uv_build, src layout) that wsgi.py imports: it must be installed
     uv_app(dest, stale=True)      a dependency added to pyproject.toml after locking
     uv_app(dest, optional={"compat": ["six"]})  with [project.optional-dependencies]
+    uv_workspace_app(dest)        a uv workspace: the root app, members packages/greeting and services/api (an app
+                                  with a path dependency on libs/shared, not a member), one uv.lock
     uv_script_app(dest)           `uv init --package` shape whose one [project.scripts] entry serves the app
     poetry_app(dest)              `poetry new` shape (PEP 621, package mode, src layout) with the primary
                                   simple-API source this network needs; wsgi.py imports the package
@@ -58,7 +60,7 @@ FORMAT = "1"  # bump to regenerate every cached app
 FLASK = "3.0.3"
 PYPI_SIMPLE = "https://pypi.org/simple"
 
-__all__ = ["uv_app", "poetry_app", "poetry_init_app", "pipenv_app", "locked_versions", "dev_only", "default_index_url",
+__all__ = ["uv_app", "uv_workspace_app", "poetry_app", "poetry_init_app", "pipenv_app", "locked_versions", "dev_only", "default_index_url",
            "tool_bin"]
 
 
@@ -121,6 +123,46 @@ def uv_script_app(dest: Path) -> Path:
     }
     app = _generated("uv", files, ("uv.lock",), default_index_url(), _lock_uv)
     return _copy(app, dest)
+
+
+def uv_workspace_app(dest: Path, *, index_url: Optional[str] = None, greeting: str = "Hello") -> Path:
+    """A uv workspace made as `uv init` + `uv init --lib packages/greeting` + `uv init --app services/api` and
+    `uv add` would: the root project (an app, wsgi.py) depends on the member greeting; the member services/api (an
+    app of its own, wsgi.py) depends on greeting and on libs/shared, a path dependency that is not a member. One
+    uv.lock at the root. greeting: what greeting.hello() says (a change to a member's code)."""
+    build = '[build-system]\nrequires = ["uv_build>=0.13.9,<0.14.0"]\nbuild-backend = "uv_build"\n'
+    files: Dict[str, str] = {
+        "README.md": "",
+        "pyproject.toml": (
+            '[project]\nname = "acme-web"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+            f'dependencies = ["flask=={FLASK}", "greeting"]\n\n[dependency-groups]\ndev = ["pytest"]\n\n'
+            '[tool.uv.sources]\ngreeting = { workspace = true }\n\n'
+            '[tool.uv.workspace]\nmembers = ["packages/*", "services/*"]\n'),
+        "wsgi.py": ("from flask import Flask\nfrom greeting import hello\n\napplication = Flask(__name__)\n\n\n"
+                    "@application.get(\"/\")\ndef index() -> str:\n    return hello(\"the workspace root\")\n"),
+        "packages/greeting/pyproject.toml": (
+            '[project]\nname = "greeting"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = []\n\n'
+            + build),
+        "packages/greeting/src/greeting/__init__.py": (
+            f"def hello(who: str) -> str:\n    return f\"{greeting} from {{who}}\"\n"),
+        "services/api/pyproject.toml": (
+            '[project]\nname = "acme-api"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+            f'dependencies = ["flask=={FLASK}", "greeting", "shared"]\n\n'
+            '[tool.uv.sources]\ngreeting = { workspace = true }\nshared = { path = "../../libs/shared" }\n'),
+        "services/api/wsgi.py": (
+            "from flask import Flask\nfrom greeting import hello\nfrom shared import NAME\n\n"
+            "application = Flask(__name__)\n\n\n@application.get(\"/\")\ndef index() -> str:\n"
+            "    return hello(f\"the api, with {NAME}\")\n"),
+        "libs/shared/pyproject.toml": (
+            '[project]\nname = "shared"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n\n' + build),
+        "libs/shared/src/shared/__init__.py": 'NAME = "libs/shared"\n',
+    }
+    # The lock does not depend on the member's code: lock once, then write the greeting.
+    app = _generated("uv", {**files, "packages/greeting/src/greeting/__init__.py": ""}, ("uv.lock",),
+                     index_url or default_index_url(), _lock_uv)
+    _copy(app, dest)
+    (dest / "packages/greeting/src/greeting/__init__.py").write_text(files["packages/greeting/src/greeting/__init__.py"])
+    return dest
 
 
 def _poetry_source(url: str) -> str:

@@ -14,7 +14,8 @@ What a new method provides (one module here, exporting `METHOD = InstallMethod(.
   (lock file, project file, the fix for a stale lock) for a lockfile method; or `applies` for a method without files
   of its own (it is tried only when no method's files are present). A lockfile method whose `lock` can `generate` a
   missing lock also takes the tool's own project without it (`lock.owns`: tried, like `applies`, when no method's
-  files are present, before the methods without files), and locks at build;
+  files are present, before the methods without files), and locks at build; a `lock.workspace` finds the
+  enclosing project (a uv workspace) whose lock covers an APP_HOME below the source's root;
 - `tool`, its pin file requirements/<tool>.txt (installed into a build-only cached layer), or `installer_option`
   when pip or uv pip (BP_PYTHON_INSTALLER) installs it;
 - `read_inputs`: the app files whose contents decide the environment (the reuse key; read once, by the analysis),
@@ -34,6 +35,7 @@ module it imports compiles from source on each build, so a method imports what i
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
 from ..app_files import AppFiles, Entry
@@ -47,11 +49,11 @@ from ..errors import (
     ProjectFileMissing,
 )
 from . import nothing, pip_project, pip_requirements, pipenv, poetry, uv_lock
-from .base import InstallMethod, VersionSource
+from .base import InstallMethod, VersionSource, Workspace
 
-__all__ = ["DETECT_FILES", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURCES", "InstallChoice",
-           "choose_install_method", "get_method", "locks_at_build", "method_files", "methods_table", "named_files",
-           "selection_table"]
+__all__ = ["DETECT_FILES", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURCES", "Enclosing", "InstallChoice",
+           "choose_install_method", "find_workspace", "get_method", "locks_at_build", "method_files", "methods_table",
+           "named_files", "selection_table"]
 
 METHODS: Tuple[InstallMethod, ...] = (pip_requirements.METHOD, pip_project.METHOD, uv_lock.METHOD, poetry.METHOD,
                                       pipenv.METHOD, nothing.METHOD)
@@ -88,6 +90,7 @@ class InstallChoice:
     files: Tuple[str, ...] = ()  # the files it installs from when a variable names them (method_files)
     lock_at_build: bool = False  # the lockfile method's project without its lock: the build locks it first
     note: str = ""  # for the log: what else the decision took into account
+    workspace: Optional[Workspace] = None  # the enclosing project whose lock installs the app (APP_HOME a member)
 
     def describe(self, installer: str) -> str:
         """The build log's line for the decision; `installer` installs the pip methods (BP_PYTHON_INSTALLER)."""
@@ -95,6 +98,34 @@ class InstallChoice:
         text = lock.locking if self.lock_at_build and lock is not None else self.method.installing
         text = text.format(installer=installer, files=" and ".join(self.files or self.method.files))
         return f"{text} ({self.reason})" if self.reason.startswith("BP_") else text
+
+
+@dataclass(frozen=True)
+class Enclosing:
+    """A lockfile method's project further up the source whose lock covers the app's directory."""
+
+    method: InstallMethod
+    workspace: Workspace
+
+
+def find_workspace(root: Path, app_dir: Path) -> Optional[Enclosing]:
+    """For an app directory below the source's root (APP_HOME): the first method whose lock further up covers it."""
+    if app_dir == root:
+        return None
+    for method in METHODS:
+        if method.lock is not None and method.lock.workspace is not None:
+            found = method.lock.workspace(root, app_dir)
+            if found is not None:
+                return Enclosing(method, found)
+    return None
+
+
+def _from_workspace(enclosing: Enclosing, reason: str = "") -> InstallChoice:
+    lock, member = enclosing.method.lock, enclosing.workspace
+    assert lock is not None
+    return InstallChoice(enclosing.method, reason or f"a member of the workspace in {member.root}", workspace=member,
+                         note=f"The app's project {member.member} is a member of the workspace in {member.root} "
+                              f"(relative to the app's directory): installing it with the workspace's {lock.file}")
 
 
 def _present(files: AppFiles, env: Mapping[str, str]) -> Dict[str, List[str]]:
@@ -157,26 +188,29 @@ def _by_files(files: AppFiles, method: InstallMethod, reason: str, env: Mapping[
                              fix=lock.fix, requested_by=requested_by, imports=lock.imports if requested_by else "")
 
 
-def _of_manager(files: AppFiles, manager: str, reason: str, env: Mapping[str, str],
-                requested_by: str = "") -> InstallChoice:
-    """The manager's first method whose files are there (or that applies to the app), else its first method (whose
-    checks then name what is missing)."""
+def _of_manager(files: AppFiles, manager: str, reason: str, env: Mapping[str, str], requested_by: str = "",
+                enclosing: Optional[Enclosing] = None) -> InstallChoice:
+    """The manager's first method whose files are there (or that applies to the app), else its workspace further up,
+    else its first method (whose checks then name what is missing)."""
     methods = [method for method in METHODS if method.manager == manager]
     for method in methods:
         if _named(method, env) or any(files.has(name) for name in method.files) or \
                 (method.applies is not None and method.applies(files)):
             return _by_files(files, method, reason, env, requested_by) if method.files else \
                 InstallChoice(method, reason or method.default_reason)
+    if enclosing is not None and enclosing.method.manager == manager:
+        return _from_workspace(enclosing, reason)
     return _by_files(files, methods[0], reason, env, requested_by)
 
 
 def choose_install_method(files: AppFiles, requested: str = "", requested_by: str = "",
-                          env: Mapping[str, str] = {}) -> InstallChoice:  # noqa: B006 - read only
-    """BP_PYTHON_PACKAGE_MANAGER first; else the one manager whose files are present; else a method without files of
-    its own that applies (the app itself, or nothing). Two managers' files at once, misspelled names and half a
-    lockfile pair are errors with the fix. `requested_by`: the S2I switch (ENABLE_PIPENV) that set
-    BP_PYTHON_PACKAGE_MANAGER, for the log and errors. `env`: the build env, for the files a method's variable
-    names (BP_PIP_REQUIREMENT)."""
+                          env: Mapping[str, str] = {},  # noqa: B006 - read only
+                          enclosing: Optional[Enclosing] = None) -> InstallChoice:
+    """BP_PYTHON_PACKAGE_MANAGER first; else the one manager whose files are present; else the workspace further up
+    whose lock covers the app (`enclosing`, see find_workspace); else a method without files of its own that applies
+    (the app itself, or nothing). Two managers' files at once, misspelled names and half a lockfile pair are errors
+    with the fix. `requested_by`: the S2I switch (ENABLE_PIPENV) that set BP_PYTHON_PACKAGE_MANAGER, for the log and
+    errors. `env`: the build env, for the files a method's variable names (BP_PIP_REQUIREMENT)."""
     present = _present(files, env)
     wanted = requested.strip().lower()
     if wanted:
@@ -184,7 +218,7 @@ def choose_install_method(files: AppFiles, requested: str = "", requested_by: st
             raise InvalidEnvValue(name="BP_PYTHON_PACKAGE_MANAGER", value=requested,
                                   expected="one of " + ", ".join(MANAGERS))
         reason = f"{requested_by} is set" if requested_by else f"BP_PYTHON_PACKAGE_MANAGER is {wanted}"
-        choice = _of_manager(files, wanted, reason, env, requested_by)
+        choice = _of_manager(files, wanted, reason, env, requested_by, enclosing)
         if choice.method.installs_nothing:
             raise LockfileMissing(manager=wanted, lock_file="requirements.txt", found="",
                                   fix="pip freeze > requirements.txt")
@@ -202,6 +236,8 @@ def choose_install_method(files: AppFiles, requested: str = "", requested_by: st
     manager: Optional[str] = next(iter(present), None)
     if manager is not None:
         return _of_manager(files, manager, "", env)
+    if enclosing is not None:
+        return _from_workspace(enclosing)
     owner = next((method for method in METHODS if locks_at_build(files, method)), None)
     if owner is not None:
         return _by_files(files, owner, "", env)

@@ -15,8 +15,27 @@ if TYPE_CHECKING:
     from ..python_version import Constraint
     from .requirements_scan import RequirementOption, RequirementsScan
 
-__all__ = ["DependencyInputs", "InstallMethod", "InstallPaths", "InstallStep", "InstallTarget", "Installer", "Lock",
-           "ToolCommand", "VersionSource"]
+__all__ = ["DependencyInputs", "InstallMethod", "InstallPaths", "InstallStep", "InstallTarget", "Installer",
+           "LocalPath", "Lock", "ToolCommand", "VersionSource", "Workspace"]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The project, further up the source, whose lock covers the app's directory (APP_HOME names a member of a uv
+    workspace): the method installs the member from the lock there."""
+
+    root: str  # the directory that holds the lock, relative to the app's directory ('../..')
+    member: str  # the app's package name in it ('acme-api')
+
+
+@dataclass(frozen=True)
+class LocalPath:
+    """A directory or file the install reads by a relative path (a path dependency, an included requirements file):
+    it must be inside the app's source, which is all a build has."""
+
+    file: str  # where it is named ('requirements.txt', 'uv.lock')
+    spec: str  # as written there ('../libs/shared')
+    path: Path  # resolved
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,9 @@ class Lock:
     # The file the tool installs when the project file is missing, as an S2I image's switch (ENABLE_PIPENV) did:
     # Pipenv imports requirements.txt. The switch then installs that file with its own method.
     imports: str = ""
+    # The enclosing project whose lock covers an app directory below the source's root (source root, app dir) ->
+    # the workspace, or None: a uv workspace member (APP_HOME) installs from the workspace's lock.
+    workspace: Optional[Callable[[Path, Path], Optional[Workspace]]] = None
 
     def generate_command(self, tool_bin: Path) -> ToolCommand:
         program, *args = self.generate
@@ -76,6 +98,7 @@ class DependencyInputs:
     # The dependency groups and extras the project defines (what BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS
     # may name); None: the method has neither.
     declared: Optional[Declared] = None
+    local_paths: Tuple[LocalPath, ...] = ()  # what the install reads by relative path (its trees are in `digest`)
 
 
 @dataclass(frozen=True)
@@ -133,6 +156,7 @@ class InstallStep:
     installer_env: Mapping[str, str]  # installer.env(env, paths)
     update: bool  # installing into the restored environment, which keeps what it has
     selection: Selection = Selection()  # the groups and extras to install too, checked against the project
+    workspace: Optional[Workspace] = None  # the enclosing workspace whose lock installs the app (a member)
     requirement_files: Tuple[str, ...] = ("requirements.txt",)  # what pip -r installs (BP_PIP_REQUIREMENT's files)
     lock_at_build: bool = False  # a lockfile method without its lock: write it first (Lock.generate)
     requirements: Tuple[str, ...] = ()  # requirements.txt's requirement lines (pip -r)

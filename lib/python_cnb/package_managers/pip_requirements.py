@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
-from .base import DependencyInputs, InstallMethod, InstallStep
+from .base import DependencyInputs, InstallMethod, InstallStep, LocalPath
 
 __all__ = ["METHOD"]
 
@@ -20,7 +20,8 @@ def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
 
     files = method_files(METHOD, env)
     scan = scan_requirements(app_dir, env, files)
-    return DependencyInputs(files=" and ".join(files), digest=scan.digest, scan=scan)
+    return DependencyInputs(files=" and ".join(files), digest=scan.digest, scan=scan,
+                            local_paths=tuple(LocalPath(*found) for found in scan.local_paths))
 
 
 def _install(step: InstallStep) -> None:

@@ -97,6 +97,8 @@ class RequirementsScan:
     structure: str = ""
     top_options: Tuple[str, ...] = ()  # requirements.txt's own option lines but its includes (-r), as written
     roots: Tuple[str, ...] = ("requirements.txt",)  # the files pip -r installs (BP_PIP_REQUIREMENT's, relative)
+    # (file, as written, resolved) of each include, local project and --find-links named by a relative path
+    local_paths: Tuple[Tuple[str, str, Path], ...] = ()
 
     def changed_requirements(self, installed_lines: str) -> Optional[Tuple[str, ...]]:
         """For an update in place whose options, includes and constraints did not change: the requirement lines the
@@ -134,8 +136,15 @@ class _Walker:
         self.options: List[RequirementOption] = []
         self.structure = hashlib.sha256()
         self.top_options: List[str] = []
+        self.local_paths: List[Tuple[str, str, Path]] = []
         self.file = ""
         self.line_number = 0
+
+    def note(self, spec: str, path: Path) -> None:
+        """A path named relative to the file naming it (an absolute one is the build image's business)."""
+        bare = spec[len("file:"):] if spec.startswith("file:") and not spec.startswith("file://") else spec
+        if not bare.startswith(("/", "file://")):
+            self.local_paths.append((self.file, spec, _resolve(path, spec)))
 
     def walk(self, path: Path, constraints: bool = False, top: bool = False) -> None:
         resolved = _resolve(path, str(path.relative_to(self.app_dir)) if path.is_relative_to(self.app_dir)
@@ -175,8 +184,9 @@ class _Walker:
             if _is_url(target):
                 self.urls.append(redact(target))
             else:
-                self.walk(base / target[len("file:"):] if target.startswith("file:") else base / target,
-                          constraints or line.startswith(("-c", "--constraint")))
+                included = base / target[len("file:"):] if target.startswith("file:") else base / target
+                self.note(target, included)
+                self.walk(included, constraints or line.startswith(("-c", "--constraint")))
             return
         links = _FIND_LINKS.match(line)
         if links:
@@ -186,6 +196,7 @@ class _Walker:
         if editable:
             local = _local_path(editable.group("path"), base)
             if local is not None:
+                self.note(editable.group("path"), local)
                 _hash_project(local, self.digest, self.app_dir)  # its code is imported from where it is
             return
         if line.startswith("-"):
@@ -193,6 +204,7 @@ class _Walker:
         at_url = _NAME_AT_URL.match(line)
         local = _local_path(at_url.group("url") if at_url else line, base)
         if local is not None:
+            self.note((at_url.group("url") if at_url else line).split(";", 1)[0].split("[", 1)[0].strip(), local)
             self.digest.update(f"tree:{_rel(local, self.app_dir)}\n".encode())
             _hash_tree(local, self.digest)
             self.local.update(f"tree:{_rel(local, self.app_dir)}\n".encode())
@@ -215,6 +227,7 @@ class _Walker:
         value = value[len("file:"):] if value.startswith("file:") else value
         for candidate in (base / value, self.app_dir / value):
             if candidate.exists():
+                self.note(value, candidate)
                 for digest in (self.digest, self.local):
                     digest.update(f"find-links:{_rel(candidate, self.app_dir)}\n".encode())
                     _hash_tree(candidate, digest)
@@ -322,7 +335,7 @@ def scan_requirements(app_dir: Path, env: Mapping[str, str] = {},  # noqa: B006
                             local_sources=walker.local.hexdigest(), options=tuple(walker.options),
                             requirement_lines=" ".join(sorted({line_digest(line) for line in walker.requirements})),
                             structure=walker.structure.hexdigest(), top_options=tuple(walker.top_options),
-                            roots=tuple(roots))
+                            roots=tuple(roots), local_paths=tuple(walker.local_paths))
 
 
 def tree_digest(path: Path) -> str:
@@ -330,6 +343,14 @@ def tree_digest(path: Path) -> str:
     left out): the vendored wheels' part of the reuse key."""
     digest = hashlib.sha256(b"TREE")
     _hash_tree(path, digest)
+    return digest.hexdigest()
+
+
+def project_files_digest(directory: Path) -> str:
+    """sha256 of a project's packaging files (pyproject.toml, setup.py, setup.cfg): what an editable install of it
+    depends on (its code is imported from where it is)."""
+    digest = hashlib.sha256(b"PROJECT")
+    _hash_project(directory, digest, directory)
     return digest.hexdigest()
 
 

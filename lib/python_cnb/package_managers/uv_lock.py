@@ -7,18 +7,60 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand, VersionSource
+from .base import (
+    DependencyInputs,
+    InstallMethod,
+    InstallPaths,
+    InstallStep,
+    LocalPath,
+    Lock,
+    ToolCommand,
+    VersionSource,
+    Workspace,
+)
 from .selection import NOTHING, Selection
 
 if TYPE_CHECKING:
     from ..errors import BuildpackError
     from ..python_version import Constraint
 
-__all__ = ["METHOD", "commands", "explain", "tool_env"]
+__all__ = ["METHOD", "commands", "explain", "tool_env", "workspace"]
 
-LOCK = Lock(file="uv.lock", project_file="pyproject.toml", fix="uv lock")
+
+
+def workspace(root: Path, app_dir: Path) -> Optional[Workspace]:
+    """The uv workspace above the app's directory, up to the source's root, that has uv.lock and whose members
+    (`[tool.uv.workspace] members`, less `exclude`) include the app: its lock installs the app (uv does the same when
+    `uv sync` runs in a member's directory)."""
+    import os
+
+    from ..python_version import table
+    from ._lock import read_project
+
+    name = table(read_project(app_dir, "pyproject.toml"), "project").get("name")
+    if not isinstance(name, str) or app_dir == root:
+        return None
+    here = app_dir.resolve()
+    for current in app_dir.parents:
+        if (current / "uv.lock").is_file() and (current / "pyproject.toml").is_file():
+            settings = table(read_project(current, "pyproject.toml"), "tool", "uv", "workspace")
+            if _listed(current, settings.get("members"), here) and not _listed(current, settings.get("exclude"), here):
+                return Workspace(root=os.path.relpath(current, app_dir), member=name)
+        if current == root or root not in current.parents:
+            return None
+    return None
+
+
+def _listed(workspace_dir: Path, patterns: object, member: Path) -> bool:
+    """One of the glob patterns (relative to the workspace's directory) names the member's directory."""
+    return isinstance(patterns, list) and any(
+        isinstance(pattern, str) and any(path.resolve() == member for path in workspace_dir.glob(pattern))
+        for pattern in patterns)
+
+
+LOCK = Lock(file="uv.lock", project_file="pyproject.toml", fix="uv lock", workspace=workspace)
 # uv.toml can declare indexes and sources that the lock is checked against.
 REUSE_FILES = ("uv.lock", "pyproject.toml", "uv.toml")
 
@@ -50,9 +92,10 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
     return result
 
 
-def commands(paths: InstallPaths, selection: Selection = NOTHING) -> Sequence[ToolCommand]:
+def commands(paths: InstallPaths, selection: Selection = NOTHING, member: str = "") -> Sequence[ToolCommand]:
+    """`member`: the workspace member to install (APP_HOME's package), with the workspace's lock."""
     chosen = [arg for group in selection.groups for arg in ("--group", group)] + \
-        [arg for extra in selection.extras for arg in ("--extra", extra)]
+        [arg for extra in selection.extras for arg in ("--extra", extra)] + (["--package", member] if member else [])
     args = (*SYNC_ARGS, *chosen, "--link-mode", paths.link_mode)
     return (ToolCommand(argv=(str(paths.tool_bin / "uv"), *args), shown=" ".join(("uv", *args))),)
 
@@ -78,13 +121,52 @@ def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
     pyproject = read_project(app_dir, LOCK.project_file)
     # [tool.uv] dev-dependencies is uv's older spelling of the `dev` group.
     legacy = ("dev",) if "dev-dependencies" in table(pyproject, "tool", "uv") else ()
-    return replace(lock_inputs(app_dir, "UV", REUSE_FILES), declared=pyproject_declared(pyproject, more_groups=legacy))
+    inputs = lock_inputs(app_dir, "UV", REUSE_FILES)
+    local = _local_sources(app_dir)
+    if local:
+        # Workspace members and path dependencies: their packaging files (editable) or whole trees count too.
+        import hashlib
+
+        digest = hashlib.sha256(inputs.digest.encode())
+        for kind, found, shown in local:
+            digest.update(f"{kind}:{shown}:{_source_digest(kind, found.path)}\n".encode())
+        inputs = replace(inputs, digest=digest.hexdigest(), local_paths=tuple(found for _, found, _ in local))
+    return replace(inputs, declared=pyproject_declared(pyproject, more_groups=legacy))
+
+
+# uv.lock's local source kinds: an editable or virtual project is used where it is (its packaging files decide the
+# install); a directory is built and installed, a path is a wheel or sdist file (their contents decide it).
+_LOCAL_KINDS = ("editable", "virtual", "directory", "path")
+
+
+def _local_sources(lock_dir: Path) -> List[Tuple[str, LocalPath, str]]:
+    """(kind, LocalPath, path as written) for each local source uv.lock names besides the project itself."""
+    from ..app_files import parse_toml
+    from ..utils import read_optional_text
+
+    text = read_optional_text(lock_dir / LOCK.file, shown=LOCK.file)
+    packages = parse_toml(text, LOCK.file).get("package", []) if text is not None else []
+    found = []
+    for package in packages if isinstance(packages, list) else []:
+        source = package.get("source") if isinstance(package, dict) else None
+        for kind in _LOCAL_KINDS:
+            value = source.get(kind) if isinstance(source, dict) else None
+            if isinstance(value, str) and value not in (".", ""):
+                found.append((kind, LocalPath(LOCK.file, value, (lock_dir / value).resolve()), value))
+    return found
+
+
+def _source_digest(kind: str, path: Path) -> str:
+    from .requirements_scan import project_files_digest, tree_digest
+
+    return project_files_digest(path) if kind in ("editable", "virtual") else tree_digest(path)
 
 
 def _install(step: InstallStep) -> None:
     from ._lock import sync_lock
 
-    sync_lock(step, LOCK, tool_env, commands(step.paths, step.selection), explain)
+    member = step.workspace.member if step.workspace is not None else ""
+    sync_lock(step, LOCK, tool_env, commands(step.paths, step.selection, member), explain)
 
 
 def _requires_python(text: str) -> List[Constraint]:
