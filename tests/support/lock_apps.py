@@ -60,7 +60,8 @@ FORMAT = "1"  # bump to regenerate every cached app
 FLASK = "3.0.3"
 PYPI_SIMPLE = "https://pypi.org/simple"
 
-__all__ = ["uv_app", "uv_workspace_app", "poetry_app", "poetry_init_app", "pipenv_app", "locked_versions", "dev_only", "default_index_url",
+__all__ = ["uv_app", "uv_workspace_app", "poetry_app", "poetry_init_app", "pipenv_app", "locked_versions", "dev_only",
+           "default_index_url",
            "tool_bin"]
 
 
@@ -161,7 +162,8 @@ def uv_workspace_app(dest: Path, *, index_url: Optional[str] = None, greeting: s
     app = _generated("uv", {**files, "packages/greeting/src/greeting/__init__.py": ""}, ("uv.lock",),
                      index_url or default_index_url(), _lock_uv)
     _copy(app, dest)
-    (dest / "packages/greeting/src/greeting/__init__.py").write_text(files["packages/greeting/src/greeting/__init__.py"])
+    code = "packages/greeting/src/greeting/__init__.py"
+    (dest / code).write_text(files[code])
     return dest
 
 

@@ -4,7 +4,6 @@ local paths each method reports (inside the source, or an error naming the path)
 from pathlib import Path
 
 import pytest
-
 from python_cnb.analysis import _check_local_paths
 from python_cnb.app_files import read_app_files
 from python_cnb.errors import LocalPathOutsideSource, render_error
