@@ -126,11 +126,13 @@ def uv_script_app(dest: Path) -> Path:
     return _copy(app, dest)
 
 
-def uv_workspace_app(dest: Path, *, index_url: Optional[str] = None, greeting: str = "Hello") -> Path:
+def uv_workspace_app(dest: Path, *, index_url: Optional[str] = None, greeting: str = "Hello",
+                     extra: Sequence[str] = ()) -> Path:
     """A uv workspace made as `uv init` + `uv init --lib packages/greeting` + `uv init --app services/api` and
     `uv add` would: the root project (an app, wsgi.py) depends on the member greeting; the member services/api (an
     app of its own, wsgi.py) depends on greeting and on libs/shared, a path dependency that is not a member. One
-    uv.lock at the root. greeting: what greeting.hello() says (a change to a member's code)."""
+    uv.lock at the root. greeting: what greeting.hello() says (a change to a member's code); extra: more
+    dependencies of services/api (a changed lock)."""
     build = '[build-system]\nrequires = ["uv_build>=0.13.9,<0.14.0"]\nbuild-backend = "uv_build"\n'
     files: Dict[str, str] = {
         "README.md": "",
@@ -148,7 +150,7 @@ def uv_workspace_app(dest: Path, *, index_url: Optional[str] = None, greeting: s
             f"def hello(who: str) -> str:\n    return f\"{greeting} from {{who}}\"\n"),
         "services/api/pyproject.toml": (
             '[project]\nname = "acme-api"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
-            f'dependencies = ["flask=={FLASK}", "greeting", "shared"]\n\n'
+            f'dependencies = {json.dumps([f"flask=={FLASK}", "greeting", "shared", *extra])}\n\n'
             '[tool.uv.sources]\ngreeting = { workspace = true }\nshared = { path = "../../libs/shared" }\n'),
         "services/api/wsgi.py": (
             "from flask import Flask\nfrom greeting import hello\nfrom shared import NAME\n\n"
