@@ -1,7 +1,7 @@
 """The one build environment every later decision and subprocess starts from: the platform's values (pack --env, the
 dashboard) over the app's .s2i/environment, the variable names of the S2I Python image and of Google's and Paketo's
 buildpacks resolved to the reference builder's, and the secrets to mask in the log. Resolved once, at the start of
-the build."""
+the build. Index credentials from service bindings (bindings.py) join it last, for the build only."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
 
+from .bindings import binding_settings, find_bindings
 from .google_paketo_compat import Setting, resolve_google_paketo_variables
 from .redact import secrets_in_env
 from .s2i import read_environment
 from .s2i_compat import resolve_s2i_variables
 
-__all__ = ["GOOGLE_PAKETO_VARIABLES", "S2I_VARIABLES", "BuildEnv", "resolve_build_env"]
+__all__ = ["GOOGLE_PAKETO_VARIABLES", "S2I_VARIABLES", "SERVICE_BINDINGS", "BuildEnv", "resolve_build_env"]
 
 # The log sections of the notes.
 S2I_VARIABLES = "Variables of the S2I Python image"
 GOOGLE_PAKETO_VARIABLES = "Variables of Google's and Paketo's buildpacks"
+SERVICE_BINDINGS = "Service bindings"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,11 @@ def resolve_build_env(root: Path, platform: Mapping[str, str]) -> BuildEnv:
     given: Dict[str, str] = {**s2i_file, **platform}
     s2i = resolve_s2i_variables(given)
     others = resolve_google_paketo_variables(s2i.env)
-    return BuildEnv(env=others.env, platform=dict(platform), s2i_file=s2i_file, root=root,
-                    sections=((S2I_VARIABLES, s2i.notes), (GOOGLE_PAKETO_VARIABLES, others.notes)),
-                    sources={**s2i.sources, **others.sources}, secrets=tuple(secrets_in_env(given)),
+    # Index credentials from service bindings: build-only values, after everything the user set.
+    bindings = binding_settings(find_bindings(platform), others.env)
+    return BuildEnv(env={**others.env, **bindings.env}, platform=dict(platform), s2i_file=s2i_file, root=root,
+                    sections=((S2I_VARIABLES, s2i.notes), (GOOGLE_PAKETO_VARIABLES, others.notes),
+                              (SERVICE_BINDINGS, bindings.notes)),
+                    sources={**s2i.sources, **others.sources},
+                    secrets=tuple(dict.fromkeys((*secrets_in_env(given), *bindings.secrets))),
                     python_version=others.python_version, vendor_dir=others.vendor_dir)

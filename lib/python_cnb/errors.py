@@ -344,6 +344,16 @@ class LocalPathOutsideSource(BuildpackError):
 
 
 @dataclass(eq=False)
+class BindingInvalid(BuildpackError):
+    """A service binding of type pip or netrc whose file is missing or cannot be read."""
+
+    name: str
+    type: str
+    file: str
+    problem: str
+
+
+@dataclass(eq=False)
 class LockWithoutProject(BuildpackError):
     lock_file: str
     project_file: str
@@ -833,6 +843,13 @@ def _local_path_outside(e: LocalPathOutsideSource) -> Tuple[str, str]:
             "the source.")
 
 
+def _binding_invalid(e: BindingInvalid) -> Tuple[str, str]:
+    return (f"Service binding {e.name} cannot be used",
+            f"The service binding {_quote(e.name)} has type {e.type}, so the build reads its {e.file}, but "
+            f"{e.problem}.\n\nGive the binding a {e.file} (its secret's key must be named {e.file}), or change its "
+            "type if it is not\nfor the package index. Its contents are never shown in the log.")
+
+
 def _lock_without_project(e: LockWithoutProject) -> Tuple[str, str]:
     return (f"{e.lock_file} without {e.project_file}",
             f"The app has {e.lock_file} but no {e.project_file}. The lockfile is checked against {e.project_file},\n"
@@ -898,6 +915,7 @@ UserError = Union[
     GunicornConfigMissing, StartFileMissing, AppHomeInvalid, InvalidEnvValue, NotAFile, MisspelledFile,
     PackageManagerConflict, LockfileMissing, ProjectFileMissing, LockWithoutProject, LockfileOutOfDate,
     UnknownDependencyGroup, DependencyGroupsUnsupported, DependencyGroupInvalid, LocalPathOutsideSource,
+    BindingInvalid,
     RequirementOptionsUnsupported, EnvironmentCheckFailed, ProcfileInvalid, EntryCallableMissing,
     GunicornModuleMissing, RequirementsFileInvalid, VendorDirectoryInvalid,
 ]
@@ -987,6 +1005,8 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
         return _unknown_group(e)
     if isinstance(e, LocalPathOutsideSource):
         return _local_path_outside(e)
+    if isinstance(e, BindingInvalid):
+        return _binding_invalid(e)
     if isinstance(e, DependencyGroupsUnsupported):
         return _groups_unsupported(e)
     if isinstance(e, DependencyGroupInvalid):

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..python_version import Constraint
 
 __all__ = ["METHOD", "commands", "declared", "explain", "missing_root_package", "poetry_specifiers",
-           "root_package_paths", "tool_env"]
+           "root_package_paths", "source_credentials", "tool_env"]
 
 
 def _is_poetry_project(files: AppFiles) -> bool:
@@ -70,7 +70,44 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
     })
     # Poetry reads no PIP_* variable (its sources are in pyproject.toml), but honours REQUESTS_CA_BUNDLE.
     map_unless_set(result, "PIP_CERT", "REQUESTS_CA_BUNDLE")
+    from ._lock import read_project
+
+    for name, value in source_credentials(read_project(paths.app_dir, LOCK.project_file), result).items():
+        result.setdefault(name, value)
     return result
+
+
+def source_credentials(pyproject: Dict[str, Any], env: Mapping[str, str]) -> Dict[str, str]:
+    """POETRY_HTTP_BASIC_<SOURCE>_USERNAME/_PASSWORD for each [[tool.poetry.source]] whose host has credentials in
+    PIP_INDEX_URL or PIP_EXTRA_INDEX_URL (user:password@host) or in the NETRC file (a service binding's): Poetry's
+    own way to authenticate a source, as pip would with those settings."""
+    from urllib.parse import unquote, urlsplit
+
+    from ..python_version import table
+
+    known: Dict[str, Tuple[str, str]] = {}
+    for variable in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"):
+        for url in env.get(variable, "").split():
+            parts = urlsplit(url)
+            if parts.hostname and parts.username:
+                known.setdefault(parts.hostname, (unquote(parts.username), unquote(parts.password or "")))
+    if env.get("NETRC"):
+        from ..bindings import netrc_credentials
+
+        try:
+            for host, login in netrc_credentials(Path(env["NETRC"])).items():
+                known.setdefault(host, login)
+        except Exception:  # noqa: BLE001 - a file pip would not read either: Poetry goes without
+            pass
+    found: Dict[str, str] = {}
+    sources = table(pyproject, "tool", "poetry").get("source")
+    for source in sources if isinstance(sources, list) else []:
+        source_name, source_url = (source.get("name"), source.get("url")) if isinstance(source, dict) else ("", "")
+        host = urlsplit(source_url).hostname or "" if isinstance(source_url, str) else ""
+        if isinstance(source_name, str) and host in known:
+            key = re.sub(r"[^A-Z0-9]", "_", source_name.upper())
+            found[f"POETRY_HTTP_BASIC_{key}_USERNAME"], found[f"POETRY_HTTP_BASIC_{key}_PASSWORD"] = known[host]
+    return found
 
 
 def commands(paths: InstallPaths, root: bool = True, selection: Selection = NOTHING) -> Sequence[ToolCommand]:
