@@ -600,7 +600,8 @@ def test_pdm_installs_into_the_venv_with_its_python() -> None:
     assert env["VIRTUAL_ENV"] == "/layers/python/venv"
     assert env["PDM_PYTHON"] == "/layers/python/venv/bin/python"
     assert env["PDM_USE_VENV"] == "true"
-    assert not {"PDM_IGNORE_ACTIVE_VENV", "PDM_LOCKFILE", "PDM_USE_UV"} & set(env)
+    assert not {"PDM_IGNORE_ACTIVE_VENV", "PDM_USE_UV"} & set(env)
+    assert env["PDM_LOCKFILE"] == "/workspace/pdm.lock"
     assert env["PDM_CACHE_DIR"] == "/layers/python/tool-cache"
     assert env["PDM_CONFIG_FILE"] == "/layers/python/tool-cache/buildpack-config.toml"
     assert env["PDM_LOG_DIR"].startswith("/layers/python/tool-cache/")

@@ -1,4 +1,4 @@
-"""A package manager's own tool (uv, Poetry, Pipenv) in a cache-only layer: installed from its pin in
+"""A package manager's own tool (uv, Poetry, Pipenv, PDM) in a cache-only layer: installed from its pin in
 requirements/<tool>.txt with the app's interpreter, reused across builds, never in the image.
 
 The tool gets a virtual environment of its own under <layer>/venv, so nothing of it can shadow the app's

@@ -92,6 +92,8 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
         # PDM_PYTHON wins over a .pdm-python in the app; the venv is VIRTUAL_ENV's, and PDM installs into it.
         "VIRTUAL_ENV": str(paths.venv_dir),
         "PDM_PYTHON": str(paths.venv_dir / "bin" / "python"),
+        # pdm.lock, also when the project's settings ask for pylock.toml (`lock.format`).
+        "PDM_LOCKFILE": str(paths.app_dir / LOCK.file),
         "PDM_USE_VENV": "true",  # wins over `python.use_venv = false` in the project's pdm.toml (PEP 582 mode)
         "PDM_CACHE_DIR": str(paths.cache_dir),
         "PDM_LOG_DIR": str(paths.cache_dir / "log"),
