@@ -14,7 +14,8 @@ if [ "$phase" = detect ]; then
   for name in requirements.txt uv.lock poetry.lock Pipfile Pipfile.lock setup.py setup.cfg pyproject.toml \
     runtime.txt .python-version app.py wsgi.py asgi.py main.py manage.py .s2i requirement.txt \
     Requirements.txt REQUIREMENTS.txt requirements.text requirements.txt.txt requirements.in \
-    pipfile Pipfile.txt pipfile.lock Poetry.lock poetry.lock.txt UV.lock uv.lock.txt ${BP_PIP_REQUIREMENT:-}; do
+    pipfile Pipfile.txt pipfile.lock Poetry.lock poetry.lock.txt UV.lock uv.lock.txt pdm.lock PDM.lock pdm.lock.txt \
+    ${BP_PIP_REQUIREMENT:-}; do
     { [ -e "$name" ] || [ -L "$name" ]; } && exit 0
     # APP_HOME: the S2I image's app subdirectory, when the platform gives it to detect.
     if [ -n "${APP_HOME:-}" ] && [ -d "$APP_HOME" ]; then

@@ -171,7 +171,7 @@ class PoetryPackageMissing(BuildpackError):
 
 @dataclass(eq=False)
 class ToolInstallFailed(BuildpackError):
-    """The buildpack's pinned tool (uv, Poetry, Pipenv) could not be installed from the package index."""
+    """The buildpack's pinned tool (uv, Poetry, Pipenv, PDM) could not be installed from the package index."""
 
     command: str
     exit_code: int

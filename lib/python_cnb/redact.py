@@ -20,9 +20,11 @@ MIN_TOKEN_LENGTH = 16
 # Variables whose values may carry URLs with credentials.
 SECRET_BEARING_VARS = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_TRUSTED_HOST",
                        "BP_PYTHON_MIRROR_URL", "BP_PYTHON_MANIFEST",
-                       # the lockfile tools' own index settings (uv, Pipenv)
+                       # the lockfile tools' own index settings (uv, Pipenv, PDM)
                        "UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_INDEX", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS",
-                       "PIPENV_PYPI_MIRROR")
+                       "PIPENV_PYPI_MIRROR", "PDM_PYPI_URL")
+# Variables whose whole value is a secret (masked when at least MIN_SECRET_LENGTH long).
+SECRET_VARS = ("PDM_PYPI_PASSWORD",)
 
 
 def redact_url(url: str) -> str:
@@ -59,6 +61,7 @@ def secrets_in_env(env: Mapping[str, str]) -> list[str]:
                     candidates.append(user)
                 found.update(candidates)
                 found.update(unquote(c) for c in candidates)
+    found.update(value for value in (env.get(name, "") for name in SECRET_VARS) if len(value) >= MIN_SECRET_LENGTH)
     return sorted((s for s in found if s), key=len, reverse=True)
 
 

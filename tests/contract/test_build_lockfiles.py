@@ -1,7 +1,10 @@
-"""uv, Poetry and Pipenv apps (lockfiles made by the real tools) and a pyproject-only app: built with the real
+"""uv, Poetry, Pipenv and PDM apps (lockfiles made by the real tools) and a pyproject-only app: built with the real
 bin/build, served, rebuilt with no change (the tool does not run) and with a changed lock (only the venv is rebuilt).
-Poetry and Pipenv projects without their locks (locked at build), and a lock of an older Pipenv."""
+Poetry and Pipenv projects without their locks (locked at build), and a lock of an older Pipenv. PDM's update in place
+gives what a fresh install gives."""
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,12 @@ APPS = {
     "uv-package": (lock_apps.uv_app, {"package": True}, "uv", "uv sync --locked", "Hello from uv package", "3.12.1"),
     "poetry": (lock_apps.poetry_app, {}, "poetry", "poetry sync --only main", "Hello from Poetry", "3.12.1"),
     "pipenv": (lock_apps.pipenv_app, {}, "pipenv", "pipenv sync", "Hello from Pipenv", "3.11.7"),
+    # `pdm init -n` on 3.11 writes requires-python '==3.11.*'; its --dist template '>=3.11'.
+    "pdm": (lock_apps.pdm_app, {}, "pdm", "pdm sync --prod --clean-unselected", "Hello from PDM", "3.11.7"),
+    "pdm-package": (lock_apps.pdm_app, {"package": True}, "pdm", "pdm sync --prod", "Hello from PDM package",
+                    "3.12.1"),
 }
+LOCKS = {"uv": "uv.lock", "poetry": "poetry.lock", "pipenv": "Pipfile.lock", "pdm": "pdm.lock"}
 
 
 def _site_packages(app) -> Path:
@@ -37,10 +45,9 @@ def test_lockfile_app_builds_serves_and_rebuilds(make_app, tmp_path, kind):
     result = app.build()
     assert result.returncode == 0, result
     assert f"PIP_UPGRADE is set, but ignored: {tool} installs this app's dependencies, not pip" in result.output
-    lock = {"uv": "uv.lock", "poetry": "poetry.lock", "pipenv": "Pipfile.lock"}[tool]
-    assert f"Installing the dependencies locked in {lock} with" in result.output
+    assert f"Installing the dependencies locked in {LOCKS[tool]} with" in result.output
     assert f"Using Python {python}" in result.output
-    pin = (Path(__file__).parents[2] / "requirements" / f"{tool}.txt").read_text().strip()
+    pin = lock_apps.tool_pin(tool).split()[0]  # the tool's own pin, without what it holds back
     assert f"Installing {pin.replace('==', ' ')}" in result.output
     assert f"Running '{command}" in result.output
     assert "The web process uses Gunicorn, which the app does not list: adding it" in result.output
@@ -52,6 +59,8 @@ def test_lockfile_app_builds_serves_and_rebuilds(make_app, tmp_path, kind):
         assert list(site.glob(f"{name.replace('-', '_')}-{version}.dist-info")) or \
             list(site.glob(f"{name}-{version}.dist-info")), (name, version)
     assert not list(site.glob("pytest-*.dist-info"))
+    # The tool installs into the buildpack's venv, never one of its own in the app.
+    assert not (app.app / ".venv").exists() and not (app.app / ".pdm-python").exists()
     # The tool lives in a cache-only layer: never in the image, never on a later buildpack's PATH.
     assert app.layer_toml(tool)["types"] == {"launch": False, "build": False, "cache": True}
     assert app.layer_toml(f"{tool}-cache")["types"] == {"launch": False, "build": False, "cache": True}
@@ -66,13 +75,13 @@ def test_lockfile_app_builds_serves_and_rebuilds(make_app, tmp_path, kind):
     assert f"Running '{command}" not in again.output and "Installing " + pin.replace("==", " ") not in again.output
 
     # A changed lock (Gunicorn now locked by the app): only the venv changes, with the cached tool; uv's exact sync
-    # updates it in place, Poetry and Pipenv start it fresh.
+    # and PDM's clean sync update it in place, Poetry and Pipenv start it fresh.
     changed = _generate(kind, tmp_path / "changed", extra=("gunicorn==23.0.0",))
     app.restore_for_next_build(fresh_source=str(changed))
     third = app.build()
     assert third.returncode == 0, third
     assert f"Using cached Python {python}" in third.output
-    how = ("Updating the cached virtual environment in place" if tool == "uv"
+    how = ("Updating the cached virtual environment in place" if tool in ("uv", "pdm")
            else "Discarding cached virtual environment")
     assert f"{how} since:\n - The dependency files (" in third.output
     assert f"Using cached {pin.replace('==', ' ')}" in third.output
@@ -85,12 +94,13 @@ def test_lockfile_app_builds_serves_and_rebuilds(make_app, tmp_path, kind):
         assert server.get("/") == greeting
 
 
-@pytest.mark.parametrize(("kind", "fix"), [("uv", "uv lock"), ("poetry", "poetry lock"), ("pipenv", "pipenv lock")])
+@pytest.mark.parametrize(("kind", "fix"), [("uv", "uv lock"), ("poetry", "poetry lock"), ("pipenv", "pipenv lock"),
+                                           ("pdm", "pdm lock")])
 def test_out_of_date_lock(make_app, tmp_path, kind, fix):
     app = make_app(str(_generate(kind, tmp_path / "src", stale=True)))
     result = app.build()
     assert result.returncode == 1, result
-    lock = {"uv": "uv.lock", "poetry": "poetry.lock", "pipenv": "Pipfile.lock"}[kind]
+    lock = LOCKS[kind]
     assert f"[Error: {lock} is out of date]" in result.output
     assert f"Run '{fix}' in the app, commit the updated {lock}, and build again." in result.output
     assert result.output.count("[Error:") == 1 and "Traceback" not in result.output
@@ -195,3 +205,46 @@ def test_pyproject_only_app(make_app):
     again = app.build()
     assert again.returncode == 0, again
     assert "skipping pip" in again.output and "Running 'pip" not in again.output
+
+
+def _freeze(app) -> list:
+    """Every distribution in the app's venv (setuptools and pip included), as the build-only pip layer's pip sees it."""
+    result = subprocess.run([str(app.layers / "pip" / "venv" / "bin" / "python"), "-m", "pip", "--python",
+                             str(app.layers / "venv" / "bin" / "python"), "freeze", "--all"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return sorted(result.stdout.split())
+
+
+def test_pdm_update_in_place_gives_what_a_fresh_install_gives(make_app, tmp_path):
+    """Upgraded (itsdangerous), added (requests and what it pulls in) and removed (six, and setuptools, which PDM's
+    sync never uninstalls by itself) locked packages."""
+    first = lock_apps.pdm_app(tmp_path / "first", extra=("six", "setuptools", "itsdangerous==2.1.2"))
+    changed = lock_apps.pdm_app(tmp_path / "changed", extra=("requests",))
+    app = make_app(str(first))
+    result = app.build()
+    assert result.returncode == 0, result
+    before = _freeze(app)
+    assert {"itsdangerous==2.1.2", "six==1.17.0", "Flask==3.0.3"} <= set(before), before
+    assert any(line.startswith("setuptools==") for line in before), before
+
+    app.restore_for_next_build(fresh_source=str(changed))
+    second = app.build()
+    assert second.returncode == 0, second
+    assert "Updating the cached virtual environment in place since:" in second.output
+    assert "Running 'pip uninstall --yes setuptools'" in second.output
+    updated = _freeze(app)
+    locked = lock_apps.locked_versions(changed)
+    assert locked["itsdangerous"] == "2.2.0" and "requests" in locked and "six" not in locked
+    assert "itsdangerous==2.2.0" in updated and not any(line.startswith(("six==", "setuptools==")) for line in updated)
+    with app.serve() as server:
+        assert server.get("/") == "Hello from PDM"
+
+    # The same lock from scratch.
+    app.restore_for_next_build(fresh_source=str(changed))
+    shutil.rmtree(app.layers / "venv")
+    (app.layers / "venv.toml").unlink()
+    third = app.build()
+    assert third.returncode == 0, third
+    assert "Creating virtual environment" in third.output
+    assert _freeze(app) == updated

@@ -1,4 +1,4 @@
-"""uv, Poetry and Pipenv apps and a PEP 621 app through pack and the lifecycle: served on 8080, a no-change rebuild
+"""uv, Poetry, Pipenv and PDM apps and a PEP 621 app through pack and the lifecycle: served on 8080, a no-change rebuild
 reuses every layer without running the tool, a changed lock rebuilds only the venv layer. A Poetry project without
 its lock is locked at build."""
 
@@ -13,6 +13,7 @@ APPS = {
     "uv": (lock_apps.uv_app, "uv", "uv.lock", "Hello from uv"),
     "poetry": (lock_apps.poetry_app, "poetry", "poetry.lock", "Hello from Poetry"),
     "pipenv": (lock_apps.pipenv_app, "pipenv", "Pipfile.lock", "Hello from Pipenv"),
+    "pdm": (lock_apps.pdm_app, "pdm", "pdm.lock", "Hello from PDM"),
 }
 
 
@@ -34,6 +35,9 @@ def test_lockfile_app(pack, kind):
     assert layers.returncode == 0, layers.stdout
     assert set(layers.stdout.split()) >= {"python", "venv", "web"}
     assert tool not in layers.stdout.split() and f"{tool}-cache" not in layers.stdout.split()
+    # The tool installed into the buildpack's venv, not an environment of its own in the app.
+    files = docker_run_once(image, "--entrypoint", "launcher", args=("--", "ls", "-a", "/workspace"))
+    assert files.returncode == 0 and not {".venv", ".pdm-python"} & set(files.stdout.split()), files.stdout
 
     second = pack.build(image, app)
     assert second.returncode == 0, second
@@ -48,7 +52,7 @@ def test_lockfile_app(pack, kind):
             (app / name).write_text((changed / name).read_text())
     third = pack.build(image, app)
     assert third.returncode == 0, third
-    how = ("Updating the cached virtual environment in place" if tool == "uv"
+    how = ("Updating the cached virtual environment in place" if tool in ("uv", "pdm")
            else "Discarding cached virtual environment")
     assert f"{how} since:\n - The dependency files (" in third.output
     assert f"Using cached {tool} " in third.output

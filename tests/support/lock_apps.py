@@ -28,6 +28,10 @@ requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a te
     pipenv_app(dest, locked=False)   a hand-written Pipfile without Pipfile.lock
     pipenv_app(dest, locked_by="pipenv==2024.4.1", names=...)  locked by another Pipenv (which hashed the Pipfile
                                   differently when a name is not in its canonical form: `Flask`)
+    pdm_app(dest)                 `pdm init -n` (an application: `distribution = false`, requires-python ==X.Y.* of
+                                  the interpreter), `pdm add flask==3.0.3`, `pdm add -dG test pytest`
+    pdm_app(dest, package=True)   `pdm init -n --dist` (pdm-backend, src layout) whose package wsgi.py imports
+    pdm_app(dest, stale=True)     a dependency added to pyproject.toml after locking
     locked_versions(app_dir)      {distribution: version} the lock installs (main/default group, this platform)
     dev_only(app_dir)             distributions only the development group brings (pytest and its dependencies)
 
@@ -60,9 +64,8 @@ FORMAT = "1"  # bump to regenerate every cached app
 FLASK = "3.0.3"
 PYPI_SIMPLE = "https://pypi.org/simple"
 
-__all__ = ["uv_app", "uv_workspace_app", "poetry_app", "poetry_init_app", "pipenv_app", "locked_versions", "dev_only",
-           "default_index_url",
-           "tool_bin"]
+__all__ = ["uv_app", "uv_workspace_app", "poetry_app", "poetry_init_app", "pipenv_app", "pdm_app", "locked_versions",
+           "dev_only", "default_index_url", "tool_bin", "tool_pin"]
 
 
 # ---- the apps ----------------------------------------------------------------------------------------------------
@@ -241,6 +244,30 @@ def pipenv_app(dest: Path, *, stale: bool = False, locked: bool = True, locked_b
     return _copy(app, dest, stale_edit=_add_package_to_pipfile if stale else None)
 
 
+def pdm_app(dest: Path, *, package: bool = False, stale: bool = False, index_url: Optional[str] = None,
+            extra: Sequence[str] = ()) -> Path:
+    """Made by PDM itself (`pdm init`, `pdm add`), locked against `index_url` (PDM_PYPI_URL). `extra`: more `pdm add`
+    arguments for the main dependencies."""
+    files: Dict[str, str] = {}
+    if package:
+        files["src/pdm_app/__init__.py"] = _flask_module("PDM package")
+        files["wsgi.py"] = "from pdm_app import application\n\n__all__ = [\"application\"]\n"
+    else:
+        files["wsgi.py"] = _flask_module("PDM")
+    url = index_url or default_index_url()
+    app = _generated("pdm", {**files, ".options": json.dumps([package, list(extra)])}, ("pdm.lock",), url,
+                     lambda work, _: _lock_pdm(work, url, package, extra))
+    return _copy(app, dest, stale_edit=_add_dependency_to_pdm_pyproject if stale else None)
+
+
+def _add_dependency_to_pdm_pyproject(app: Path) -> None:
+    path = app / "pyproject.toml"
+    text = path.read_text()
+    edited = text.replace('dependencies = ["flask', 'dependencies = ["requests", "flask', 1)
+    assert edited != text, text
+    path.write_text(edited)
+
+
 def _add_dependency_to_pyproject(app: Path) -> None:
     path = app / "pyproject.toml"
     text = path.read_text()
@@ -267,7 +294,9 @@ def locked_versions(app_dir: Path, *, main_only: bool = True) -> Dict[str, str]:
         return _poetry_locked(toml_io.loads((app_dir / "poetry.lock").read_text()), main_only)
     if (app_dir / "Pipfile.lock").exists():
         return _pipenv_locked(json.loads((app_dir / "Pipfile.lock").read_text()), main_only)
-    raise FileNotFoundError(f"no uv.lock, poetry.lock or Pipfile.lock in {app_dir}")
+    if (app_dir / "pdm.lock").exists():
+        return _pdm_locked(toml_io.loads((app_dir / "pdm.lock").read_text()), main_only)
+    raise FileNotFoundError(f"no uv.lock, poetry.lock, Pipfile.lock or pdm.lock in {app_dir}")
 
 
 def dev_only(app_dir: Path) -> Set[str]:
@@ -327,6 +356,15 @@ def _pipenv_locked(lock: Mapping[str, Mapping[str, Mapping[str, str]]], main_onl
     return found
 
 
+def _pdm_locked(lock: Mapping[str, object], main_only: bool) -> Dict[str, str]:
+    found: Dict[str, str] = {}
+    for package in lock.get("package", []):  # type: ignore[union-attr]
+        if main_only and ("default" not in package.get("groups", []) or not _applies(package.get("marker"))):
+            continue
+        found[canonicalize_name(package["name"])] = str(package["version"])
+    return found
+
+
 # ---- generation and the cache ------------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
@@ -340,13 +378,21 @@ def default_index_url() -> str:
 
 
 def _pin(tool: str) -> str:
-    return (REPO / "requirements" / f"{tool}.txt").read_text().strip()
+    """The buildpack's pin, with any dependency it holds back ('pdm==2.29.4 hishel[httpx2]==1.4.0')."""
+    from python_cnb.tool_versions import read_pin
+
+    return read_pin(REPO, tool)
+
+
+def tool_pin(tool: str) -> str:
+    """The buildpack's pin of the tool (requirements/<tool>.txt), with any dependency it holds back."""
+    return _pin(tool)
 
 
 def tool_bin(tool: str, pin: Optional[str] = None) -> Path:
     """bin/ of a venv under the cache holding the tool at the buildpack's pin, or at `pin` (made once per pin)."""
     pin = pin or _pin(tool)
-    venv = CACHE / "tools" / pin.replace("==", "-")
+    venv = CACHE / "tools" / pin.replace("==", "-").replace(" ", "+")
     executable = venv / "bin" / tool
     if executable.exists():
         return executable.parent
@@ -355,7 +401,7 @@ def tool_bin(tool: str, pin: Optional[str] = None) -> Path:
             shutil.rmtree(venv, ignore_errors=True)
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
             subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                            "--disable-pip-version-check", pin], check=True)
+                            "--disable-pip-version-check", *pin.split()], check=True)
     return executable.parent
 
 
@@ -425,6 +471,27 @@ def _lock_pipenv(app: Path, pin: str) -> None:
         _run([str(tool_bin("pipenv", pin) / "pipenv"), "lock"], app, env)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _lock_pdm(app: Path, index_url: str, package: bool, extra: Sequence[str]) -> None:
+    """`pdm init -n` (with the base interpreter: PDM makes the project its own .venv, which stays out of the app, as
+    .pdm-python does, by its .gitignore), then `pdm add` without installing (--no-sync)."""
+    pdm = str(tool_bin("pdm") / "pdm")
+    env = {"PDM_CACHE_DIR": str(CACHE / "pdm-cache"), "PDM_CONFIG_FILE": str(app / ".no-pdm-config.toml"),
+           "PDM_LOG_DIR": str(CACHE / "pdm-log"), "PDM_CHECK_UPDATE": "false", "PDM_NON_INTERACTIVE": "1",
+           "PDM_PYPI_URL": index_url, "PDM_IGNORE_ACTIVE_VENV": "1", "VIRTUAL_ENV": ""}
+    (app / ".options").unlink()
+    package_files = {path: path.read_text() for path in app.rglob("*.py")}
+    base_python = str(Path(sys.base_prefix) / "bin" / "python3")
+    _run([pdm, "init", "-n", "--no-git", "--name", "pdm-app", "--python", base_python,
+          *(["--dist"] if package else [])], app, env)
+    for path, text in package_files.items():  # the template's src/pdm_app/__init__.py gets the Flask app
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    _run([pdm, "add", "--no-sync", f"flask=={FLASK}", *extra], app, env)
+    _run([pdm, "add", "--no-sync", "-dG", "test", "pytest"], app, env)
+    for path in (app / ".venv", app / ".pdm-python", app / ".no-pdm-config.toml", *app.rglob("__pycache__")):
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def _written(files: Mapping[str, str], dest: Path) -> Path:

@@ -1,4 +1,4 @@
-"""The lockfile methods (uv, Poetry, Pipenv): their commands, environments and failure explanations, on plain data.
+"""The lockfile methods (uv, Poetry, Pipenv, PDM): their commands, environments and failure explanations, on plain data.
 The outputs below are what the pinned tools printed on this project's machines (requirements/NOTES.md)."""
 
 import dataclasses
@@ -7,8 +7,8 @@ from types import ModuleType
 
 import pytest
 from python_cnb import tool_versions
-from python_cnb.errors import LockfileOutOfDate, PoetryPackageMissing
-from python_cnb.package_managers import pipenv, poetry
+from python_cnb.errors import LockfileOutOfDate, PoetryPackageMissing, PythonConstraintInvalid
+from python_cnb.package_managers import pdm, pipenv, poetry
 from python_cnb.package_managers import uv_lock as uv
 from python_cnb.package_managers.base import InstallPaths
 
@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 PATHS = InstallPaths(app_dir=Path("/workspace"), venv_dir=Path("/layers/python/venv"),
                      pip_python=Path("/layers/python/pip/venv/bin/python"), tool_bin=Path("/layers/python/tools/bin"),
                      cache_dir=Path("/layers/python/tool-cache"))
-MODULES = [uv, poetry, pipenv]
+MODULES = [uv, poetry, pipenv, pdm]
 IDS = lambda module: module.METHOD.name  # noqa: E731
 USER_ENV = {"PATH": "/layers/python/venv/bin:/usr/bin:/bin", "VIRTUAL_ENV": "/layers/python/venv",
             "HOME": "/home/cnb", "PIP_CERT": "/etc/ssl/certs/ca.pem",
@@ -39,6 +39,10 @@ PIPENV_VERIFY_STALE = "Pipfile.lock is out-of-date. Run $ pipenv lock to update.
 PIPENV_DEPLOY_STALE = ("Your Pipfile.lock \n(9827590f62b4aff97ebd9a65df6041fc15286b2aefe3a612fe8aeaf6ff0d4b0d) is "
                        "out of \ndate. Expected: \n"
                        "(296dacc695d694f199afbc99f115ca691564edcad2c2d884d90a4c89db7c3864).\n")
+PDM_STALE = "WARNING: Lockfile doesn't satisfy the project requirements, packages may be outdated\n"
+PDM_INCOMPATIBLE = "WARNING: Lockfile is not compatible with PDM\n"
+PDM_NOT_FOUND = ("[PackageNotFoundError]: No matching distribution found for blinker==1.9.0\n"
+                 "WARNING: Add '-v' to see the detailed traceback\n")
 PIPENV_PIP_FAILED = ("ERROR: Could not find a version that satisfies the requirement blinker==1.9.0 \n(from versions: "
                      "none)\nERROR: No matching distribution found for blinker==1.9.0\n")
 
@@ -189,6 +193,9 @@ def test_pipenv_maps_the_index_to_its_pypi_mirror_and_passes_pip_settings() -> N
     (pipenv, PIPENV_DEPLOY_STALE, LockfileOutOfDate),
     (pipenv, PIPENV_PIP_FAILED, None),
     (pipenv, "Pipfile.lock is up-to-date.\n", None),
+    (pdm, PDM_STALE, LockfileOutOfDate),
+    (pdm, PDM_INCOMPATIBLE, LockfileOutOfDate),
+    (pdm, PDM_NOT_FOUND, None),
 ])
 def test_failures_are_explained_from_the_tools_output(module: ModuleType, output: str, expected: object) -> None:
     error = module.explain(output, {}, "tool sync", 1)
@@ -289,11 +296,34 @@ PIPFILE_LOCK = '''{"_meta": {}, "default": {"flask": {"version": "==3.0.3", "mar
  "develop": {"pytest": {"version": "==9.2.0"}}}'''
 
 
+PDM_LOCK = '''[metadata]
+groups = ["default", "test"]
+lock_version = "4.5.1"
+
+[[package]]
+name = "flask"
+version = "3.0.3"
+groups = ["default"]
+
+[[package]]
+name = "pywin32"
+version = "311"
+groups = ["default"]
+marker = "sys_platform == \\"win32\\""
+
+[[package]]
+name = "pytest"
+version = "9.2.0"
+groups = ["test"]
+'''
+
+
 @pytest.mark.parametrize(("name", "text", "main", "everything"), [
     ("uv.lock", UV_LOCK, {"flask": "3.0.3", "click": "8.5.1", "werkzeug": "3.1.9", "watchdog": "6.0.0"},
      {"flask", "click", "werkzeug", "watchdog", "colorama", "pywin32", "pytest"}),
     ("poetry.lock", POETRY_LOCK, {"flask": "3.0.3"}, {"flask", "colorama", "pytest"}),
     ("Pipfile.lock", PIPFILE_LOCK, {"flask": "3.0.3"}, {"flask", "pywin32", "pytest"}),
+    ("pdm.lock", PDM_LOCK, {"flask": "3.0.3"}, {"flask", "pywin32", "pytest"}),
 ])
 def test_locked_versions_follows_the_main_group_on_this_platform(tmp_path: Path, name: str, text: str,
                                                                   main: dict, everything: set) -> None:
@@ -560,3 +590,106 @@ def test_pipenv_locks_at_build_then_verifies_and_syncs(tmp_path: Path, monkeypat
     monkeypatch.setattr(_lock, "run_streamed", runs)
     pipenv.METHOD.install(_step(tmp_path, lock_at_build=True)[0])
     assert runs.shown == ["pipenv lock", "pipenv verify", "pipenv sync"]
+
+
+# ---- PDM ----
+
+def test_pdm_installs_into_the_venv_with_its_python() -> None:
+    env = pdm.tool_env({**USER_ENV, "VIRTUAL_ENV": "/elsewhere", "PDM_USE_VENV": "false", "PDM_IGNORE_ACTIVE_VENV": "1",
+                        "PDM_PYTHON": "/usr/bin/python3", "PDM_LOCKFILE": "other.lock", "PDM_USE_UV": "1"}, PATHS)
+    assert env["VIRTUAL_ENV"] == "/layers/python/venv"
+    assert env["PDM_PYTHON"] == "/layers/python/venv/bin/python"
+    assert env["PDM_USE_VENV"] == "true"
+    assert not {"PDM_IGNORE_ACTIVE_VENV", "PDM_USE_UV"} & set(env)
+    assert env["PDM_LOCKFILE"] == "/workspace/pdm.lock"
+    assert env["PDM_CACHE_DIR"] == "/layers/python/tool-cache"
+    assert env["PDM_CONFIG_FILE"] == "/layers/python/tool-cache/buildpack-config.toml"
+    assert env["PDM_LOG_DIR"].startswith("/layers/python/tool-cache/")
+    assert env["PDM_CHECK_UPDATE"] == "false"
+
+
+def test_pdm_checks_the_lock_then_syncs_the_production_set_exactly() -> None:
+    check, sync = pdm.commands(PATHS)
+    assert check.shown == "pdm lock --check"
+    assert sync.shown == "pdm sync --prod --clean-unselected"
+
+
+def test_pdm_maps_pip_index_settings() -> None:
+    env = pdm.tool_env({**USER_ENV, "PIP_TRUSTED_HOST": "mirror.example"}, PATHS)
+    assert env["PDM_PYPI_URL"] == USER_ENV["PIP_INDEX_URL"]
+    assert env["PDM_PYPI_VERIFY_SSL"] == "false"
+    assert env["REQUESTS_CA_BUNDLE"] == "/etc/ssl/certs/ca.pem"
+    assert "PDM_PYPI_VERIFY_SSL" not in pdm.tool_env(USER_ENV, PATHS)
+    mine = pdm.tool_env({**USER_ENV, "PDM_PYPI_URL": "https://mine.example/simple"}, PATHS)
+    assert mine["PDM_PYPI_URL"] == "https://mine.example/simple"
+    assert not {"PDM_PYPI_URL", "REQUESTS_CA_BUNDLE"} & set(pdm.tool_env({"PATH": "/usr/bin"}, PATHS))
+
+
+def test_pdm_extra_indexes_go_to_its_config_without_their_secrets() -> None:
+    text, variables = pdm.index_config({
+        "PIP_EXTRA_INDEX_URL": "https://us%40er:s3cret%3A1@extra.example/simple https://other.example:8443/simple "
+                               "https://token@third.example/simple",
+        "PIP_TRUSTED_HOST": "other.example:8443"})
+    assert "s3cret" not in text and "token" not in text
+    assert text == (
+        '[pypi.extra-index-1]\n'
+        'url = "https://${PDM_BUILDPACK_INDEX_1_USER}:${PDM_BUILDPACK_INDEX_1_PASSWORD}@extra.example/simple"\n\n'
+        '[pypi.extra-index-2]\nurl = "https://other.example:8443/simple"\nverify_ssl = false\n\n'
+        '[pypi.extra-index-3]\nurl = "https://${PDM_BUILDPACK_INDEX_3_USER}@third.example/simple"\n')
+    # PDM quotes each value again when it expands the reference.
+    assert variables == {"PDM_BUILDPACK_INDEX_1_USER": "us@er", "PDM_BUILDPACK_INDEX_1_PASSWORD": "s3cret:1",
+                         "PDM_BUILDPACK_INDEX_3_USER": "token"}
+    env = pdm.tool_env({**USER_ENV, "PIP_EXTRA_INDEX_URL": "https://u:s3cret@extra.example/simple"}, PATHS)
+    assert env["PDM_BUILDPACK_INDEX_1_PASSWORD"] == "s3cret"
+    assert pdm.index_config({"PIP_INDEX_URL": "https://mirror.example/simple"}) == ("", {})
+
+
+def test_pdm_index_settings_are_part_of_the_reuse_key() -> None:
+    assert {"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PDM_PYPI_URL"} <= \
+        set(pdm.METHOD.index_settings)
+
+
+@pytest.mark.parametrize(("lock", "expected"), [
+    ({"metadata": {"targets": [{"requires_python": "==3.11.*"}]}}, [("[[metadata.targets]] requires_python",
+                                                                      "==3.11.*", ["3.11.7"])]),
+    # Any one target: `pdm lock --append --python ...` adds one.
+    ({"metadata": {"targets": [{"requires_python": "==3.11.*"}, {"requires_python": ">=3.13", "platform": "linux"}]}},
+     [("[[metadata.targets]] requires_python", "==3.11.* or >=3.13", ["3.11.7", "3.13.0"])]),
+    ({"metadata": {"targets": [{"requires_python": "==3.11.*"}, {"platform": "linux"}]}}, []),
+    ({"metadata": {"requires_python": ">=3.12"}}, [("[metadata] requires_python", ">=3.12", ["3.12.1", "3.13.0"])]),
+    ({"metadata": {"lock_version": "4.5.1"}}, []),
+    ({}, []),
+])
+def test_pdm_lock_declares_the_python_versions_it_was_made_for(lock: dict, expected: list) -> None:
+    found = pdm.lock_constraints(lock)
+    assert [(c.key, c.value, [v for v in ("3.10.13", "3.11.7", "3.12.1", "3.13.0") if c.allows(v)])
+            for c in found] == expected
+    assert all(c.file == "pdm.lock" for c in found)
+
+
+@pytest.mark.parametrize("lock", [{"metadata": {"requires_python": 3.11}},
+                                  {"metadata": {"targets": [{"requires_python": ">=3.x"}]}}])
+def test_pdm_lock_with_an_invalid_python_range(lock: dict) -> None:
+    with pytest.raises(PythonConstraintInvalid) as info:
+        pdm.lock_constraints(lock)
+    assert info.value.file == "pdm.lock"
+
+
+def test_pdm_lock_is_a_version_source_read_from_its_text() -> None:
+    (source,) = pdm.METHOD.version_sources
+    assert source.file == "pdm.lock"
+    (constraint,) = source.read('[metadata]\nlock_version = "4.5.1"\n\n[[metadata.targets]]\n'
+                                'requires_python = ">=3.12"\n')
+    assert str(constraint) == "[[metadata.targets]] requires_python '>=3.12' in pdm.lock"
+
+
+def test_a_tool_pin_may_hold_back_its_dependencies(tmp_path: Path) -> None:
+    (tmp_path / "requirements").mkdir()
+    pin = tmp_path / "requirements" / "tool.txt"
+    pin.write_text("tool==1.2.3\n# why: see NOTES.md\nhelper[extra]==0.9  # breaks tool 1.2.3 from 1.0 on\n\n")
+    assert tool_versions.read_pin(tmp_path, "tool") == "tool==1.2.3 helper[extra]==0.9"
+    for text in ("tool==1.2.3\nhelper>=1\n", "helper==1\ntool==1.2.3\n", "# only a comment\n", "tool>=1\n"):
+        pin.write_text(text)
+        with pytest.raises(ValueError, match="requirements/tool.txt must hold one 'tool==X.Y.Z' line"):
+            tool_versions.read_pin(tmp_path, "tool")
+    assert tool_versions.read_pin(REPO, "pdm").split()[0] == "pdm==2.29.4"

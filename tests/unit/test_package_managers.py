@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 class PM:
     """The methods' names, as the table below uses them."""
 
-    PIP, PIP_PROJECT, UV, POETRY, PIPENV, NONE = "pip", "pip-project", "uv", "poetry", "pipenv", "none"
+    PIP, PIP_PROJECT, UV, POETRY, PIPENV, PDM, NONE = "pip", "pip-project", "uv", "poetry", "pipenv", "pdm", "none"
 
 PROJECT = "[project]\nname = 'app'\nversion = '1'\n"
 TOOL_ONLY = "[tool.ruff]\nline-length = 100\n"
@@ -82,6 +82,16 @@ CASES = [
     pytest.param({"Pipfile.lock": "{}"}, "", LockWithoutProject, True, id="pipfile-lock-without-pipfile"),
     pytest.param({"uv.lock": ""}, "", LockWithoutProject, True, id="uv-lock-without-pyproject"),
     pytest.param({"poetry.lock": ""}, "", LockWithoutProject, True, id="poetry-lock-without-pyproject"),
+    pytest.param({"pdm.lock": "", "pyproject.toml": PROJECT}, "", PM.PDM, True, id="pdm"),
+    pytest.param({"pdm.lock": ""}, "", LockWithoutProject, True, id="pdm-lock-without-pyproject"),
+    pytest.param({"PDM.lock": "", "pyproject.toml": PROJECT}, "", MisspelledFile, True, id="pdm-misspelled-lock"),
+    pytest.param({"pdm.lock": "", "uv.lock": "", "pyproject.toml": PROJECT}, "", PackageManagerConflict, True,
+                 id="pdm-and-uv"),
+    pytest.param({"pdm.lock": "", "uv.lock": "", "pyproject.toml": PROJECT}, "pdm", PM.PDM, True, id="forced-pdm"),
+    pytest.param({"pyproject.toml": PROJECT}, "pdm", LockfileMissing, True, id="forced-pdm-no-lock"),
+    # A PDM project without its lock is a PEP 621 project: pip installs it (PDM does not lock at build).
+    pytest.param({"pyproject.toml": PROJECT + "\n[tool.pdm]\ndistribution = true\n"}, "", PM.PIP_PROJECT, True,
+                 id="pdm-project-without-lock"),
     pytest.param({"requirements.txt": "", "uv.lock": "", "pyproject.toml": PROJECT}, "", PackageManagerConflict,
                  True, id="requirements-and-uv"),
     pytest.param({"poetry.lock": "", "Pipfile.lock": "{}", "Pipfile": "", "pyproject.toml": PROJECT}, "",
@@ -222,8 +232,8 @@ def test_every_method_provides_what_the_registry_needs(method):
 def test_names_labels_and_files_are_unique():
     for values in ([m.name for m in METHODS], [m.label for m in METHODS], DETECT_FILES, [*MISSPELLINGS]):
         assert len(values) == len(set(values)), values
-    assert MANAGERS == ("pip", "uv", "poetry", "pipenv")
-    assert [source.file for source in VERSION_SOURCES] == ["uv.lock", "pyproject.toml", "Pipfile"]
+    assert MANAGERS == ("pip", "uv", "poetry", "pipenv", "pdm")
+    assert [source.file for source in VERSION_SOURCES] == ["uv.lock", "pyproject.toml", "Pipfile", "pdm.lock"]
 
 
 def test_the_docs_table_is_the_registrys():

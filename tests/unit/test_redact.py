@@ -52,8 +52,15 @@ def test_redact_malformed_urls(url):
     assert "pw123" not in redact_url(url) and "****@" in redact_url(url)
 
 
-@pytest.mark.parametrize("name", ["UV_DEFAULT_INDEX", "UV_INDEX", "UV_EXTRA_INDEX_URL", "PIPENV_PYPI_MIRROR"])
+@pytest.mark.parametrize("name", ["UV_DEFAULT_INDEX", "UV_INDEX", "UV_EXTRA_INDEX_URL", "PIPENV_PYPI_MIRROR",
+                                  "PDM_PYPI_URL"])
 def test_lockfile_tools_index_settings_are_secret_bearing(name):
     secrets = secrets_in_env({name: "https://ci:tool-secret-99@index.example/simple"})
     assert redact("uv said tool-secret-99", secrets) == "uv said ****"
 
+
+
+def test_a_password_variable_is_a_secret_on_its_own():
+    secrets = secrets_in_env({"PDM_PYPI_PASSWORD": "hunter2-pdm", "PDM_PYPI_USERNAME": "ci"})
+    assert redact("pdm said hunter2-pdm as ci", secrets) == "pdm said **** as ci"
+    assert secrets_in_env({"PDM_PYPI_PASSWORD": "abc"}) == []

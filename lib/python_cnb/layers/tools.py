@@ -1,4 +1,4 @@
-"""A package manager's own tool (uv, Poetry, Pipenv) in a cache-only layer: installed from its pin in
+"""A package manager's own tool (uv, Poetry, Pipenv, PDM) in a cache-only layer: installed from its pin in
 requirements/<tool>.txt with the app's interpreter, reused across builds, never in the image.
 
 The tool gets a virtual environment of its own under <layer>/venv, so nothing of it can shadow the app's
@@ -37,7 +37,7 @@ LAYER_FORMAT = 1
 @dataclass(frozen=True)
 class ToolLayerMetadata:
     layer_format: int
-    requirement: str  # 'uv==0.13.9'
+    requirement: str  # 'uv==0.13.9'; a tool that holds back dependencies: 'pdm==2.29.4 hishel[httpx2]==1.4.0'
     python_version: str
     python_sha256: str
 
@@ -144,7 +144,8 @@ def install_tool(layers_dir: Path, out: Output, python: PythonBuild, python_dir:
 
 def _install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: ToolLayerMetadata, *, needed: bool,
                   env: Mapping[str, str], prefetch: Optional[Prefetch]) -> LayerRef[ToolLayerMetadata]:
-    name, _, version = metadata.requirement.partition("==")
+    # The tool's own pin comes first; any that follow are dependencies it holds back (tool_versions.read_pin).
+    name, _, version = metadata.requirement.split()[0].partition("==")
     shown = f"{name} {version}"
     types = LayerTypes(cache=True)
     if not needed and not Layer(layers_dir, name).toml_path.exists():
@@ -188,7 +189,7 @@ def _install_tool(layers_dir: Path, out: Output, python_dir: Path, metadata: Too
     create_venv(out, python_dir, layer.path / "venv", env, with_pip=wheel_dir is None)
     # The interpreter's bundled pip, run from its wheel, installs the tool into the tool's own venv.
     pip = [f"{wheel_dir}/pip"] if wheel_dir else ["-m", "pip"]
-    cmd = [str(_tool_python(layer.path)), *pip, "install", "--quiet", metadata.requirement]
+    cmd = [str(_tool_python(layer.path)), *pip, "install", "--quiet", *metadata.requirement.split()]
     status = run_streamed(out, cmd, env=env, cwd=layers_dir, shown=f"pip install {metadata.requirement}")
     if status != 0:
         raise ToolInstallFailed(command=f"pip install {metadata.requirement}", exit_code=status)

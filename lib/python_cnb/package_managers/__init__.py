@@ -48,7 +48,7 @@ from ..errors import (
     PackageManagerConflict,
     ProjectFileMissing,
 )
-from . import nothing, pip_project, pip_requirements, pipenv, poetry, uv_lock
+from . import nothing, pdm, pip_project, pip_requirements, pipenv, poetry, uv_lock
 from .base import InstallMethod, VersionSource, Workspace
 
 __all__ = ["DETECT_FILES", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURCES", "Enclosing", "InstallChoice",
@@ -56,7 +56,7 @@ __all__ = ["DETECT_FILES", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURC
            "named_files", "selection_table"]
 
 METHODS: Tuple[InstallMethod, ...] = (pip_requirements.METHOD, pip_project.METHOD, uv_lock.METHOD, poetry.METHOD,
-                                      pipenv.METHOD, nothing.METHOD)
+                                      pipenv.METHOD, pdm.METHOD, nothing.METHOD)
 MANAGERS: Tuple[str, ...] = tuple(dict.fromkeys(method.manager for method in METHODS))
 DETECT_FILES: Tuple[str, ...] = tuple(name for method in METHODS for name in method.files)
 MISSPELLINGS: Dict[str, str] = {wrong: right for method in METHODS for wrong, right in method.misspellings.items()}

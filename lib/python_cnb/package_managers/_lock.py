@@ -1,4 +1,4 @@
-"""What the lockfile methods (uv, Poetry, Pipenv) share: the digest of their reuse files, and running the tool's
+"""What the lockfile methods (uv, Poetry, Pipenv, PDM) share: the digest of their reuse files, and running the tool's
 commands into the buildpack's virtual environment (after locking, when the build locks), each failure explained by the
 method or got past by it."""
 

@@ -78,7 +78,7 @@ class InstallPaths:
     app_dir: Path  # the working directory of every command
     venv_dir: Path  # the app's virtual environment (its python is venv_dir/bin/python); installed into, never run from
     pip_python: Path  # the python of the build-only pip layer (pip installs with it)
-    tool_bin: Path  # the tool's bin/ directory (uv, Poetry, Pipenv; a separate venv's, never on the app's PATH)
+    tool_bin: Path  # the tool's bin/ directory (uv, Poetry, Pipenv, PDM; a separate venv's, never on the app's PATH)
     cache_dir: Path  # the tool's cache layer (pip's when pip installs)
     # How uv puts files from its cache into the venv: 'hardlink' when both are on one filesystem (uv's own default, no
     # copying), else 'copy' (a link across filesystems fails, and uv would warn before copying anyway).
