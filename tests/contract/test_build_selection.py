@@ -1,5 +1,5 @@
 """BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS with the real tools: a uv project (a group and an extra; unset
-again, the environment is rebuilt without them), Poetry's and Pipenv's dev groups, a pip-installed project's PEP 735
+again, the environment is rebuilt without them), Poetry's, Pipenv's and PDM's dev groups, a pip-installed project's PEP 735
 group and extra, and the errors for a name the project does not define and for a requirements.txt app."""
 
 from pathlib import Path
@@ -43,16 +43,22 @@ def test_uv_group_and_extra_then_unset(make_app, tmp_path):
     assert not _installed(app, "pytest") and not _installed(app, "six") and _installed(app, "flask")
 
 
-@pytest.mark.parametrize("kind", ["poetry", "pipenv"])
-def test_poetry_and_pipenv_dev_groups(make_app, tmp_path, kind):
+DEV_GROUPS = {
+    # kind: (the dev group's name, what it becomes in the log, the command)
+    "poetry": ("dev", "dev", "poetry sync --only main,dev"),
+    "pipenv": ("dev", "dev-packages", "pipenv sync --categories 'packages dev-packages'"),
+    "pdm": ("test", "test", "pdm sync --clean-unselected -G test"),
+}
+
+
+@pytest.mark.parametrize("kind", list(DEV_GROUPS))
+def test_poetry_pipenv_and_pdm_dev_groups(make_app, tmp_path, kind):
+    name, group, command = DEV_GROUPS[kind]
     source = getattr(lock_apps, f"{kind}_app")(tmp_path / "src")
-    app = make_app(str(source), BP_PYTHON_DEPENDENCY_GROUPS="dev")
+    app = make_app(str(source), BP_PYTHON_DEPENDENCY_GROUPS=name)
     result = app.build()
     assert result.returncode == 0, result
-    command = ("poetry sync --only main,dev" if kind == "poetry" else
-               "pipenv sync --categories 'packages dev-packages'")
     assert f"Running '{command}" in result.output
-    group = "dev" if kind == "poetry" else "dev-packages"
     assert f"Also installing the groups {group} (" in result.output
     assert _installed(app, "pytest") and _installed(app, "flask")
 

@@ -182,3 +182,16 @@ def test_the_selection_is_part_of_the_reuse_key():
 def test_declared_none_means_the_method_has_none():
     assert check_selection(NOTHING, None, "x") == NOTHING
     assert check_selection(Selection(groups=("a",)), Declared(file="f", groups=("a",)), "x").groups == ("a",)
+
+
+def test_pdm_groups_and_extras():
+    from python_cnb.package_managers import pdm
+
+    pyproject = {"project": {"name": "app", "optional-dependencies": {"s3": ["boto3"]}},
+                 "dependency-groups": {"test": ["pytest"]}, "tool": {"pdm": {"dev-dependencies": {"lint": ["ruff"]}}}}
+    declared = pdm.declared(pyproject)
+    assert sorted(declared.groups or ()) == ["lint", "test"] and declared.extras == ("s3",)
+    assert pdm.commands(PATHS)[1].shown == "pdm sync --prod --clean-unselected"
+    assert pdm.commands(PATHS, Selection(extras=("s3",)))[1].shown == "pdm sync --prod --clean-unselected -G s3"
+    assert pdm.commands(PATHS, Selection(groups=("test",), extras=("s3",)))[1].shown == \
+        "pdm sync --clean-unselected -G test -G s3"

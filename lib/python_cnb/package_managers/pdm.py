@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand, VersionSource
+from .selection import NOTHING, Declared, Selection
 
 if TYPE_CHECKING:
     from ..errors import BuildpackError
     from ..python_version import Constraint
 
-__all__ = ["METHOD", "commands", "explain", "index_config", "lock_constraints", "tool_env"]
+__all__ = ["METHOD", "commands", "declared", "explain", "index_config", "lock_constraints", "tool_env"]
 
 LOCK = Lock(file="pdm.lock", project_file="pyproject.toml", fix="pdm lock")
 # pdm.toml (project-level PDM config) can declare sources and installer settings.
@@ -36,7 +37,7 @@ _OWNED = ("VIRTUAL_ENV", "PDM_PYTHON", "PDM_IGNORE_SAVED_PYTHON", "PDM_IGNORE_AC
 CHECK_ARGS = ("lock", "--check")
 # --prod leaves out every development group ([dependency-groups], [tool.pdm.dev-dependencies]); --clean-unselected
 # uninstalls what the selected groups do not name (an update in place ends as a fresh install does).
-# TODO(issue 19): BP_PYTHON_DEPENDENCY_GROUPS / BP_PYTHON_EXTRAS become `-G NAME` here (the lead wires them in).
+# BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS become `-G NAME` (see commands).
 SYNC_ARGS = ("sync", "--prod", "--clean-unselected")
 # The global config file the buildpack writes into the tool's cache layer on every build (extra indexes only, no
 # secret): no user or machine config applies; the project's pdm.toml still does.
@@ -111,9 +112,21 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
     return result
 
 
-def commands(paths: InstallPaths) -> Sequence[ToolCommand]:
+def commands(paths: InstallPaths, selection: Selection = NOTHING) -> Sequence[ToolCommand]:
+    """Each selected group and extra is a `-G` (PDM's optional-dependencies are groups too). A selected development
+    group drops --prod: PDM then installs the development groups named, and no other."""
     pdm = str(paths.tool_bin / "pdm")
-    return tuple(ToolCommand(argv=(pdm, *args), shown=" ".join(("pdm", *args))) for args in (CHECK_ARGS, SYNC_ARGS))
+    sync = tuple(arg for arg in SYNC_ARGS if arg != "--prod" or not selection.groups)
+    sync += tuple(arg for name in (*selection.groups, *selection.extras) for arg in ("-G", name))
+    return tuple(ToolCommand(argv=(pdm, *args), shown=" ".join(("pdm", *args))) for args in (CHECK_ARGS, sync))
+
+
+def declared(pyproject: Dict[str, Any]) -> Declared:
+    """PDM's development groups: PEP 735's and [tool.pdm.dev-dependencies]; its extras, PEP 621's."""
+    from ..python_version import table
+    from .selection import pyproject_declared
+
+    return pyproject_declared(pyproject, more_groups=tuple(table(pyproject, "tool", "pdm", "dev-dependencies")))
 
 
 def explain(output: str, env: Mapping[str, str], command: str, status: int) -> Optional[BuildpackError]:
@@ -125,9 +138,12 @@ def explain(output: str, env: Mapping[str, str], command: str, status: int) -> O
 
 
 def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
-    from ._lock import lock_inputs
+    from dataclasses import replace
 
-    return lock_inputs(app_dir, "PDM", REUSE_FILES)
+    from ._lock import lock_inputs, read_project
+
+    return replace(lock_inputs(app_dir, "PDM", REUSE_FILES),
+                   declared=declared(read_project(app_dir, LOCK.project_file)))
 
 
 def _remove_what_sync_keeps(step: InstallStep) -> None:
@@ -153,7 +169,7 @@ def _install(step: InstallStep) -> None:
     write_atomic(step.paths.cache_dir / CONFIG_FILE, index_config(step.env)[0])
     if step.update:
         _remove_what_sync_keeps(step)
-    sync_lock(step, LOCK, tool_env, commands(step.paths), explain)
+    sync_lock(step, LOCK, tool_env, commands(step.paths, step.selection), explain)
 
 
 def lock_constraints(lock: Dict[str, Any]) -> List[Constraint]:
@@ -200,6 +216,8 @@ METHOD = InstallMethod(
     updates_in_place=True,
     install=_install,
     version_sources=(VersionSource(LOCK.file, _requires_python),),
+    groups_option="`-G NAME` (without `--prod`)",
+    extras_option="`-G NAME`",
     summary="`pdm lock --check`, then `pdm sync --prod --clean-unselected`: the locked production set without "
             "development groups, and the project itself (editable) when it is a distribution",
 )
