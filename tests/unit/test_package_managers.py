@@ -221,8 +221,8 @@ def test_every_method_provides_what_the_registry_needs(method):
 def test_names_labels_and_files_are_unique():
     for values in ([m.name for m in METHODS], [m.label for m in METHODS], DETECT_FILES, [*MISSPELLINGS]):
         assert len(values) == len(set(values)), values
-    assert MANAGERS == ("pip", "uv", "poetry", "pipenv")
-    assert [source.file for source in VERSION_SOURCES] == ["uv.lock", "pyproject.toml", "Pipfile"]
+    assert MANAGERS == ("pip", "uv", "poetry", "pipenv", "pylock")
+    assert [source.file for source in VERSION_SOURCES] == ["uv.lock", "pyproject.toml", "Pipfile", "pylock.toml"]
 
 
 def test_the_docs_table_is_the_registrys():
