@@ -62,7 +62,7 @@ def _choose(spec, requested="", env=None):
 def test_the_lock_file_an_app_installs(spec, env, chosen):
     choice = _choose(spec, env=env)
     assert choice.method.name == "pylock" and choice.files == (chosen,)
-    assert choice.describe("pip") == f"Installing the packages locked in {chosen} with uv"
+    assert choice.describe("pip") == f"Installing the dependencies locked in {chosen} with uv"
     assert detect.is_python_project(_files(spec))
 
 
