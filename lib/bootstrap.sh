@@ -15,12 +15,17 @@ if [ "$phase" = detect ]; then
     runtime.txt .python-version app.py wsgi.py asgi.py main.py manage.py .s2i requirement.txt \
     Requirements.txt REQUIREMENTS.txt requirements.text requirements.txt.txt requirements.in \
     pipfile Pipfile.txt pipfile.lock Poetry.lock poetry.lock.txt UV.lock uv.lock.txt pdm.lock PDM.lock pdm.lock.txt \
-    ${BP_PIP_REQUIREMENT:-}; do
+    pylock.toml pylock.toml.txt Pylock.toml ${BP_PIP_REQUIREMENT:-}; do
     { [ -e "$name" ] || [ -L "$name" ]; } && exit 0
     # APP_HOME: the S2I image's app subdirectory, when the platform gives it to detect.
     if [ -n "${APP_HOME:-}" ] && [ -d "$APP_HOME" ]; then
       { [ -e "$APP_HOME/$name" ] || [ -L "$APP_HOME/$name" ]; } && exit 0
     fi
+  done
+  # PEP 751's pylock.<name>.toml: the one glob (an unmatched pattern stays as written, and does not exist).
+  set +f
+  for name in pylock.*.toml ${APP_HOME:+"$APP_HOME"/pylock.*.toml}; do
+    { [ -e "$name" ] || [ -L "$name" ]; } && exit 0
   done
   echo "No Python project files found (looked for: requirements.txt, setup.py, setup.cfg, pyproject.toml, Pipfile, runtime.txt, .python-version, app.py, wsgi.py, manage.py, .s2i and others)."
   exit 100

@@ -27,7 +27,14 @@ from .errors import (
 )
 from .google_paketo_compat import Setting
 from .manifest import PythonBuild, load_manifest
-from .package_managers import VERSION_SOURCES, InstallChoice, choose_install_method, find_workspace
+from .package_managers import (
+    DETECT_PATTERNS,
+    VERSION_SOURCES,
+    InstallChoice,
+    choose_install_method,
+    find_workspace,
+    version_sources,
+)
 from .package_managers.base import DependencyInputs, Installer
 from .package_managers.installers import PIP, requested_installer
 from .package_managers.requirements_scan import tree_digest
@@ -119,13 +126,14 @@ def analyse(ctx: BuildContext, build_env: BuildEnv, today: datetime.date) -> Ana
         raise ForbiddenEnvVars(names=forbidden)
     check_web_concurrency(env)
 
-    files = read_app_files(app_dir, _TEXT_FILES)
+    files = read_app_files(app_dir, _TEXT_FILES, DETECT_PATTERNS)
     install = choose_install_method(files, env.get("BP_PYTHON_PACKAGE_MANAGER", ""),
                                     build_env.sources.get("BP_PYTHON_PACKAGE_MANAGER", ""), env,
                                     find_workspace(build_env.root, app_dir))
     _check_named_files(app_dir, install)
     version_variable = build_env.python_version
-    request = requested_python(_version_texts(files), VERSION_SOURCES,
+    sources = version_sources(install)
+    request = requested_python(_version_texts(files, tuple(source.file for source in sources)), sources,
                                (version_variable.variable, version_variable.value) if version_variable else None)
     requested = requested_installer(env)
     installer = requested if install.method.installer_option else PIP
@@ -225,14 +233,15 @@ def _app_home(root: Path, env: Mapping[str, str]) -> Path:
     return home
 
 
-def _version_texts(files: AppFiles) -> Dict[str, Optional[str]]:
-    """The texts the Python version decision reads. A dangling link or a directory where a version file should be
-    fails: building without it could install another Python than the one the app chose."""
-    for name in _VERSION_FILES:
+def _version_texts(files: AppFiles, chosen: Tuple[str, ...]) -> Dict[str, Optional[str]]:
+    """The texts the Python version decision reads (`chosen`: the version sources' files for this install choice,
+    pylock.prod.toml for instance). A dangling link or a directory where a version file should be fails: building
+    without it could install another Python than the one the app chose."""
+    for name in dict.fromkeys((*_VERSION_FILES, *chosen)):
         entry = files.entries.get(name)
         if entry is Entry.DANGLING:
             target = files.link_targets.get(name, "")
             raise VersionFileUnusable(path=name, problem=f"a symbolic link to {target!r}, which does not exist")
         if entry is Entry.DIRECTORY or entry is Entry.OTHER:
             raise VersionFileUnusable(path=name, problem=f"a {entry.value}")
-    return {name: files.text(name) for name in _VERSION_FILES}
+    return {name: files.text(name) for name in dict.fromkeys((*_VERSION_FILES, *chosen))}

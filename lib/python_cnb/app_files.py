@@ -120,14 +120,17 @@ def _link_target(path: Path) -> str:
         return "?"
 
 
-def read_app_files(app_dir: Path, texts: Iterable[str] = ()) -> AppFiles:
-    """The root's entries, and the texts of the regular files named in `texts` (the build passes the ones its
-    decisions read; detect passes none: it only asks what exists, and must not fail on contents)."""
+def read_app_files(app_dir: Path, texts: Iterable[str] = (), patterns: Iterable[str] = ()) -> AppFiles:
+    """The root's entries, and the texts of the regular files named in `texts` or whose whole name a regular
+    expression in `patterns` matches (the build passes the ones its decisions read; detect passes none: it only asks
+    what exists, and must not fail on contents)."""
     try:
         names = sorted(os.listdir(app_dir))
     except OSError as exc:
         raise FileReadError(path=str(app_dir), reason=exc.strerror or str(exc)) from None
     entries = {name: _entry(app_dir / name) for name in names}
-    read = {name: _read(app_dir / name) for name in dict.fromkeys(texts) if entries.get(name) is Entry.FILE}
+    matched = [name for name in names if any(re.fullmatch(pattern, name) for pattern in patterns)]
+    read = {name: _read(app_dir / name) for name in dict.fromkeys((*texts, *matched))
+            if entries.get(name) is Entry.FILE}
     links = {name: _link_target(app_dir / name) for name, entry in entries.items() if entry is Entry.DANGLING}
     return AppFiles(entries, read, links)

@@ -61,7 +61,7 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
                      tool_bin=tool_dir, tool_cache_dir=tool_cache, install=not venv.reused, update=venv.updated,
                      lock_at_build=analysis.install.lock_at_build,
                      extra_requirements=analysis.gunicorn_requirement,
-                     requirement_files=scan.roots if scan is not None else (),
+                     requirement_files=scan.roots if scan is not None else analysis.install.files,
                      requirements=scan.requirements if scan is not None else (), update_lines=update_lines,
                      update_options=scan.top_options if scan is not None else (),
                      manage_py=analysis.snapshot.manage_py,

@@ -13,9 +13,9 @@ from .app_files import AppFiles, read_app_files
 from .cnb.runtime import BuildContext, DetectContext
 from .errors import render_error
 from .output import Output
-from .package_managers import DETECT_FILES, MISSPELLINGS, named_files
+from .package_managers import DETECT_FILES, METHODS, MISSPELLINGS, matches_pattern, named_files
 
-__all__ = ["PYTHON_SIGNALS", "Detector", "is_python_project"]
+__all__ = ["PATTERN_SIGNALS", "PYTHON_SIGNALS", "Detector", "is_python_project"]
 
 _OTHER_SIGNALS = (
     "setup.py",
@@ -32,10 +32,12 @@ _OTHER_SIGNALS = (
 )
 
 PYTHON_SIGNALS = tuple(dict.fromkeys([*DETECT_FILES, *_OTHER_SIGNALS, *MISSPELLINGS]))
+# The names a method's pattern selects (pylock.<name>.toml), as detect's message shows them.
+PATTERN_SIGNALS = tuple(method.file_choice.shown for method in METHODS if method.file_choice is not None)
 
 
 def is_python_project(files: AppFiles) -> bool:
-    return any(files.has(name) for name in PYTHON_SIGNALS)
+    return any(files.has(name) for name in PYTHON_SIGNALS) or any(matches_pattern(name) for name in files.entries)
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Detector:
         if any(is_python_project(read_app_files(place)) or any((place / name).is_file() for name in named)
                for place in [*places, ctx.app_dir]):
             return True
-        self.out.step(f"No Python project files found (looked for: {', '.join(PYTHON_SIGNALS)}).")
+        self.out.step(f"No Python project files found (looked for: {', '.join((*PYTHON_SIGNALS, *PATTERN_SIGNALS))}).")
         return False
 
     def build(self, ctx: BuildContext) -> None:

@@ -369,6 +369,58 @@ class LockfileOutOfDate(BuildpackError):
 
 
 @dataclass(eq=False)
+class LockFilesAmbiguous(BuildpackError):
+    """Several files a method accepts (pylock.<name>.toml), none of them the default, and no variable naming one."""
+
+    files: Sequence[str]  # ('pylock.dev.toml', 'pylock.prod.toml')
+    variable: str  # 'BP_PYTHON_PYLOCK'
+    default: str  # 'pylock.toml'
+
+
+@dataclass(eq=False)
+class ChosenFileInvalid(BuildpackError):
+    """The variable that names the file a method installs (BP_PYTHON_PYLOCK) names none it can use."""
+
+    variable: str
+    value: str
+    problem: str  # 'there is no such file at the app's root'
+    accepted: Sequence[str]  # the files of the app it could name
+
+
+@dataclass(eq=False)
+class PylockVersionUnsupported(BuildpackError):
+    lock_file: str
+    version: str  # as written ('2.0'); '' when the key is missing or not a string
+
+
+@dataclass(eq=False)
+class PylockArtifactUnhashed(BuildpackError):
+    """A wheel, sdist or archive in a pylock file without a hash (PEP 751 requires one; uv would not check it)."""
+
+    lock_file: str
+    package: str
+    artifact: str  # its file name or URL
+
+
+@dataclass(eq=False)
+class PylockNoArtifact(BuildpackError):
+    """The lock has no wheel or sdist of a package that this interpreter and platform can install."""
+
+    lock_file: str
+    package: str
+    platform: str  # what uv said the build runs on ('Linux (`manylinux_2_36_x86_64`)'), '' when it did not say
+    available: str  # the platforms the lock has wheels for, as uv said ('`win_amd64`'), '' when it did not say
+    command: str
+
+
+@dataclass(eq=False)
+class PylockHashMismatch(BuildpackError):
+    lock_file: str
+    package: str  # 'werkzeug==3.1.9'
+    command: str
+
+
+@dataclass(eq=False)
 class EnvironmentCheckFailed(BuildpackError):
     problems: Sequence[str]  # pip check's lines ('flask 3.0.0 requires click, which is not installed.')
 
@@ -866,6 +918,61 @@ def _lock_out_of_date(e: LockfileOutOfDate) -> Tuple[str, str]:
             f"Run '{e.fix}' in the app, commit the updated {e.lock_file}, and build again.{note}")
 
 
+def _lock_files_ambiguous(e: LockFilesAmbiguous) -> Tuple[str, str]:
+    files = "\n".join(f" - {name}" for name in e.files)
+    return ("Several lock files found",
+            f"The app has several lock files and no {e.default}:\n{files}\n\n"
+            "The buildpack cannot tell which one to install. Either:\n"
+            f"1. set {e.variable} to the one to install, for example\n"
+            f"   pack build --env {e.variable}={e.files[0]} ..., or\n"
+            f"2. name the one to install {e.default} (the default), or delete the others.")
+
+
+def _chosen_file_invalid(e: ChosenFileInvalid) -> Tuple[str, str]:
+    accepted = (f"The app's lock files: {', '.join(e.accepted)}." if e.accepted else
+                "The app has no lock file at its root.")
+    return (f"{e.variable} names no usable lock file",
+            f"{e.variable} is set to {_quote(e.value)}, but {e.problem}.\n{accepted}\n\n"
+            f"Set {e.variable} to the name of one of them (at the app's root), or unset it.")
+
+
+def _pylock_version(e: PylockVersionUnsupported) -> Tuple[str, str]:
+    found = f"lock-version {_quote(e.version)}" if e.version else "no lock-version string"
+    return (f"Unsupported lock-version in {e.lock_file}",
+            f"{e.lock_file} has {found}. The buildpack installs PEP 751 lock files of lock-version 1.x\n"
+            "(the only version defined so far), with uv.\n\n"
+            f"Write the lock again with a tool that writes lock-version 1.0 (for example\n"
+            f"'uv export --format pylock.toml -o {e.lock_file}' or 'pip lock -o {e.lock_file}'), commit it, and build "
+            "again.")
+
+
+def _pylock_unhashed(e: PylockArtifactUnhashed) -> Tuple[str, str]:
+    return (f"An artifact in {e.lock_file} has no hash",
+            f"{e.lock_file} lists {_quote(e.artifact)} for the package {_quote(e.package)} without a hash, so the\n"
+            "download could not be checked. PEP 751 requires a hash for every wheel, sdist and archive.\n\n"
+            f"Write the lock again with its tool (for example 'uv export --format pylock.toml -o {e.lock_file}'),\n"
+            "which records the hashes, commit it, and build again.")
+
+
+def _pylock_no_artifact(e: PylockNoArtifact) -> Tuple[str, str]:
+    platform = f" ({e.platform})" if e.platform else ""
+    available = f"\nThe lock has wheels of it only for: {e.available}." if e.available else ""
+    return (f"{e.lock_file} has nothing of {e.package} for this platform",
+            f"'{e.command}' failed: {e.lock_file} lists no wheel or sdist of the package {_quote(e.package)} that "
+            f"this\nPython and platform{platform} can install.{available}\n\n"
+            f"Lock for the platform the app is built on: with uv, export the lock of a project whose resolution\n"
+            "covers Linux (uv lock is universal; see tool.uv.required-environments), or run 'pip lock' on Linux\n"
+            f"with the same Python version; commit {e.lock_file} and build again.")
+
+
+def _pylock_hash_mismatch(e: PylockHashMismatch) -> Tuple[str, str]:
+    return (f"A download does not match {e.lock_file}",
+            f"'{e.command}' failed: the file downloaded for {_quote(e.package)} does not have the hash {e.lock_file}\n"
+            "records (see the output above), so it was not installed.\n\n"
+            "If the lock was edited by hand, write it again with its tool. If the package index serves another file\n"
+            "under the same name, check the index (a mirror out of step with PyPI, say) before you trust it.")
+
+
 # What to do instead of a requirements-file option uv does not honour.
 _UV_OPTION_FIXES = {
     "--pre": "remove it and set PIP_PRE=1 (passed to uv as UV_PRERELEASE=allow)",
@@ -917,7 +1024,8 @@ UserError = Union[
     UnknownDependencyGroup, DependencyGroupsUnsupported, DependencyGroupInvalid, LocalPathOutsideSource,
     BindingInvalid,
     RequirementOptionsUnsupported, EnvironmentCheckFailed, ProcfileInvalid, EntryCallableMissing,
-    GunicornModuleMissing, RequirementsFileInvalid, VendorDirectoryInvalid,
+    GunicornModuleMissing, RequirementsFileInvalid, VendorDirectoryInvalid, LockFilesAmbiguous, ChosenFileInvalid,
+    PylockVersionUnsupported, PylockArtifactUnhashed, PylockNoArtifact, PylockHashMismatch,
 ]
 USER_ERRORS: Tuple[type, ...] = UserError.__args__  # type: ignore[attr-defined]
 
@@ -1027,6 +1135,18 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
         return _requirements_file(e)
     if isinstance(e, VendorDirectoryInvalid):
         return _vendor_directory(e)
+    if isinstance(e, LockFilesAmbiguous):
+        return _lock_files_ambiguous(e)
+    if isinstance(e, ChosenFileInvalid):
+        return _chosen_file_invalid(e)
+    if isinstance(e, PylockVersionUnsupported):
+        return _pylock_version(e)
+    if isinstance(e, PylockArtifactUnhashed):
+        return _pylock_unhashed(e)
+    if isinstance(e, PylockNoArtifact):
+        return _pylock_no_artifact(e)
+    if isinstance(e, PylockHashMismatch):
+        return _pylock_hash_mismatch(e)
     assert_never(e)
 
 

@@ -19,8 +19,9 @@ def test_flask_build_serve_and_rebuilds(make_app):
     app = make_app("flask_wsgi")
     first = app.build()
     assert first.returncode == 0, first
-    assert ("No Python version requested in runtime.txt, .python-version, pyproject.toml, uv.lock, Pipfile or "
-            "pdm.lock; using the buildpack's default (the newest version it knows): Python 3.12.1" in first.output)
+    assert ("No Python version requested in runtime.txt, .python-version, pyproject.toml, uv.lock, Pipfile, "
+            "pdm.lock or pylock.toml; using the buildpack's default (the newest version it knows): Python 3.12.1"
+            in first.output)
     assert "Installing Python 3.12.1" in first.output
     assert "Running 'pip install --no-compile -r requirements.txt'" in first.output
     assert "The web process uses Gunicorn, which the app does not list: adding it" in first.output

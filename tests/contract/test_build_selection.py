@@ -1,6 +1,6 @@
 """BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS with the real tools: a uv project (a group and an extra; unset
-again, the environment is rebuilt without them), Poetry's, Pipenv's and PDM's dev groups, a pip-installed project's PEP 735
-group and extra, and the errors for a name the project does not define and for a requirements.txt app."""
+again, the environment is rebuilt without them), Poetry's, Pipenv's and PDM's dev groups, a pip-installed project's
+PEP 735 group and extra, and the errors for a name the project does not define and for a requirements.txt app."""
 
 from pathlib import Path
 

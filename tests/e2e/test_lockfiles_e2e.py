@@ -1,6 +1,6 @@
-"""uv, Poetry, Pipenv and PDM apps and a PEP 621 app through pack and the lifecycle: served on 8080, a no-change rebuild
-reuses every layer without running the tool, a changed lock rebuilds only the venv layer. A Poetry project without
-its lock is locked at build."""
+"""uv, Poetry, Pipenv, PDM and pylock.toml (uv export) apps and a PEP 621 app through pack and the lifecycle: served
+on 8080, a no-change rebuild reuses every layer without running the tool, a changed lock rebuilds only the venv layer.
+A Poetry project without its lock is locked at build."""
 
 import pytest
 from support import lock_apps
@@ -14,6 +14,7 @@ APPS = {
     "poetry": (lock_apps.poetry_app, "poetry", "poetry.lock", "Hello from Poetry"),
     "pipenv": (lock_apps.pipenv_app, "pipenv", "Pipfile.lock", "Hello from Pipenv"),
     "pdm": (lock_apps.pdm_app, "pdm", "pdm.lock", "Hello from PDM"),
+    "pylock": (lock_apps.pylock_app, "uv", "pylock.toml", "Hello from pylock"),
 }
 
 

@@ -32,6 +32,14 @@ requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a te
                                   the interpreter), `pdm add flask==3.0.3`, `pdm add -dG test pytest`
     pdm_app(dest, package=True)   `pdm init -n --dist` (pdm-backend, src layout) whose package wsgi.py imports
     pdm_app(dest, stale=True)     a dependency added to pyproject.toml after locking
+    pylock_app(dest)              `uv init --app`, `uv add flask==3.0.3 docopt==0.6.2` (docopt has an sdist only)
+                                  and colorama for Windows only,
+                                  then `uv export --format pylock.toml`: pylock.toml and pyproject.toml, no uv.lock;
+                                  wsgi.py at the root (the project itself is a package, in the lock as editable)
+    pylock_app(dest, keep_uv_lock=True)  the same with uv.lock still there (two managers' files)
+    pip_lock_app(dest)            `pip lock -r requirements.txt -o pylock.toml` with pip 26.3 (PIP_LOCK_PIN), for this
+                                  interpreter and platform only; requirements.txt removed, .python-version X.Y added
+                                  (python_version=None: none, so the build may pick another Python)
     locked_versions(app_dir)      {distribution: version} the lock installs (main/default group, this platform)
     dev_only(app_dir)             distributions only the development group brings (pytest and its dependencies)
 
@@ -64,8 +72,11 @@ FORMAT = "1"  # bump to regenerate every cached app
 FLASK = "3.0.3"
 PYPI_SIMPLE = "https://pypi.org/simple"
 
-__all__ = ["uv_app", "uv_workspace_app", "poetry_app", "poetry_init_app", "pipenv_app", "pdm_app", "locked_versions",
-           "dev_only", "default_index_url", "tool_bin", "tool_pin"]
+__all__ = ["uv_app", "uv_workspace_app", "poetry_app", "poetry_init_app", "pipenv_app", "pdm_app", "pylock_app",
+           "pip_lock_app", "locked_versions", "dev_only", "default_index_url", "tool_bin", "tool_pin"]
+
+# `pip lock` (experimental) needs pip 26.1 or newer; the buildpack's own pip is the interpreter's bundled one.
+PIP_LOCK_PIN = "pip==26.3"
 
 
 # ---- the apps ----------------------------------------------------------------------------------------------------
@@ -268,6 +279,40 @@ def _add_dependency_to_pdm_pyproject(app: Path) -> None:
     path.write_text(edited)
 
 
+def pylock_app(dest: Path, *, extra: Sequence[str] = (), keep_uv_lock: bool = False,
+               index_url: Optional[str] = None) -> Path:
+    """What a uv user who ships the standard lock has: `uv init --app` (this uv makes it a package: src/ layout,
+    uv_build, one [project.scripts] entry), `uv add` of Flask, docopt (an sdist only, built at install), colorama
+    (on Windows only) and `extra`, then `uv export --format pylock.toml -o pylock.toml` (which lists the project
+    itself as editable). wsgi.py at the root serves "Hello from pylock"."""
+    url = index_url or default_index_url()
+    # colorama installs anywhere: left out here, it shows that the lock's marker was evaluated.
+    requirements = (f"flask=={FLASK}", "docopt==0.6.2", "colorama==0.4.6; sys_platform == 'win32'", *extra)
+    files = {"wsgi.py": _flask_module("pylock").replace("from flask import Flask\n",
+                                                         "import docopt  # noqa: F401\nfrom flask import Flask\n")}
+    pin = f"{_pin('uv')} {' '.join(requirements)}"
+    app = _generated("pylock", files, ("pylock.toml", "uv.lock"), url,
+                     lambda work, index: _export_pylock(work, index, requirements), pin=pin)
+    _copy(app, dest)
+    if not keep_uv_lock:
+        (dest / "uv.lock").unlink()
+    return dest
+
+
+def pip_lock_app(dest: Path, *, python_version: Optional[str] = "{}.{}".format(*sys.version_info[:2]),
+                 index_url: Optional[str] = None) -> Path:
+    """`pip lock -r requirements.txt -o pylock.toml` of Flask with pip 26.3: a lock for this interpreter and
+    platform (one wheel per package, no requires-python). The app ships pylock.toml, wsgi.py and .python-version."""
+    url = index_url or default_index_url()
+    files = {"requirements.txt": f"flask=={FLASK}\n", "wsgi.py": _flask_module("pip lock")}
+    app = _generated("pip-lock", files, ("pylock.toml",), url, _pip_lock, pin=PIP_LOCK_PIN)
+    _copy(app, dest)
+    (dest / "requirements.txt").unlink()
+    if python_version is not None:
+        (dest / ".python-version").write_text(f"{python_version}\n")
+    return dest
+
+
 def _add_dependency_to_pyproject(app: Path) -> None:
     path = app / "pyproject.toml"
     text = path.read_text()
@@ -288,6 +333,8 @@ def locked_versions(app_dir: Path, *, main_only: bool = True) -> Dict[str, str]:
     """{canonical distribution name: version} that the app's lockfile installs on this platform: the main
     (Poetry), default (Pipenv) or project (uv) dependencies and what they need; with main_only=False, every
     package the lock names. The project itself is left out."""
+    if (app_dir / "pylock.toml").exists():
+        return _pylock_locked(toml_io.loads((app_dir / "pylock.toml").read_text()))
     if (app_dir / "uv.lock").exists():
         return _uv_locked(toml_io.loads((app_dir / "uv.lock").read_text()), main_only)
     if (app_dir / "poetry.lock").exists():
@@ -328,6 +375,19 @@ def _uv_locked(lock: Mapping[str, object], main_only: bool) -> Dict[str, str]:
             found[name] = str(package["version"])
             todo.extend(package.get("dependencies", []))
         todo.extend(extra_deps)
+    return found
+
+
+def _pylock_locked(lock: Mapping[str, object]) -> Dict[str, str]:
+    """The packages with a version whose marker holds here (the lock's default groups; directory entries, such as
+    the project itself, have no version and are left out)."""
+    groups = frozenset(lock.get("default-groups", []))  # type: ignore[arg-type]
+    found: Dict[str, str] = {}
+    for package in lock.get("packages", []):  # type: ignore[union-attr]
+        marker = package.get("marker")
+        if "version" in package and (not marker or Marker(marker).evaluate(
+                {"extras": frozenset(), "dependency_groups": groups})):
+            found[canonicalize_name(package["name"])] = str(package["version"])
     return found
 
 
@@ -453,6 +513,37 @@ def _lock_uv(app: Path, index_url: Optional[str]) -> None:
     if index_url:
         env["UV_DEFAULT_INDEX"] = index_url  # recorded in uv.lock exactly as given
     _run([str(tool_bin("uv") / "uv"), "lock", "--python", sys.executable], app, env)
+
+
+def _export_pylock(app: Path, index_url: Optional[str], requirements: Sequence[str]) -> None:
+    uv = str(tool_bin("uv") / "uv")
+    env = {"UV_CACHE_DIR": str(CACHE / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+    if index_url:
+        env["UV_DEFAULT_INDEX"] = index_url
+    _run([uv, "init", "--app", "--vcs", "none", "--name", "pylock-app", "--python", sys.executable], app, env)
+    _run([uv, "add", "--python", sys.executable, *requirements], app, env)
+    _run([uv, "export", "--format", "pylock.toml", "-o", "pylock.toml"], app, env)
+    shutil.rmtree(app / ".venv", ignore_errors=True)
+
+
+def _pip_lock(app: Path, index_url: Optional[str]) -> None:
+    venv = CACHE / "tools" / PIP_LOCK_PIN.replace("==", "-")
+    marker = venv / ".installed"
+    with _locked(CACHE / ".tools.flock"):
+        if not marker.exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                            "--disable-pip-version-check", PIP_LOCK_PIN], check=True)
+            marker.write_text(PIP_LOCK_PIN)
+    # No find-links: a wheel from a local directory would be locked by its file path, which the build does not have.
+    env = {name: value for name, value in os.environ.items() if name != "PIP_FIND_LINKS"}
+    if index_url:
+        env["PIP_INDEX_URL"] = index_url
+    argv = [str(venv / "bin" / "pip"), "lock", "--quiet", "-r", "requirements.txt", "-o", "pylock.toml"]
+    result = subprocess.run(argv, cwd=app, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}) in {app}:\n{result.stdout}{result.stderr}")
 
 
 def _lock_poetry(app: Path, index_url: Optional[str]) -> None:

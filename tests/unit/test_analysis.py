@@ -166,3 +166,21 @@ def test_files_and_directories_the_variables_name_must_be_in_the_app(app, env, e
     assert info.value.variable == next(iter(env)) and info.value.problem == problem
     title, body = render_error(info.value)
     assert body.startswith(f"{next(iter(env))} ")
+
+
+def test_a_named_pylock_is_installed_and_is_a_version_source(app):
+    """The one pylock.<name>.toml: the analysis reads its text (a pattern, not a fixed name) for requires-python."""
+    lock = ('lock-version = "1.0"\nrequires-python = "<3.12"\n\n[[packages]]\nname = "flask"\nversion = "3.0.3"\n'
+            'wheels = [{ url = "https://files.example/flask-3.0.3-py3-none-any.whl", '
+            'hashes = { sha256 = "34e815dfaa43340d1d15a5c3a02b8476004037eb4840b34910c6e21679d288f3" } }]\n')
+    (app / "pylock.prod.toml").write_text(lock)
+    (app / "wsgi.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    analysis = _analyse(app)
+    assert analysis.install.method.name == "pylock" and analysis.install.files == ("pylock.prod.toml",)
+    assert analysis.pins.tool.startswith("uv==")
+    assert analysis.python.version.startswith("3.11.")
+    assert analysis.resolution.summary().endswith("(requires-python '<3.12' in pylock.prod.toml)")
+    assert analysis.inputs.files == "pylock.prod.toml, pyproject.toml"
+    out = io.StringIO()
+    _report_method(analysis, Output(out=out, err=out))
+    assert "Installing the dependencies locked in pylock.prod.toml with uv" in out.getvalue()

@@ -39,7 +39,8 @@ REPO = Path(__file__).resolve().parents[2]
 class PM:
     """The methods' names, as the table below uses them."""
 
-    PIP, PIP_PROJECT, UV, POETRY, PIPENV, PDM, NONE = "pip", "pip-project", "uv", "poetry", "pipenv", "pdm", "none"
+    PIP, PIP_PROJECT, UV, POETRY, PIPENV, PDM, PYLOCK, NONE = ("pip", "pip-project", "uv", "poetry", "pipenv", "pdm",
+                                                               "pylock", "none")
 
 PROJECT = "[project]\nname = 'app'\nversion = '1'\n"
 TOOL_ONLY = "[tool.ruff]\nline-length = 100\n"
@@ -79,6 +80,10 @@ CASES = [
                  id="poetry-project-with-pipfile"),
     pytest.param({"pyproject.toml": POETRY_1, "Poetry.lock": ""}, "", MisspelledFile, True,
                  id="poetry-project-with-misspelled-lock"),
+    pytest.param({"pylock.toml": ""}, "", PM.PYLOCK, True, id="pylock"),
+    pytest.param({"pylock.prod.toml": ""}, "", PM.PYLOCK, True, id="pylock-named"),
+    pytest.param({"pylock.toml": "", "Pipfile": ""}, "", PackageManagerConflict, True, id="pylock-and-pipfile"),
+    pytest.param({"Pylock.toml": ""}, "", MisspelledFile, True, id="capital-pylock"),
     pytest.param({"Pipfile.lock": "{}"}, "", LockWithoutProject, True, id="pipfile-lock-without-pipfile"),
     pytest.param({"uv.lock": ""}, "", LockWithoutProject, True, id="uv-lock-without-pyproject"),
     pytest.param({"poetry.lock": ""}, "", LockWithoutProject, True, id="poetry-lock-without-pyproject"),
@@ -207,6 +212,9 @@ def test_bootstrap_detect_lists_the_same_files():
     shell = (REPO / "lib" / "bootstrap.sh").read_text()
     missing = [name for name in detect.PYTHON_SIGNALS if not re.search(rf"(\s){re.escape(name)}(\s|;)", shell)]
     assert not missing, f"add {', '.join(missing)} to the detect list in lib/bootstrap.sh"
+    # The names a method's pattern selects, as one glob each (pylock.<name>.toml).
+    globs = [shown.replace("<name>", "*") for shown in detect.PATTERN_SIGNALS]
+    assert globs == ["pylock.*.toml"] and all(f"for name in {glob} " in shell for glob in globs)
 
 
 @pytest.mark.parametrize("method", METHODS, ids=lambda m: m.name)
@@ -232,8 +240,9 @@ def test_every_method_provides_what_the_registry_needs(method):
 def test_names_labels_and_files_are_unique():
     for values in ([m.name for m in METHODS], [m.label for m in METHODS], DETECT_FILES, [*MISSPELLINGS]):
         assert len(values) == len(set(values)), values
-    assert MANAGERS == ("pip", "uv", "poetry", "pipenv", "pdm")
-    assert [source.file for source in VERSION_SOURCES] == ["uv.lock", "pyproject.toml", "Pipfile", "pdm.lock"]
+    assert MANAGERS == ("pip", "uv", "poetry", "pipenv", "pdm", "pylock")
+    assert [source.file for source in VERSION_SOURCES] == ["uv.lock", "pyproject.toml", "Pipfile", "pdm.lock",
+                                                          "pylock.toml"]
 
 
 def test_the_docs_table_is_the_registrys():

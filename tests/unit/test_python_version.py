@@ -137,7 +137,8 @@ def test_summary_names_the_file():
     assert resolve(request, ["3.11.7", "3.12.1"], TODAY).summary() == (
         "Using Python 3.12.1 (requires-python '>=3.11' in pyproject.toml)")
     assert resolve(requested_python({}), ["3.11.7", "3.12.1"], TODAY).summary().startswith(
-        "No Python version requested in runtime.txt, .python-version, pyproject.toml, uv.lock, Pipfile or pdm.lock; "
+        "No Python version requested in runtime.txt, .python-version, pyproject.toml, uv.lock, Pipfile, pdm.lock or "
+        "pylock.toml; "
         "using the buildpack's default (the newest version it knows): Python 3.12.1")
 
 

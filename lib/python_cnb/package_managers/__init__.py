@@ -10,7 +10,9 @@ What a new method provides (one module here, exporting `METHOD = InstallMethod(.
   recorded in the venv layer's metadata: changing it rebuilds every such environment once), `installing` (the log
   line) and `default_reason`;
 - what selects it: `files` (detect passes on each; two methods' files at once are a conflict the user settles),
-  `files_variable` when a variable can name other files instead (BP_PIP_REQUIREMENT), `misspellings`, and `lock`
+  `files_variable` when a variable can name other files instead (BP_PIP_REQUIREMENT), `file_choice` when it installs
+  one of several files it accepts (PEP 751's `pylock.<name>.toml`: a pattern, and the variable that says which),
+  `misspellings`, and `lock`
   (lock file, project file, the fix for a stale lock) for a lockfile method; or `applies` for a method without files
   of its own (it is tried only when no method's files are present). A lockfile method whose `lock` can `generate` a
   missing lock also takes the tool's own project without it (`lock.owns`: tried, like `applies`, when no method's
@@ -22,7 +24,8 @@ What a new method provides (one module here, exporting `METHOD = InstallMethod(.
   and `index_settings`, the variables that decide where packages come from;
 - `updates_in_place`: whether installing into the restored environment gives what a fresh install gives;
 - `install`: its commands, run into the buildpack's virtual environment (`InstallStep` says where and with what);
-- `version_sources`: its own files that declare `requires-python` or the like;
+- `version_sources`: its own files that declare `requires-python` or the like (`chosen`: the file its
+  `file_choice` chose, see `version_sources`);
 - `groups_option`/`extras_option` (the docs' words for what BP_PYTHON_DEPENDENCY_GROUPS and BP_PYTHON_EXTRAS
   become), `read_inputs`'s `declared` (what the project defines, see selection.py), and its commands honouring
   `InstallStep.selection`.
@@ -34,37 +37,104 @@ module it imports compiles from source on each build, so a method imports what i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..app_files import AppFiles, Entry
 from ..errors import (
+    ChosenFileInvalid,
     InvalidEnvValue,
     LockfileMissing,
+    LockFilesAmbiguous,
     LockWithoutProject,
     MisspelledFile,
     NotAFile,
     PackageManagerConflict,
     ProjectFileMissing,
 )
-from . import nothing, pdm, pip_project, pip_requirements, pipenv, poetry, uv_lock
+from . import nothing, pdm, pip_project, pip_requirements, pipenv, poetry, pylock, uv_lock
 from .base import InstallMethod, VersionSource, Workspace
 
-__all__ = ["DETECT_FILES", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURCES", "Enclosing", "InstallChoice",
-           "choose_install_method", "find_workspace", "get_method", "locks_at_build", "method_files", "methods_table",
-           "named_files", "selection_table"]
+if TYPE_CHECKING:
+    from ..python_version import Constraint
+
+__all__ = ["DETECT_FILES", "DETECT_PATTERNS", "MANAGERS", "METHODS", "MISSPELLINGS", "VERSION_SOURCES", "Enclosing",
+           "InstallChoice", "choose_install_method", "chosen_file", "find_workspace", "get_method", "locks_at_build",
+           "matches_pattern", "method_files", "methods_table", "named_files", "selection_table", "version_sources"]
 
 METHODS: Tuple[InstallMethod, ...] = (pip_requirements.METHOD, pip_project.METHOD, uv_lock.METHOD, poetry.METHOD,
-                                      pipenv.METHOD, pdm.METHOD, nothing.METHOD)
+                                      pipenv.METHOD, pdm.METHOD, pylock.METHOD, nothing.METHOD)
 MANAGERS: Tuple[str, ...] = tuple(dict.fromkeys(method.manager for method in METHODS))
 DETECT_FILES: Tuple[str, ...] = tuple(name for method in METHODS for name in method.files)
+# The patterns of root names that select a method besides its files (pylock.<name>.toml): detect passes on them too,
+# and the analysis reads their texts (a chosen file can be a version source).
+DETECT_PATTERNS: Tuple[str, ...] = tuple(method.file_choice.pattern for method in METHODS
+                                         if method.file_choice is not None)
 MISSPELLINGS: Dict[str, str] = {wrong: right for method in METHODS for wrong, right in method.misspellings.items()}
 VERSION_SOURCES: Tuple[VersionSource, ...] = tuple(source for method in METHODS for source in method.version_sources)
 
 
 def get_method(name: str) -> InstallMethod:
     return next(method for method in METHODS if method.name == name)
+
+
+def matches_pattern(name: str) -> bool:
+    """The name is one a method's file_choice pattern selects (pylock.prod.toml)."""
+    return any(re.fullmatch(pattern, name) for pattern in DETECT_PATTERNS)
+
+
+def _accepted(method: InstallMethod, files: AppFiles) -> List[str]:
+    """The method's files that are there: its own names, and the names its file_choice pattern matches."""
+    own = [name for name in method.files if files.has(name)]
+    choice = method.file_choice
+    if choice is None:
+        return own
+    return own + sorted(name for name in files.entries if re.fullmatch(choice.pattern, name) and name not in own)
+
+
+def chosen_file(method: InstallMethod, files: AppFiles, env: Mapping[str, str]) -> str:
+    """The one file a file_choice method installs: the file its variable names (one of those it accepts, at the
+    root), else its default file when present, else the one file its pattern matches. Several without the default
+    and without the variable are an error listing them; none is LockfileMissing with the method's fix."""
+    choice = method.file_choice
+    assert choice is not None, method.name
+    accepted = _accepted(method, files)
+    named = env.get(choice.variable, "").strip()
+    if named:
+        if named not in accepted:
+            problem = ("there is no such file at the app's root" if not files.has(named) and
+                       (named in method.files or re.fullmatch(choice.pattern, named)) else
+                       f"it is not a name {method.manager} installs ({' or '.join((*method.files, choice.shown))})")
+            raise ChosenFileInvalid(variable=choice.variable, value=named, problem=problem, accepted=tuple(accepted))
+        return named
+    if not accepted:
+        raise LockfileMissing(manager=method.manager, lock_file=method.files[0], found="", fix=choice.fix)
+    if accepted[0] in method.files or len(accepted) == 1:
+        return accepted[0]
+    raise LockFilesAmbiguous(files=tuple(accepted), variable=choice.variable, default=method.files[0])
+
+
+def _reading(source: VersionSource, name: str) -> VersionSource:
+    """The source, reading the file `name` instead of its default one."""
+    read_chosen = source.read_chosen
+    assert read_chosen is not None
+
+    def read(text: str) -> Sequence[Constraint]:
+        return read_chosen(text, name)
+
+    return VersionSource(name, read)
+
+
+def version_sources(choice: Optional[InstallChoice] = None) -> Tuple[VersionSource, ...]:
+    """Every method's version sources; those of the chosen method that read its chosen file (`read_chosen`) read
+    the file the choice installs from (pylock.prod.toml)."""
+    if choice is None or not choice.files or choice.method.file_choice is None:
+        return VERSION_SOURCES
+    own = choice.method.version_sources
+    return tuple(_reading(source, choice.files[0]) if source.read_chosen is not None and source in own else source
+                 for source in VERSION_SOURCES)
 
 
 def _named(method: InstallMethod, env: Mapping[str, str]) -> Tuple[str, ...]:
@@ -134,7 +204,7 @@ def _present(files: AppFiles, env: Mapping[str, str]) -> Dict[str, List[str]]:
     is in the app."""
     found: Dict[str, List[str]] = {}
     for method in METHODS:
-        here = list(_named(method, env)) or [name for name in method.files if files.has(name)]
+        here = list(_named(method, env)) or _accepted(method, files)
         if here:
             found.setdefault(method.manager, []).extend(here)
     return found
@@ -164,6 +234,11 @@ def _by_files(files: AppFiles, method: InstallMethod, reason: str, env: Mapping[
     lock = method.lock
     if lock is None:
         named = _named(method, env)
+        if method.file_choice is not None:
+            named = (chosen_file(method, files, env),)
+            _require_files(files, named)
+            default = method.default_reason if named[0] in method.files else f"{named[0]} found"
+            return InstallChoice(method, reason or default, files=named)
         if not named:
             _require_files(files, method.files)
         return InstallChoice(method, reason or method.default_reason, files=named)
@@ -194,7 +269,7 @@ def _of_manager(files: AppFiles, manager: str, reason: str, env: Mapping[str, st
     else its first method (whose checks then name what is missing)."""
     methods = [method for method in METHODS if method.manager == manager]
     for method in methods:
-        if _named(method, env) or any(files.has(name) for name in method.files) or \
+        if _named(method, env) or _accepted(method, files) or \
                 (method.applies is not None and method.applies(files)):
             return _by_files(files, method, reason, env, requested_by) if method.files else \
                 InstallChoice(method, reason or method.default_reason)
@@ -266,5 +341,8 @@ def methods_table() -> str:
                            "with a warning)")
         else:
             chosen = ", ".join(f"`{name}`" for name in method.files) or method.selected_by
+            if method.file_choice is not None:
+                chosen += (f" or one `{method.file_choice.shown}` (`{method.file_choice.variable}` names one of "
+                           "several)")
         rows.append(f"| {chosen} | {method.summary} | `{method.manager}` |")
     return "\n".join(rows)

@@ -15,9 +15,8 @@ if TYPE_CHECKING:
     from ..python_version import Constraint
     from .requirements_scan import RequirementOption, RequirementsScan
 
-__all__ = ["DependencyInputs", "InstallMethod", "InstallPaths", "InstallStep", "InstallTarget", "Installer",
-           "LocalPath", "Lock", "ToolCommand", "VersionSource", "Workspace"]
-
+__all__ = ["DependencyInputs", "FileChoice", "InstallMethod", "InstallPaths", "InstallStep", "InstallTarget",
+           "Installer", "LocalPath", "Lock", "ToolCommand", "VersionSource", "Workspace"]
 
 @dataclass(frozen=True)
 class Workspace:
@@ -68,6 +67,19 @@ class Lock:
 
 
 @dataclass(frozen=True)
+class FileChoice:
+    """A method that installs one file among those it accepts: its `files` (the default name, which wins when
+    present) or any name at the app's root that `pattern` matches (PEP 751's `pylock.<name>.toml`). Several matches
+    without the default need `variable` to say which; with none, a method asked for by BP_PYTHON_PACKAGE_MANAGER fails
+    with `fix`."""
+
+    pattern: str  # a regular expression a whole name matches: r"pylock\.[^.]+\.toml"
+    shown: str  # the pattern in the docs' and detect's words: 'pylock.<name>.toml'
+    variable: str  # names the file to use: 'BP_PYTHON_PYLOCK'
+    fix: str  # the command that writes one ('uv export --format pylock.toml -o pylock.toml')
+
+
+@dataclass(frozen=True)
 class ToolCommand:
     argv: Tuple[str, ...]  # absolute program path first
     shown: str  # how the log shows it ('uv sync --locked --no-default-groups'); never holds a secret
@@ -107,6 +119,9 @@ class VersionSource:
 
     file: str
     read: Callable[[str], Sequence[Constraint]]  # the file's text -> its constraints (typed errors when invalid)
+    # For the default file of a FileChoice: (text, name) -> constraints. When the method installs the app, the source
+    # reads the file it chose (pylock.prod.toml) instead, and its constraints and errors name that file.
+    read_chosen: Optional[Callable[[str, str], Sequence[Constraint]]] = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +172,8 @@ class InstallStep:
     update: bool  # installing into the restored environment, which keeps what it has
     selection: Selection = Selection()  # the groups and extras to install too, checked against the project
     workspace: Optional[Workspace] = None  # the enclosing workspace whose lock installs the app (a member)
-    requirement_files: Tuple[str, ...] = ("requirements.txt",)  # what pip -r installs (BP_PIP_REQUIREMENT's files)
+    # What pip -r installs (BP_PIP_REQUIREMENT's files), or the one file a FileChoice method chose (pylock.prod.toml).
+    requirement_files: Tuple[str, ...] = ("requirements.txt",)
     lock_at_build: bool = False  # a lockfile method without its lock: write it first (Lock.generate)
     requirements: Tuple[str, ...] = ()  # requirements.txt's requirement lines (pip -r)
     # An update where only requirement lines changed: the lines to install (() when lines were only removed); None:
@@ -182,6 +198,7 @@ class InstallMethod:
     # BP_PIP_REQUIREMENT for pip -r. Set, its files select the method, and each must be in the app.
     files_variable: str = ""
     misspellings: Mapping[str, str] = field(default_factory=dict)  # wrong file name -> the name it looks for
+    file_choice: Optional[FileChoice] = None  # installs one of several files it accepts (pylock.<name>.toml)
     lock: Optional[Lock] = None
     applies: Optional[Callable[[AppFiles], bool]] = None  # a method without `files`: whether the app is one for it
     installer_option: bool = False  # BP_PYTHON_INSTALLER chooses what installs it (pip or uv)
