@@ -195,3 +195,12 @@ def test_pdm_groups_and_extras():
     assert pdm.commands(PATHS, Selection(extras=("s3",)))[1].shown == "pdm sync --prod --clean-unselected -G s3"
     assert pdm.commands(PATHS, Selection(groups=("test",), extras=("s3",)))[1].shown == \
         "pdm sync --clean-unselected -G test -G s3"
+
+
+def test_pylock_groups_keep_the_lock_defaults():
+    from python_cnb.package_managers import pylock
+
+    assert pylock.commands(PATHS, "pylock.toml", Selection(groups=("docs",), extras=("s3",)), ("default",))[0].shown \
+        == ("uv pip sync --preview-features pylock --group default --group docs --extra s3 --link-mode copy "
+            "pylock.toml")
+    assert "--group" not in pylock.commands(PATHS, "pylock.toml", NOTHING, ("default",))[0].shown

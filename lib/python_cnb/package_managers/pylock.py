@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .base import DependencyInputs, FileChoice, InstallMethod, InstallPaths, InstallStep, ToolCommand, VersionSource
+from .selection import NOTHING, Declared, Selection
 
 if TYPE_CHECKING:
     from ..errors import BuildpackError
@@ -103,13 +104,17 @@ def tool_env(env: Mapping[str, str], paths: InstallPaths) -> Dict[str, str]:
     return UV.env(env, paths)
 
 
-def commands(paths: InstallPaths, lock_file: str) -> Sequence[ToolCommand]:
-    # BP_PYTHON_DEPENDENCY_GROUPS / BP_PYTHON_EXTRAS (to be wired): `--group NAME` for each of the lock's
-    # default-groups plus each selected group (uv installs only the named groups once one --group is given), and
-    # `--extra NAME` for each selected extra; check the names against PylockFacts.dependency_groups / .extras first,
-    # since uv installs nothing of an unknown name without a word.
-    args = (*SYNC_ARGS, "--python", str(paths.venv_dir / "bin" / "python"), "--link-mode", paths.link_mode, lock_file)
-    shown = (*SYNC_ARGS, "--link-mode", paths.link_mode, lock_file)
+def commands(paths: InstallPaths, lock_file: str, selection: Selection = NOTHING,
+             default_groups: Sequence[str] = ()) -> Sequence[ToolCommand]:
+    """BP_PYTHON_DEPENDENCY_GROUPS: `--group NAME` for each of the lock's default-groups and each selected group (uv
+    installs only the named groups once one is given); BP_PYTHON_EXTRAS: `--extra NAME`. The names were checked
+    against the lock (uv installs nothing of an unknown name, without a word)."""
+    groups = tuple(dict.fromkeys((*default_groups, *selection.groups))) if selection.groups else ()
+    chosen = (*(arg for group in groups for arg in ("--group", group)),
+              *(arg for extra in selection.extras for arg in ("--extra", extra)))
+    args = (*SYNC_ARGS, "--python", str(paths.venv_dir / "bin" / "python"), *chosen, "--link-mode", paths.link_mode,
+            lock_file)
+    shown = (*SYNC_ARGS, *chosen, "--link-mode", paths.link_mode, lock_file)
     return (ToolCommand(argv=(str(paths.tool_bin / "uv"), *args), shown=" ".join(("uv", *shown))),)
 
 
@@ -139,14 +144,18 @@ def _chosen(app_dir: Path, env: Mapping[str, str]) -> str:
 def _inputs(app_dir: Path, env: Mapping[str, str]) -> DependencyInputs:
     """The chosen lock (checked here, before anything slow) and pyproject.toml (the project an editable entry
     builds)."""
+    from dataclasses import replace
+
     from ..utils import read_optional_text
     from ._lock import lock_inputs
 
     name = _chosen(app_dir, env)
     text = read_optional_text(app_dir / name, shown=name)
-    if text is not None:
-        read_lock(text, name)
-    return lock_inputs(app_dir, "PYLOCK", (name, PROJECT_FILE))
+    inputs = lock_inputs(app_dir, "PYLOCK", (name, PROJECT_FILE))
+    if text is None:
+        return inputs
+    facts = read_lock(text, name)
+    return replace(inputs, declared=Declared(file=name, groups=facts.dependency_groups, extras=facts.extras))
 
 
 def _install(step: InstallStep) -> None:
@@ -159,7 +168,12 @@ def _install(step: InstallStep) -> None:
         return explain(output, name, command)
 
     lock = Lock(file=name, project_file=PROJECT_FILE, fix=CHOICE.fix)
-    sync_lock(step, lock, tool_env, commands(step.paths, name), explain_sync)
+    defaults: Tuple[str, ...] = ()
+    if step.selection.groups:
+        from ..utils import read_optional_text
+
+        defaults = read_lock(read_optional_text(step.paths.app_dir / name, shown=name) or "", name).default_groups
+    sync_lock(step, lock, tool_env, commands(step.paths, name, step.selection, defaults), explain_sync)
 
 
 def _requires_python(text: str, file: str = FILE) -> List[Constraint]:
@@ -188,6 +202,8 @@ METHOD = InstallMethod(
     updates_in_place=True,
     install=_install,
     version_sources=(VersionSource(FILE, _requires_python, read_chosen=_requires_python),),
+    groups_option="`--group NAME` (with the lock's `default-groups`)",
+    extras_option="`--extra NAME`",
     summary="`uv pip sync --preview-features pylock`: exactly what the lock selects for this Python and platform "
             "(its markers and default groups), every artifact's hash checked, its sdists built",
 )
