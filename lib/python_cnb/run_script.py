@@ -12,8 +12,8 @@ from .google_paketo_compat import LAUNCH_ALIASES
 from .processes import PORT, Kind
 from .s2i_compat import ALIASES
 
-__all__ = ["DEFAULT_THREADS", "DEFAULT_WORKER_CLASS", "MEMORY_TMP_DIR", "MIGRATE", "GunicornPlan", "render_gunicorn_conf",
-           "render_run_script", "shell_word", "shown_command"]
+__all__ = ["DEFAULT_THREADS", "DEFAULT_WORKER_CLASS", "MEMORY_TMP_DIR", "MIGRATE", "GunicornPlan",
+           "render_gunicorn_conf", "render_run_script", "shell_word", "shown_command"]
 
 # The reference builder's name -> the S2I image's name for it, for the run stage's launch-time variables.
 S2I_NAME = {name: alias for alias, name in ALIASES}

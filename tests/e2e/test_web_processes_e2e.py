@@ -73,7 +73,7 @@ def test_starlette_asgi_py(module_pack: Pack) -> None:
 def test_flask_main_py(module_pack: Pack) -> None:
     image, output = build_ok(module_pack, "flask_main")
     assert "Web process: gunicorn main:app (main.py defines app)" in output
-    assert "worker class" not in output
+    assert "Gunicorn worker class: gthread, 16 threads per worker" in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from Flask main:app"
         assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
