@@ -233,9 +233,9 @@ def measure(image: str, run: Run, args: argparse.Namespace) -> List[str]:
             client.close()
         subprocess.run(["docker", "rm", "-f", name], capture_output=True)
     latencies = sorted(tally.latencies)
-    p50 = latencies[len(latencies) // 2] * 1000 if latencies else float("nan")
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000 if latencies else float("nan")
-    return [run.label, f"{len(latencies) / args.duration:,.0f}", f"{p50:.0f} ms", f"{p99:.0f} ms", str(tally.errors),
+    p50 = f"{latencies[len(latencies) // 2] * 1000:.0f} ms" if latencies else "-"
+    p99 = f"{latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000:.0f} ms" if latencies else "-"
+    return [run.label, f"{len(latencies) / args.duration:,.0f}", p50, p99, str(tally.errors),
             str(workers), f"{rss:.1f} / {pss:.1f} MiB", used, f"{load:.2f}"]
 
 
