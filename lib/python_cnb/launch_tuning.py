@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""exec.d program (Buildpack API >= 0.10): runs at container start, before the web process.
+"""exec.d program (Buildpack API >= 0.10): runs at container start, before each process of the image.
 
 Sets WEB_CONCURRENCY from the container's memory limit, as the reference builder does, unless the user set it
 to a positive whole number. Any other value (abc, 0, -1) would crash Gunicorn or leave it with no worker, so
 the container would accept connections and never answer: it is replaced, and stderr says so.
+Gives what the process writes a place that exists where the runtime allows no writes, or the user has no home:
+TMPDIR=/dev/shm when no temporary directory Python's tempfile tries is writable (`docker run --read-only`,
+Kubernetes' readOnlyRootFilesystem), and HOME a directory of the process's own in the temporary directory when HOME
+is not writable (an arbitrary uid, as OpenShift runs images, gets HOME=/). Values the user set and can write to
+are kept.
 Writes TOML to file descriptor 3 as the launcher expects. Standalone: copied into a launch layer, stdlib only.
 """
 
@@ -12,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Mapping, Optional, TextIO
+from typing import Callable, Mapping, Optional, TextIO
 
 MIB = 1024 * 1024
 
@@ -89,13 +94,79 @@ def notices(env: Mapping[str, str], tuned: Mapping[str, str]) -> list[str]:
     return []
 
 
+# Where Python's tempfile looks when TMPDIR is not set (before the working directory, here the read-only app).
+TEMP_DIRS = ("/tmp", "/var/tmp", "/usr/tmp")
+MEMORY_DIR = "/dev/shm"  # a tmpfs in Docker, Podman and Kubernetes pods, writable under --read-only
+
+
+def writable_dir(path: str) -> bool:
+    """A directory this process can create files in (os.access also says no on a read-only filesystem)."""
+    return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
+
+
+def temp_dir(env: Mapping[str, str], writable: Callable[[str], bool]) -> str:
+    """The temporary directory the process gets: TMPDIR when writable, else the first of tempfile's directories that
+    is, else MEMORY_DIR; "" when there is none."""
+    tmpdir = env.get("TMPDIR", "").strip()
+    for candidate in ((tmpdir,) if tmpdir else ()) + TEMP_DIRS + (MEMORY_DIR,):
+        if writable(candidate):
+            return candidate
+    return ""
+
+
+def places_env(env: Mapping[str, str], writable: Callable[[str], bool], uid: int) -> dict[str, str]:
+    """The variables to set so that the process has somewhere to write: TMPDIR when only MEMORY_DIR is left,
+    HOME (`<temporary directory>/home-<uid>`, which main creates) when HOME is unset or not writable."""
+    values = {}
+    temp = temp_dir(env, writable)
+    if temp == MEMORY_DIR and env.get("TMPDIR", "").strip() != MEMORY_DIR:
+        values["TMPDIR"] = temp
+    home = env.get("HOME", "").strip()
+    if temp and not (home and writable(home)):
+        values["HOME"] = f"{temp.rstrip('/')}/home-{uid}"
+    return values
+
+
+def places_notices(env: Mapping[str, str], places: Mapping[str, str], temp: str) -> list[str]:
+    """What to tell the user on stderr about the places chosen, or about having none."""
+    if not temp:
+        return [f"No writable temporary directory (TMPDIR, {', '.join(TEMP_DIRS)}, {MEMORY_DIR}): Gunicorn and "
+                "Python's tempfile need one. Mount a volume at /tmp (docker run --tmpfs /tmp; Kubernetes: an emptyDir "
+                "volume)."]
+    found = []
+    if "TMPDIR" in places:
+        found.append(f"/tmp is not writable: using TMPDIR={places['TMPDIR']} (memory; mount a volume at /tmp for "
+                     "large temporary files).")
+    if "HOME" in places:
+        shown = env.get("HOME", "").encode("unicode_escape").decode("ascii")[:80]
+        found.append(f"HOME='{shown}' is not writable: using HOME={places['HOME']}.")
+    return found
+
+
+def _make_home(values: dict[str, str]) -> None:
+    """Creates the HOME chosen (private to this uid); leaves HOME alone when that fails."""
+    home = values.get("HOME")
+    if home is None:
+        return
+    try:
+        os.makedirs(home, mode=0o700, exist_ok=True)
+    except OSError:
+        pass
+    if not writable_dir(home):
+        del values["HOME"]
+
+
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def main() -> int:
     values = tuned_env(os.environ, memory_limit())
-    for notice in notices(os.environ, values):
+    places = places_env(os.environ, writable_dir, os.getuid())
+    _make_home(places)
+    values.update(places)
+    for notice in notices(os.environ, values) + places_notices(os.environ, places,
+                                                               temp_dir(os.environ, writable_dir)):
         sys.stderr.write(f"[python buildpack] {notice}\n")
     out: TextIO
     try:

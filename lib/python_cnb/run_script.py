@@ -12,7 +12,8 @@ from .google_paketo_compat import LAUNCH_ALIASES
 from .processes import PORT, Kind
 from .s2i_compat import ALIASES
 
-__all__ = ["GUNICORN_CONF", "MIGRATE", "GunicornPlan", "render_run_script", "shell_word", "shown_command"]
+__all__ = ["DEFAULT_THREADS", "DEFAULT_WORKER_CLASS", "MEMORY_TMP_DIR", "MIGRATE", "GunicornPlan",
+           "render_gunicorn_conf", "render_run_script", "shell_word", "shown_command"]
 
 # The reference builder's name -> the S2I image's name for it, for the run stage's launch-time variables.
 S2I_NAME = {name: alias for alias, name in ALIASES}
@@ -24,12 +25,21 @@ GOOGLE_NAME = {name: alias for alias, name in LAUNCH_ALIASES}
 class GunicornPlan:
     module: str  # module:callable
     config: str  # path of the config file (the app's, or the buildpack's in the web layer)
-    worker_class: str = ""  # "" lets the config (or Gunicorn's default, sync) decide
+    worker_class: str = ""  # given on the command line; "" lets the config (or Gunicorn's default, sync) decide
     chdir: str = ""  # directory to load the app from, relative to the app root
+    worker_tmp_dir: bool = True  # give Gunicorn MEMORY_TMP_DIR for its heartbeat files (False: the app's config does)
 
 
-GUNICORN_CONF = '''\
-"""Gunicorn settings from the Python buildpack (used unless GUNICORN_CONFIG or a root gunicorn.conf.py)."""
+# WSGI apps under the buildpack's config: Gunicorn's threaded worker (see render_gunicorn_conf).
+DEFAULT_WORKER_CLASS = "gthread"
+DEFAULT_THREADS = 16
+# Gunicorn's advice for containers: its heartbeat files in memory. /tmp may be read-only (readOnlyRootFilesystem), or on
+# a disk where the heartbeat's fchmod can block a worker.
+MEMORY_TMP_DIR = "/dev/shm"
+
+_GUNICORN_CONF = '''\
+"""Gunicorn settings from the Python buildpack (used unless GUNICORN_CONFIG or a root gunicorn.conf.py).
+GUNICORN_CMD_ARGS and the command line win over every setting here."""
 import os
 
 bind = "0.0.0.0:" + os.environ.get("PORT", "8080")
@@ -37,7 +47,36 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "*"
 accesslog = "-"
 errorlog = "-"
+
+
+def _from_cmd_args():
+    """The worker class and threads GUNICORN_CMD_ARGS gives, as Gunicorn's own parser reads them (None: not given)."""
+    try:
+        from gunicorn.config import Config
+
+        config = Config()
+        given = config.parser().parse_args(config.get_cmd_args_from_env())
+        return getattr(given, "worker_class", None), getattr(given, "threads", None)
+    except (Exception, SystemExit):  # Gunicorn reports a bad GUNICORN_CMD_ARGS itself
+        return None, None
+
+
+_cmd_worker_class, _cmd_threads = _from_cmd_args()
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or _cmd_worker_class or %(worker_class)r
+if worker_class in ("gthread", "gunicorn.workers.gthread.ThreadWorker"):
+    # A slow client holds a thread, not the whole worker. A worker takes only as many connections as it has threads:
+    # the others wait in the listen queue for whichever worker has one free, as they do with sync workers (and, as
+    # with them, no connection is kept alive).
+    threads = _cmd_threads or %(threads)d
+    worker_connections = threads
+    keepalive = 0
 '''
+
+
+def render_gunicorn_conf(worker_class: str) -> str:
+    """The buildpack's Gunicorn config: `worker_class` unless GUNICORN_WORKER_CLASS or GUNICORN_CMD_ARGS give one;
+    threads (and as many connections per worker) when it is gthread."""
+    return _GUNICORN_CONF % {"worker_class": worker_class, "threads": DEFAULT_THREADS}
 
 
 def _alias_note(name: str, alias: str) -> List[str]:
@@ -61,6 +100,16 @@ def _migrate_on_start(migrate_dir: str) -> List[str]:
         '{ echo "---> Django migrations failed; not starting the web process" >&2; exit 1; } ;;',
         "esac",
     ]
+
+
+def _worker_tmp_dir() -> List[str]:
+    """Gunicorn's heartbeat files in MEMORY_TMP_DIR when it is a writable directory and GUNICORN_CMD_ARGS chooses
+    none (else Gunicorn's default: Python's temporary directory, TMPDIR)."""
+    return ['case " ${GUNICORN_CMD_ARGS:-} " in',
+            '  *" --worker-tmp-dir"*) ;;',
+            f'  *) if [ -d {MEMORY_TMP_DIR} ] && [ -w {MEMORY_TMP_DIR} ]; then '
+            f'set -- "$@" --worker-tmp-dir {MEMORY_TMP_DIR}; fi ;;',
+            "esac"]
 
 
 def shell_word(word: str) -> str:
@@ -108,6 +157,8 @@ def render_run_script(fallback: Kind, gunicorn: Optional[GunicornPlan], procfile
             'set -- "$module" --config "$config" --bind "0.0.0.0:${PORT:-8080}" --access-logfile -',
             'if [ -n "$worker_class" ]; then set -- "$@" --worker-class "$worker_class"; fi',
         ]
+        if gunicorn.worker_tmp_dir:
+            lines += _worker_tmp_dir()
         if gunicorn.chdir:
             lines += [f"set -- \"$@\" --chdir {shlex.quote(gunicorn.chdir)}"]
         lines += [

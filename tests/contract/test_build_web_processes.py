@@ -160,3 +160,25 @@ def test_gunicorn_worker_class_overrides(make_app):
     with app.serve(runtime_env={"GUNICORN_WORKER_CLASS": "sync"}) as server:
         assert server.get("/") == "Hello from Flask main:app"
         assert "Using worker: sync" in server.log
+
+
+def test_wsgi_default_is_gthread_and_gunicorn_cmd_args_win(make_app):
+    """The buildpack's config gives WSGI apps 16 threads per worker; what GUNICORN_CMD_ARGS sets wins, read as
+    Gunicorn reads it (sync there means real sync workers, not Gunicorn's sync-with-threads-is-gthread)."""
+    app = make_app("flask_main")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert ("Gunicorn worker class: gthread, 16 threads per worker, so that slow clients do not hold up the others "
+            "(GUNICORN_WORKER_CLASS=sync for sync workers)") in result.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from Flask main:app"
+        assert "Using worker: gthread" in server.log
+    with app.serve(runtime_env={"GUNICORN_CMD_ARGS": "--worker-class sync --worker-tmp-dir /tmp"}) as server:
+        assert server.get("/") == "Hello from Flask main:app"
+        assert "Using worker: sync" in server.log
+    printed = app.run_process("web", {"GUNICORN_CMD_ARGS": "--threads 3 --print-config"})
+    assert printed.returncode == 0, printed
+    config = {name.strip(): value.strip() for name, sep, value in
+              (line.partition("=") for line in printed.output.splitlines()) if sep}
+    assert (config["threads"], config["worker_connections"], config["keepalive"]) == ("3", "3", "0")
+    assert config["worker_tmp_dir"] == "/dev/shm"

@@ -1,15 +1,21 @@
 """The apps people actually write, through pack + lifecycle + docker run: Django's startproject layout, ASGI
 apps, main:app, Procfile process types, an image with no entry point, and how fast `docker stop` ends each kind
-of web process. Each image is built once (module-scoped) and carries several checks."""
+of web process; the sample app (examples/flask) and the Django app under hardened runtimes (read-only root, an
+arbitrary uid, no capabilities, little memory) and against slow clients. Each image is built once (module-scoped)
+and carries several checks."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 import subprocess
 import time
-from typing import Tuple
+import urllib.request
+from typing import List, Tuple
 
 import pytest
+from support.cnb_harness import REPO
 
 from .conftest import Pack, build_ok, docker_run, docker_run_once
 
@@ -73,7 +79,7 @@ def test_starlette_asgi_py(module_pack: Pack) -> None:
 def test_flask_main_py(module_pack: Pack) -> None:
     image, output = build_ok(module_pack, "flask_main")
     assert "Web process: gunicorn main:app (main.py defines app)" in output
-    assert "worker class" not in output
+    assert "Gunicorn worker class: gthread, 16 threads per worker" in output
     with docker_run(image) as container:
         assert container.get("/") == "Hello from Flask main:app"
         assert _stop_seconds(container.name) < STOPPED_BY_ITSELF
@@ -114,3 +120,84 @@ def test_no_entry_point(module_pack: Pack) -> None:
     assert failed.returncode == 1, failed.stdout
     assert "ERROR: don't know how to run your application" in failed.stdout
     assert "The easiest fix is to set APP_RUN" in failed.stdout
+
+
+# ---- hardened runtimes and slow clients -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample(module_pack: Pack) -> Tuple[str, str]:
+    """The README's sample app, examples/flask, as the user builds it."""
+    app = module_pack.tmp_path / "sample"
+    shutil.copytree(REPO / "examples" / "flask", app)
+    image = module_pack.image_name("sample")
+    result = module_pack.build(image, app)
+    assert result.returncode == 0, result
+    return image, result.output
+
+
+HARDENED = [
+    pytest.param(["--read-only"], id="read-only-root"),  # no tmpfs: Kubernetes' readOnlyRootFilesystem
+    pytest.param(["--user", "123456:0"], id="arbitrary-uid-gid-0"),  # as OpenShift runs images
+    pytest.param(["--cap-drop", "ALL", "--security-opt", "no-new-privileges"], id="no-capabilities"),
+    pytest.param(["--memory", "256m"], id="memory-256m"),  # the automatic worker count: 2
+    pytest.param(["--read-only", "--user", "123456:0", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"],
+                 id="all-at-once"),
+]
+ANSWERS = {"sample": "Hello from a Python 3.12.1 app built by the Python buildpack!\n",
+           "django": "Hello from a django-admin startproject layout"}
+
+
+@pytest.mark.parametrize("app", ["sample", "django"])
+@pytest.mark.parametrize("options", HARDENED)
+def test_hardened_runtime(request: pytest.FixtureRequest, app: str, options: List[str]) -> None:
+    image, _ = request.getfixturevalue(app)
+    with docker_run(image, options=options) as container:
+        assert container.get("/") == ANSWERS[app]
+        if app == "django":
+            assert container.get("/static/hello.txt") == "hello static\n"  # collected at build, served by WhiteNoise
+        if "256m" in options:
+            assert container.workers(2) == 2
+            time.sleep(1)  # no third one comes
+            assert container.log.count("Booting worker with pid") == 2
+        log = container.log
+        assert "Using worker: gthread" in log
+        assert "[ERROR]" not in log and "Traceback" not in log, log
+        if "--read-only" in options:
+            assert "using TMPDIR=/dev/shm" in log
+        if "123456:0" in options:
+            assert "HOME='/' is not writable: using HOME=" in log
+            home = subprocess.run(["docker", "exec", container.name, "sh", "-c", 'id -u; echo "$HOME"'],
+                                  capture_output=True, text=True)
+            assert home.stdout.split()[0] == "123456", home
+
+
+SLOW_CLIENTS = 16
+
+
+def _hold_slow_clients(count: int) -> List[socket.socket]:
+    """`count` connections to 127.0.0.1:8080, each having sent half a request header, left waiting."""
+    held = []
+    for _ in range(count):
+        client = socket.create_connection(("127.0.0.1", 8080), timeout=5)
+        client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        held.append(client)
+    return held
+
+
+def test_slow_clients_do_not_stop_the_sample(sample: Tuple[str, str]) -> None:
+    """With the default settings (2 workers under 512 MB), 16 connections that send half a header and wait leave a
+    normal request answered within a second. (With sync workers, 4 were enough for none to be answered in 10 s.)"""
+    image, _ = sample
+    with docker_run(image, options=["--memory", "512m"]) as container:
+        container.get("/")
+        assert container.workers(2) == 2
+        held = _hold_slow_clients(SLOW_CLIENTS)
+        try:
+            time.sleep(0.5)  # every slow connection accepted and holding its thread
+            for _ in range(5):
+                started = time.monotonic()
+                with urllib.request.urlopen("http://127.0.0.1:8080/", timeout=1) as response:
+                    assert response.status == 200
+                assert time.monotonic() - started < 1
+        finally:
+            for client in held:
+                client.close()

@@ -106,3 +106,46 @@ def test_garbage_cgroup_and_meminfo_files(tmp_path, garbage):
     meminfo.write_bytes(b"MemTotal: " + garbage + b" kB\n")
     assert launch_tuning.memory_limit(tmp_path, meminfo) is None
     assert launch_tuning.tuned_env({}, None) == {"WEB_CONCURRENCY": "2"}
+
+
+# ---- somewhere to write: TMPDIR and HOME --------------------------------------------------------------------------
+def _writable(*paths):
+    return lambda path: path in paths
+
+
+@pytest.mark.parametrize(
+    ("env", "writable", "expected"),
+    [
+        pytest.param({"HOME": "/home/cnb"}, ("/tmp", "/dev/shm", "/home/cnb"), {}, id="nothing-to-do"),
+        pytest.param({"HOME": "/home/cnb"}, ("/dev/shm",), {"TMPDIR": "/dev/shm", "HOME": "/dev/shm/home-1002"},
+                     id="read-only-root"),
+        pytest.param({"HOME": "/"}, ("/tmp", "/dev/shm"), {"HOME": "/tmp/home-1002"}, id="arbitrary-uid"),
+        pytest.param({}, ("/tmp",), {"HOME": "/tmp/home-1002"}, id="no-home"),
+        pytest.param({"HOME": "/home/cnb", "TMPDIR": "/scratch"}, ("/scratch", "/dev/shm"),
+                     {"HOME": "/scratch/home-1002"}, id="users-tmpdir-kept"),
+        pytest.param({"HOME": "/h", "TMPDIR": "/gone"}, ("/var/tmp", "/h"), {}, id="tempfile-falls-back-itself"),
+        pytest.param({"HOME": "/h", "TMPDIR": "/dev/shm"}, ("/dev/shm", "/h"), {}, id="already-memory"),
+        pytest.param({"HOME": "/home/cnb"}, (), {}, id="nowhere"),
+    ],
+)
+def test_places_env(env, writable, expected):
+    assert launch_tuning.places_env(env, _writable(*writable), 1002) == expected
+
+
+def test_places_notices():
+    env = {"HOME": "/home/cnb"}
+    places = launch_tuning.places_env(env, _writable("/dev/shm"), 7)
+    assert launch_tuning.places_notices(env, places, "/dev/shm") == [
+        "/tmp is not writable: using TMPDIR=/dev/shm (memory; mount a volume at /tmp for large temporary files).",
+        "HOME='/home/cnb' is not writable: using HOME=/dev/shm/home-7."]
+    assert launch_tuning.places_notices(env, {}, "/tmp") == []
+    (nowhere,) = launch_tuning.places_notices(env, {}, "")
+    assert nowhere.startswith("No writable temporary directory (TMPDIR, /tmp, /var/tmp, /usr/tmp, /dev/shm)")
+    assert "docker run --tmpfs /tmp; Kubernetes: an emptyDir volume" in nowhere
+
+
+def test_writable_dir(tmp_path):
+    assert launch_tuning.writable_dir(str(tmp_path))
+    assert not launch_tuning.writable_dir(str(tmp_path / "missing"))
+    (tmp_path / "file").write_text("")
+    assert not launch_tuning.writable_dir(str(tmp_path / "file"))

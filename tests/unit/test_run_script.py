@@ -32,8 +32,20 @@ def test_values_are_quoted(tmp_path):
                         chdir="src dir")
     result = run_script(tmp_path, render_run_script(Kind.GUNICORN, plan, None), {})
     assert result.stdout.endswith("<my app:$(touch pwned)><--config><conf dir/g'c.py><--bind><0.0.0.0:8080>"
-                                  "<--access-logfile><-><--chdir><src dir>")
+                                  "<--access-logfile><-><--worker-tmp-dir></dev/shm><--chdir><src dir>")
     assert not (tmp_path / "pwned").exists()
+
+
+def test_heartbeat_dir_in_memory_unless_chosen(tmp_path):
+    """/dev/shm for Gunicorn's heartbeat files; GUNICORN_CMD_ARGS or the app's config (read at build) choose
+    otherwise."""
+    plan = GunicornPlan(module="wsgi", config="/c.py")
+    text = render_run_script(Kind.GUNICORN, plan, None)
+    assert run_script(tmp_path, text, {}).stdout.endswith("<--worker-tmp-dir></dev/shm>")
+    chosen = run_script(tmp_path, text, {"GUNICORN_CMD_ARGS": "--worker-tmp-dir /run/gunicorn"}).stdout
+    assert "--worker-tmp-dir" not in chosen and chosen.endswith("<--access-logfile><->")
+    mine = GunicornPlan(module="wsgi", config="gunicorn.conf.py", worker_tmp_dir=False)
+    assert "--worker-tmp-dir" not in run_script(tmp_path, render_run_script(Kind.GUNICORN, mine, None), {}).stdout
 
 
 def test_worker_class_default_and_override(tmp_path):
@@ -125,7 +137,8 @@ def test_init_exit_status_and_missing_command():
 def test_s2i_aliases_at_launch(tmp_path):
     text = render_run_script(Kind.GUNICORN, GunicornPlan("wsgi", "/default.py"), None)
     alias = run_script(tmp_path, text, {"APP_MODULE": "other:app", "APP_CONFIG": "g.py"})
-    assert alias.stdout.endswith("<other:app><--config><g.py><--bind><0.0.0.0:8080><--access-logfile><->")
+    assert alias.stdout.endswith("<other:app><--config><g.py><--bind><0.0.0.0:8080><--access-logfile><->"
+                                 "<--worker-tmp-dir></dev/shm>")
     both = run_script(tmp_path, text, {"APP_MODULE": "other:app", "GUNICORN_APP_MODULE": "mine:app"})
     assert both.stdout.startswith("---> GUNICORN_APP_MODULE and APP_MODULE are both set and differ: using "
                                   "GUNICORN_APP_MODULE (APP_MODULE is ignored)\n")

@@ -37,7 +37,15 @@ from ..processes import (
     without_setup_py,
 )
 from ..redact import SECRET_BEARING_VARS
-from ..run_script import GUNICORN_CONF, MIGRATE, GunicornPlan, render_run_script, shown_command
+from ..run_script import (
+    DEFAULT_THREADS,
+    DEFAULT_WORKER_CLASS,
+    MIGRATE,
+    GunicornPlan,
+    render_gunicorn_conf,
+    render_run_script,
+    shown_command,
+)
 from ..s2i import DEFAULT_RUN_PATH, rewrite_hook
 from ..utils import is_truthy, read_optional_text, run_captured
 from ..venv_facts import VenvFacts
@@ -156,8 +164,10 @@ def _gunicorn(analysis: Analysis, choice: WebChoice, facts: VenvFacts) -> tuple[
             # uvicorn-worker needs uvicorn >= 0.36; installing it would upgrade the app's pinned uvicorn.
             # Older uvicorn releases ship the same worker class themselves.
             worker_class = OLD_UVICORN_WORKER
+    names = analysis.snapshot.gunicorn_config_names
     return choice, GunicornPlan(module=module, config=analysis.snapshot.gunicorn_config or "",
-                                worker_class=worker_class, chdir=choice.chdir)
+                                worker_class=worker_class, chdir=choice.chdir,
+                                worker_tmp_dir="worker_tmp_dir" not in names)
 
 
 _ADDED = {"gunicorn": "The web process uses Gunicorn, which the app does not list: adding it",
@@ -185,7 +195,8 @@ def install_web(analysis: Analysis, python_dir: Path, plan: WebPlan, out: Output
     layer_dir = layer.path
     (layer_dir / "bin").mkdir()
     choice = plan.choice
-    (layer_dir / "gunicorn.conf.py").write_text(GUNICORN_CONF, encoding="utf-8")
+    conf_worker_class = (plan.gunicorn.worker_class if plan.gunicorn else "") or DEFAULT_WORKER_CLASS
+    (layer_dir / "gunicorn.conf.py").write_text(render_gunicorn_conf(conf_worker_class), encoding="utf-8")
     run_script = layer_dir / RUN_SCRIPT
     run_script.write_text(render_run_script(
         choice.fallback, _with_config(plan.gunicorn, layer_dir), choice.procfile_command, script=choice.script,
@@ -198,7 +209,7 @@ def install_web(analysis: Analysis, python_dir: Path, plan: WebPlan, out: Output
     init.chmod(0o755)
     exec_d = layer_dir / "exec.d"
     exec_d.mkdir()
-    tuning = exec_d / "web-concurrency"
+    tuning = exec_d / "launch-tuning"
     tuning.write_text(f"#!{python_dir / 'bin' / 'python3'} -I\n"
                       f"{(_SOURCES / 'launch_tuning.py').read_text(encoding='utf-8')}", encoding="utf-8")
     tuning.chmod(0o755)
@@ -286,14 +297,22 @@ def _describe(analysis: Analysis, plan: WebPlan, layer_dir: Path, out: Output) -
         out.step("No rule applied:" if choice.kind is Kind.NONE else
                  f"Chosen by rule '{choice.rule.value}'; the earlier rules did not apply:")
         out.bullet_list(choice.skipped)
-    if gunicorn is not None and gunicorn.worker_class and choice.kind is Kind.GUNICORN:
-        out.step(f"Gunicorn worker class: {gunicorn.worker_class}")
+    if gunicorn is not None and choice.kind is Kind.GUNICORN:
+        _describe_gunicorn(gunicorn, own_config=bool(plan.gunicorn and plan.gunicorn.config), out=out)
     if choice.procfile_web_unused:
         out.step(f"The Procfile's web process is not used: {choice.rule.value} chose the web command")
     others = [entry.name for entry in procfile if entry.name != "web"]
     if others:
         out.step(f"Procfile process types: {', '.join(others)} (docker run --entrypoint NAME IMAGE)")
     _describe_migrations(analysis, plan, out)
+
+
+def _describe_gunicorn(gunicorn: GunicornPlan, *, own_config: bool, out: Output) -> None:
+    if gunicorn.worker_class:
+        out.step(f"Gunicorn worker class: {gunicorn.worker_class}")
+    elif not own_config:
+        out.step(f"Gunicorn worker class: {DEFAULT_WORKER_CLASS}, {DEFAULT_THREADS} threads per worker, so that slow "
+                 "clients do not hold up the others (GUNICORN_WORKER_CLASS=sync for sync workers)")
 
 
 def _describe_migrations(analysis: Analysis, plan: WebPlan, out: Output) -> None:
