@@ -21,7 +21,7 @@ LIB = Path(__file__).resolve().parent
 BYTECODE_LAYER = "buildpack-bytecode"
 
 
-def _bytecode_dir(argv: list) -> "Path | None":
+def _bytecode_dir(argv: "list[str]") -> "Path | None":
     if len(argv) < 2 or argv[0] != "build":
         return None
     try:
