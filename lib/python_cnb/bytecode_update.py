@@ -86,9 +86,11 @@ def describe(update: BytecodeUpdate, removed_files: int) -> str:
                 "whole environment")
     else:
         line = "The update installed no distribution: no bytecode to compile"
-    if update.removed or removed_files:
-        line += (f"; removed the bytecode of what it uninstalled ({', '.join(update.removed) or 'older versions'}: "
-                 f"{removed_files} file{'s' if removed_files != 1 else ''})")
+    gone = ", ".join(update.removed) or "older versions"
+    if removed_files:
+        line += f"; removed {removed_files} .pyc file{'s' if removed_files != 1 else ''} the uninstall of {gone} left"
+    elif update.removed:
+        line += f"; uninstalled {gone}, with its bytecode"
     return line
 
 

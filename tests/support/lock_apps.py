@@ -25,6 +25,7 @@ requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a te
     pipenv_app(dest, locked=False)   a hand-written Pipfile without Pipfile.lock
     pipenv_app(dest, locked_by="pipenv==2024.4.1", names=...)  locked by another Pipenv (which hashed the Pipfile
                                   differently when a name is not in its canonical form: `Flask`)
+    lock_changes(uv_app, root)    the app, then one locked package added, upgraded and removed (LOCK_CHANGES)
     locked_versions(app_dir)      {distribution: version} the lock installs (main/default group, this platform)
     dev_only(app_dir)             distributions only the development group brings (pytest and its dependencies)
 
@@ -45,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterator, Mapping, Optional, Sequence, Set
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from python_cnb._vendor.packaging.markers import Marker
 from python_cnb._vendor.packaging.utils import canonicalize_name
@@ -58,7 +59,7 @@ FLASK = "3.0.3"
 PYPI_SIMPLE = "https://pypi.org/simple"
 
 __all__ = ["uv_app", "poetry_app", "poetry_init_app", "pipenv_app", "locked_versions", "dev_only", "default_index_url",
-           "tool_bin"]
+           "tool_bin", "LOCK_CHANGES", "lock_changes"]
 
 
 # ---- the apps ----------------------------------------------------------------------------------------------------
@@ -188,6 +189,20 @@ def pipenv_app(dest: Path, *, stale: bool = False, locked: bool = True, locked_b
     pin = locked_by or _pin("pipenv")
     app = _generated("pipenv", files, ("Pipfile.lock",), url, lambda work, _: _lock_pipenv(work, pin), pin=pin)
     return _copy(app, dest, stale_edit=_add_package_to_pipfile if stale else None)
+
+
+# Successive changes of an app's lock, each a rebuild of the one before: one locked package added, upgraded, removed.
+# six is one module at the top of site-packages, where an uninstaller can leave its bytecode behind.
+LOCK_CHANGES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+    ("added", ("six==1.16.0",)), ("upgraded", ("six==1.17.0",)), ("removed", ()))
+
+
+def lock_changes(generate: Callable[..., Path], root: Path, extra: Sequence[str] = (),
+                 **options: object) -> List[Tuple[str, Path]]:
+    """("base", the app with `extra`), then (change, the app with `extra` and the change's package) for each of
+    LOCK_CHANGES, each locked by the real tool (generate: uv_app, poetry_app or pipenv_app) under root/<change>."""
+    return [(change, generate(root / change, extra=(*extra, *added), **options))
+            for change, added in (("base", ()), *LOCK_CHANGES)]
 
 
 def _add_dependency_to_pyproject(app: Path) -> None:

@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 from python_cnb.bytecode import compile_bytecode
-from python_cnb.bytecode_update import (BytecodeUpdate, describe, plan_bytecode_update, read_baseline,
-                                        record_modules, remove_stale_bytecode, update_bytecode)
+from python_cnb.bytecode_update import (
+    BytecodeUpdate,
+    describe,
+    plan_bytecode_update,
+    read_baseline,
+    record_modules,
+    remove_stale_bytecode,
+    update_bytecode,
+)
 from python_cnb.output import Output
 from python_cnb.venv_facts import Distribution, VenvFacts
 
@@ -65,8 +72,8 @@ def test_describe():
     update = BytecodeUpdate(compile=frozenset({"a", "b"}), added=("six 1.16.0",), changed=("idna 3.10 (was 3.7)",),
                             removed=("certifi 2024.1.1",))
     assert describe(update, 3) == ("Compiled bytecode for 2 new distributions (six 1.16.0, idna 3.10 (was 3.7)), not "
-                                   "the whole environment; removed the bytecode of what it uninstalled "
-                                   "(certifi 2024.1.1: 3 files)")
+                                   "the whole environment; removed 3 .pyc files the uninstall of certifi 2024.1.1 left")
+    assert describe(update, 0).endswith("not the whole environment; uninstalled certifi 2024.1.1, with its bytecode")
     assert describe(BytecodeUpdate(compile=frozenset({"a"}), added=("six 1.16.0",)), 0) == \
         "Compiled bytecode for 1 new distribution (six 1.16.0), not the whole environment"
     assert describe(BytecodeUpdate(compile=frozenset()), 0) == \
@@ -158,7 +165,7 @@ def test_update_bytecode_compiles_what_changed_and_removes_what_went(tmp_path):
     after = kept_pyc.stat()
     assert (after.st_ino, after.st_mtime_ns) == (kept_stat.st_ino, kept_stat.st_mtime_ns), "untouched"
     assert log.getvalue() == ("Compiled bytecode for 2 new distributions (new 2.0, six 1.17.0 (was 1.16.0)), not the "
-                              "whole environment; removed the bytecode of what it uninstalled (idna 3.7: 1 file)\n")
+                              "whole environment; removed 1 .pyc file the uninstall of idna 3.7 left\n")
     # What a fresh install and a whole compile give: the same .pyc files, byte for byte.
     in_place = {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*.pyc")}
     for pycache in site.rglob("__pycache__"):
