@@ -59,7 +59,7 @@ FLASK = "3.0.3"
 PYPI_SIMPLE = "https://pypi.org/simple"
 
 __all__ = ["uv_app", "poetry_app", "poetry_init_app", "pipenv_app", "locked_versions", "dev_only", "default_index_url",
-           "tool_bin", "LOCK_CHANGES", "lock_changes"]
+           "tool_bin", "LOCK_CHANGES", "lock_changes", "locked_project", "poetry_source"]
 
 
 # ---- the apps ----------------------------------------------------------------------------------------------------
@@ -203,6 +203,24 @@ def lock_changes(generate: Callable[..., Path], root: Path, extra: Sequence[str]
     LOCK_CHANGES, each locked by the real tool (generate: uv_app, poetry_app or pipenv_app) under root/<change>."""
     return [(change, generate(root / change, extra=(*extra, *added), **options))
             for change, added in (("base", ()), *LOCK_CHANGES)]
+
+
+def locked_project(tool: str, files: Mapping[str, str], dest: Path, index_url: Optional[str] = None,
+                   python: Optional[str] = None) -> Path:
+    """The app of these files (pyproject.toml among them) locked by the tool ('uv' or 'poetry'), cached like the
+    others, copied to dest: for apps of other shapes (the benchmark's heavy app). python: the interpreter uv locks
+    with (default: this one)."""
+    if tool == "uv":
+        app = _generated(tool, files, ("uv.lock",), index_url or default_index_url(),
+                         lambda work, url: _lock_uv(work, url, python or sys.executable))
+    else:
+        app = _generated(tool, files, ("poetry.lock",), index_url or default_index_url(), _lock_poetry)
+    return _copy(app, dest)
+
+
+def poetry_source(url: Optional[str] = None) -> str:
+    """The [[tool.poetry.source]] table this network needs (the index's simple API as the primary source)."""
+    return _poetry_source(url or default_index_url())
 
 
 def _add_dependency_to_pyproject(app: Path) -> None:
@@ -366,11 +384,11 @@ def _run(argv: list, cwd: Path, env: Mapping[str, str]) -> None:
         raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}) in {cwd}:\n{result.stdout}{result.stderr}")
 
 
-def _lock_uv(app: Path, index_url: Optional[str]) -> None:
+def _lock_uv(app: Path, index_url: Optional[str], python: str = sys.executable) -> None:
     env = {"UV_CACHE_DIR": str(CACHE / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
     if index_url:
         env["UV_DEFAULT_INDEX"] = index_url  # recorded in uv.lock exactly as given
-    _run([str(tool_bin("uv") / "uv"), "lock", "--python", sys.executable], app, env)
+    _run([str(tool_bin("uv") / "uv"), "lock", "--python", python], app, env)
 
 
 def _lock_poetry(app: Path, index_url: Optional[str]) -> None:
