@@ -214,7 +214,8 @@ def locked_project(tool: str, files: Mapping[str, str], dest: Path, index_url: O
         app = _generated(tool, files, ("uv.lock",), index_url or default_index_url(),
                          lambda work, url: _lock_uv(work, url, python or sys.executable))
     else:
-        app = _generated(tool, files, ("poetry.lock",), index_url or default_index_url(), _lock_poetry)
+        app = _generated(tool, files, ("poetry.lock",), index_url or default_index_url(),
+                         lambda work, url: _lock_poetry(work, url, python))
     return _copy(app, dest)
 
 
@@ -391,10 +392,19 @@ def _lock_uv(app: Path, index_url: Optional[str], python: str = sys.executable) 
     _run([str(tool_bin("uv") / "uv"), "lock", "--python", python], app, env)
 
 
-def _lock_poetry(app: Path, index_url: Optional[str]) -> None:
+def _lock_poetry(app: Path, index_url: Optional[str], python: Optional[str] = None) -> None:
+    """python: lock for that interpreter (Poetry checks the project's requires-python against the active one)."""
     env = {"POETRY_CACHE_DIR": str(CACHE / "poetry-cache"), "POETRY_CONFIG_DIR": str(app / ".no-poetry-config"),
            "POETRY_NO_INTERACTION": "1", "POETRY_KEYRING_ENABLED": "false", "POETRY_VIRTUALENVS_CREATE": "false"}
-    _run([str(tool_bin("poetry") / "poetry"), "lock", "--no-ansi"], app, env)
+    if python is None:
+        _run([str(tool_bin("poetry") / "poetry"), "lock", "--no-ansi"], app, env)
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="poetry-venv-", dir=CACHE))
+    try:
+        subprocess.run([python, "-m", "venv", "--without-pip", str(scratch)], check=True)
+        _run([str(tool_bin("poetry") / "poetry"), "lock", "--no-ansi"], app, {**env, "VIRTUAL_ENV": str(scratch)})
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _lock_pipenv(app: Path, pin: str) -> None:
