@@ -32,10 +32,11 @@ Targets (each printed with its value and PASS/MISS):
     installer (the issue's baseline is pip's; a build cannot be 1.5x `uv pip install` of one small wheel, ~0.1 s,
     so that ratio is only printed), where the change's cost is the build's wall time minus the other app
     commands (collectstatic runs on every build, changed requirements or not);
-  - with uv, the heavy app's cold build (minus the other app commands) takes at most 1.3x plain uv with an empty
-    cache (venv + install); printed beside it, plain uv followed by the buildpack's own compile of the same files
-    (python_cnb.bytecode.compile_bytecode: hash-based, one process per CPU), the same work, since the image needs
-    bytecode and plain uv writes none, with that compile's wall time and CPU seconds;
+  - with uv, the heavy app's cold build (minus the other app commands) takes at most 1.0x plain uv with an empty
+    cache (venv + install) followed by the buildpack's own compile of the same files
+    (python_cnb.bytecode.compile_bytecode: hash-based, one process per CPU): the same work, since the image needs
+    bytecode and plain uv writes none (printed with that compile's wall time and CPU seconds, and the ratio to plain
+    uv alone);
   - the launch layers (python, venv, web) hold no pip (no pip package, pip-*.dist-info or bin/pip*), no uv, no
     package-manager cache (no .cache, pip-cache, uv-cache or uv *-vN bucket directory, no directory holding both
     wheels/ and http/ or http-v2/ as pip's cache does, no CACHEDIR.TAG) and no duplicate bytecode: at most one
@@ -45,7 +46,9 @@ Targets (each printed with its value and PASS/MISS):
     are printed.
 The network here sends no HTTP cache headers, so pip's HTTP cache never fills: every pip install, the buildpack's
 and Heroku's, downloads its wheels again (machine-notes.md); uv's cache works. Exits non-zero when a target is
-missed (or an installer is not available), after printing everything. Run it with `scripts/benchmark`.
+missed (or an installer is not available), after printing everything. Run it with `scripts/benchmark`. Then the
+lock changes (benchmarks/lock_changes.py: the heavy app as a uv and a Poetry project, one locked package added,
+upgraded and removed; --only-locks runs them alone, --no-locks leaves them out).
 """
 
 from __future__ import annotations
@@ -123,6 +126,7 @@ wcwidth==0.9.4
 APPS: Dict[str, Tuple[str, str]] = {"flask": ("flask_wsgi", FLASK_REQUIREMENTS),
                                     "heavy": ("django_app", HEAVY_REQUIREMENTS)}
 INSTALLERS = ("pip", "uv")
+LOCK_MANAGERS = ("uv", "poetry", "pylock")  # benchmarks/lock_changes.py
 
 # The one-requirement changes: a small pure-Python distribution with no dependencies that neither app pulls in.
 ADDED_NAME = "iniconfig"
@@ -140,7 +144,9 @@ NO_CHANGE_OWN_TARGET = 0.3
 COLD_OWN_TARGET = 2.0  # the Flask app's cold build: the issue's measure
 CHANGE_OWN_TARGET = 0.5
 CHANGE_RATIO_TARGET = 1.5
-UV_COLD_RATIO_TARGET = 1.3
+# The heavy app's cold build with uv, against the same work: plain uv with an empty cache followed by the
+# buildpack's compile of that venv (plain uv writes no bytecode; the image needs it). It replaces "1.3x plain uv".
+UV_COLD_SAME_WORK_TARGET = 1.0
 # A reference measurement under REPEAT_BELOW seconds is taken REPEATS times and its median shown.
 REPEATS = 3
 REPEAT_BELOW = 10.0
@@ -546,16 +552,14 @@ def print_ratios(app_name: str, installers: Sequence[str], runs: Dict[str, Insta
                            f"<= {CHANGE_RATIO_TARGET}x")
         if installer == "uv" and app_name == "heavy":
             cost = cold.wall - cold.other  # collectstatic is the app's, not the install's
-            ratio = cost / reference.cold_empty_cache
             compiled = reference.cold_empty_cache + reference.compile_wall
-            same_work = "" if not reference.compile_wall else (
-                f"; {cost / compiled:.2f}x plain uv followed by the buildpack's compile of the same files (the "
-                f"bytecode the image needs) {_s(compiled)}: the compile takes {_s(reference.compile_wall)} here, "
-                f"{reference.compile_cpu:.1f} CPU-seconds")
-            verdicts.check(ratio <= UV_COLD_RATIO_TARGET,
+            verdicts.check(cost / compiled <= UV_COLD_SAME_WORK_TARGET,
                            f"{prefix} cold build {_s(cost)} (wall {_s(cold.wall)} minus other app commands) vs plain "
-                           f"uv with an empty cache {_s(reference.cold_empty_cache)}: {ratio:.2f}x{same_work}",
-                           f"<= {UV_COLD_RATIO_TARGET}x")
+                           f"uv with an empty cache followed by the buildpack's compile of the same files (the "
+                           f"bytecode the image needs) {_s(compiled)}: {cost / compiled:.2f}x; the compile takes "
+                           f"{_s(reference.compile_wall)} here, {reference.compile_cpu:.1f} CPU-seconds; "
+                           f"{cost / reference.cold_empty_cache:.2f}x plain uv alone "
+                           f"{_s(reference.cold_empty_cache)}", f"<= {UV_COLD_SAME_WORK_TARGET}x")
         assert run.layers is not None
         sizes = ", ".join(f"{name} {_mb(size)}" for name, size in run.layers.sizes.items())
         problems = "; ".join(run.layers.problems[:5]) + (" ..." if len(run.layers.problems) > 5 else "")
@@ -583,6 +587,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="pip,uv (default both)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run each build sequence N times from scratch and show the median build (default 1)")
+    parser.add_argument("--lock-managers", type=_choices(LOCK_MANAGERS), default=list(LOCK_MANAGERS),
+                        help="the heavy app as a locked project, one locked package added, upgraded and removed "
+                             "(benchmarks/lock_changes.py): uv,poetry,pylock (default all)")
+    parser.add_argument("--only-locks", action="store_true", help="run the lock changes only")
+    parser.add_argument("--no-locks", action="store_true", help="leave the lock changes out")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work directory (its path is printed; it holds every build's log)")
     options = parser.parse_args(argv)
@@ -606,7 +615,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
             verdicts = Verdicts()
             results = []
-            for app_name in options.apps:
+            for app_name in [] if options.only_locks else options.apps:
                 runs = {installer: run_rounds(app_name, installer, work, env, options.rounds)
                         for installer in options.installers}
                 references = {installer: run_reference(installer, app_name, tools, work)
@@ -616,6 +625,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print()
             for app_name, runs, references in results:
                 print_ratios(app_name, options.installers, runs, references, verdicts)
+            if not options.no_locks:
+                from lock_changes import run_lock_changes
+
+                run_lock_changes(options.lock_managers, tools, env, work, verdicts)
             print(f"\nLoad average at the end: {os.getloadavg()[0]:.1f}. "
                   + (f"{verdicts.missed} target(s) missed." if verdicts.missed else "Every target met."))
             return 1 if verdicts.missed else 0

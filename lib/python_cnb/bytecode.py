@@ -56,9 +56,10 @@ def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only
                      only_distributions: Optional[Iterable[str]] = None) -> None:
     """Best effort: a file that does not compile (a deliberately broken test module) is not an error.
     `only_missing`: compile only the .py files without a .pyc for this interpreter (after an in-place update:
-    what pip just installed; pip removes the .pyc files of what it uninstalls). `only_distributions`: the same,
-    for the .py files the RECORD of these *.dist-info directories lists (what an in-place update installed),
-    without walking the whole tree; a distribution without a RECORD makes it `only_missing`.
+    what pip just installed; pip removes the .pyc files of what it uninstalls). `only_distributions`: the .py files
+    the RECORD of these *.dist-info directories lists (what an in-place update installed), without walking the whole
+    tree, compiled even where a .pyc is there (an uninstaller may leave an older version's: uv does for a top-level
+    module); a distribution without a RECORD makes it a whole compile.
 
     The buildpack lists the files itself, the way `compileall DIR -x EXCLUDE` does (same paths, so the same
     co_filename in each .pyc), and on Python 3.11+ splits them by size between one compileall process per CPU:
@@ -69,11 +70,11 @@ def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only
     if only_missing and not tag:
         return
     if only_distributions is not None and tag:
-        recorded = recorded_sources(directory, only_distributions, exclude, tag)
+        recorded = recorded_sources(directory, only_distributions, exclude, without_pyc_tag="")
         if recorded is not None:
             _compile_files(python, directory, env, recorded, parallel=_stable_marshal(tag))
             return
-        only_missing = True
+        only_missing = False
     if not only_missing and not _stable_marshal(tag):
         run_captured([*_compile_cmd(python), "-x", exclude, str(directory)],
                      env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, cwd=directory)
@@ -85,7 +86,8 @@ def compile_bytecode(python: Path, directory: Path, env: Mapping[str, str], only
 def recorded_sources(directory: Path, dist_infos: Iterable[str], exclude: str,
                      without_pyc_tag: str) -> Optional[List[Tuple[str, int]]]:
     """(path, size) of the .py files the RECORD of each `directory`/<dist_info> lists, as source_files gives them
-    (the same path strings, EXCLUDE applied), without a .pyc for the tag. None when a RECORD cannot be read."""
+    (the same path strings, EXCLUDE applied), without a .pyc for the tag ('': with or without). None when a RECORD
+    cannot be read."""
     rx = re.compile(exclude)
     found: List[Tuple[str, int]] = []
     seen: set[str] = set()
@@ -105,7 +107,7 @@ def recorded_sources(directory: Path, dist_infos: Iterable[str], exclude: str,
                 continue
             pyc = os.path.join(os.path.dirname(path), "__pycache__", f"{parts[-1][:-3]}.{without_pyc_tag}.pyc")
             try:
-                if not os.path.isfile(path) or os.path.exists(pyc) or path in seen:
+                if not os.path.isfile(path) or (without_pyc_tag and os.path.exists(pyc)) or path in seen:
                     continue
                 found.append((path, os.path.getsize(path)))
                 seen.add(path)

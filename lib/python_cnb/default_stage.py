@@ -15,6 +15,7 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
 from ._vendor.packaging.utils import canonicalize_name
 from .bytecode import compile_bytecode
+from .bytecode_update import read_baseline, update_bytecode
 from .cnb.layer_env import Scope
 from .errors import CollectstaticFailed
 from .layers.venv import activation
@@ -97,8 +98,8 @@ def run_default_stage(plan: StagePlan, build_env: Mapping[str, str], out: Output
         tool = installer.name if method.installer_option else method.manager
         if tool != "pip" and is_truthy(env.get("PIP_UPGRADE", "")):
             out.step(f"PIP_UPGRADE is set, but ignored: {tool} installs this app's dependencies, not pip")
-        # An update compiles what it installed (the new *.dist-info directories' RECORDs), not the whole environment.
-        before = VenvFacts.read(venv) if plan.update else None
+        # An update compiles what it installed and removes the bytecode of what it uninstalled (bytecode_update).
+        before = read_baseline(venv) if plan.update else None
         step = InstallStep(
             out=out, paths=installer_paths if method.installer_option else plan.paths(plan.tool_cache_dir),
             env=env, installer=installer, installer_env=installer_env, update=plan.update,
@@ -111,9 +112,10 @@ def run_default_stage(plan: StagePlan, build_env: Mapping[str, str], out: Output
         method.install(step)
         _add_extras(plan, installer, installer_paths, installer_env, out)
         after = VenvFacts.read(venv)
-        if after.site_packages is not None:
-            compile_bytecode(venv / "bin" / "python", after.site_packages, env, only_missing=plan.update,
-                             only_distributions=after.new_since(before) if before is not None else None)
+        if after.site_packages is not None and before is not None:
+            update_bytecode(out, venv / "bin" / "python", after.site_packages, env, before, after)
+        elif after.site_packages is not None:
+            compile_bytecode(venv / "bin" / "python", after.site_packages, env)
     _collectstatic(plan, VenvFacts.read(venv), env, out)
 
 

@@ -40,6 +40,7 @@ requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a te
     pip_lock_app(dest)            `pip lock -r requirements.txt -o pylock.toml` with pip 26.3 (PIP_LOCK_PIN), for this
                                   interpreter and platform only; requirements.txt removed, .python-version X.Y added
                                   (python_version=None: none, so the build may pick another Python)
+    lock_changes(uv_app, root)    the app, then one locked package added, upgraded and removed (LOCK_CHANGES)
     locked_versions(app_dir)      {distribution: version} the lock installs (main/default group, this platform)
     dev_only(app_dir)             distributions only the development group brings (pytest and its dependencies)
 
@@ -60,7 +61,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterator, Mapping, Optional, Sequence, Set
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from python_cnb._vendor.packaging.markers import Marker
 from python_cnb._vendor.packaging.utils import canonicalize_name
@@ -73,7 +74,8 @@ FLASK = "3.0.3"
 PYPI_SIMPLE = "https://pypi.org/simple"
 
 __all__ = ["uv_app", "uv_workspace_app", "poetry_app", "poetry_init_app", "pipenv_app", "pdm_app", "pylock_app",
-           "pip_lock_app", "locked_versions", "dev_only", "default_index_url", "tool_bin", "tool_pin"]
+           "pip_lock_app", "locked_versions", "dev_only", "default_index_url", "tool_bin", "tool_pin",
+           "LOCK_CHANGES", "lock_changes", "locked_project", "poetry_source"]
 
 # `pip lock` (experimental) needs pip 26.1 or newer; the buildpack's own pip is the interpreter's bundled one.
 PIP_LOCK_PIN = "pip==26.3"
@@ -313,6 +315,39 @@ def pip_lock_app(dest: Path, *, python_version: Optional[str] = "{}.{}".format(*
     return dest
 
 
+# Successive changes of an app's lock, each a rebuild of the one before: one locked package added, upgraded, removed.
+# six is one module at the top of site-packages, where an uninstaller can leave its bytecode behind.
+LOCK_CHANGES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
+    ("added", ("six==1.16.0",)), ("upgraded", ("six==1.17.0",)), ("removed", ()))
+
+
+def lock_changes(generate: Callable[..., Path], root: Path, extra: Sequence[str] = (),
+                 **options: object) -> List[Tuple[str, Path]]:
+    """("base", the app with `extra`), then (change, the app with `extra` and the change's package) for each of
+    LOCK_CHANGES, each locked by the real tool (generate: uv_app, poetry_app or pipenv_app) under root/<change>."""
+    return [(change, generate(root / change, extra=(*extra, *added), **options))
+            for change, added in (("base", ()), *LOCK_CHANGES)]
+
+
+def locked_project(tool: str, files: Mapping[str, str], dest: Path, index_url: Optional[str] = None,
+                   python: Optional[str] = None) -> Path:
+    """The app of these files (pyproject.toml among them) locked by the tool ('uv' or 'poetry'), cached like the
+    others, copied to dest: for apps of other shapes (the benchmark's heavy app). python: the interpreter uv locks
+    with (default: this one)."""
+    if tool == "uv":
+        app = _generated(tool, files, ("uv.lock",), index_url or default_index_url(),
+                         lambda work, url: _lock_uv(work, url, python or sys.executable))
+    else:
+        app = _generated(tool, files, ("poetry.lock",), index_url or default_index_url(),
+                         lambda work, url: _lock_poetry(work, url, python))
+    return _copy(app, dest)
+
+
+def poetry_source(url: Optional[str] = None) -> str:
+    """The [[tool.poetry.source]] table this network needs (the index's simple API as the primary source)."""
+    return _poetry_source(url or default_index_url())
+
+
 def _add_dependency_to_pyproject(app: Path) -> None:
     path = app / "pyproject.toml"
     text = path.read_text()
@@ -508,11 +543,11 @@ def _run(argv: list, cwd: Path, env: Mapping[str, str]) -> None:
         raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}) in {cwd}:\n{result.stdout}{result.stderr}")
 
 
-def _lock_uv(app: Path, index_url: Optional[str]) -> None:
+def _lock_uv(app: Path, index_url: Optional[str], python: str = sys.executable) -> None:
     env = {"UV_CACHE_DIR": str(CACHE / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
     if index_url:
         env["UV_DEFAULT_INDEX"] = index_url  # recorded in uv.lock exactly as given
-    _run([str(tool_bin("uv") / "uv"), "lock", "--python", sys.executable], app, env)
+    _run([str(tool_bin("uv") / "uv"), "lock", "--python", python], app, env)
 
 
 def _export_pylock(app: Path, index_url: Optional[str], requirements: Sequence[str]) -> None:
@@ -546,10 +581,19 @@ def _pip_lock(app: Path, index_url: Optional[str]) -> None:
         raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}) in {app}:\n{result.stdout}{result.stderr}")
 
 
-def _lock_poetry(app: Path, index_url: Optional[str]) -> None:
+def _lock_poetry(app: Path, index_url: Optional[str], python: Optional[str] = None) -> None:
+    """python: lock for that interpreter (Poetry checks the project's requires-python against the active one)."""
     env = {"POETRY_CACHE_DIR": str(CACHE / "poetry-cache"), "POETRY_CONFIG_DIR": str(app / ".no-poetry-config"),
            "POETRY_NO_INTERACTION": "1", "POETRY_KEYRING_ENABLED": "false", "POETRY_VIRTUALENVS_CREATE": "false"}
-    _run([str(tool_bin("poetry") / "poetry"), "lock", "--no-ansi"], app, env)
+    if python is None:
+        _run([str(tool_bin("poetry") / "poetry"), "lock", "--no-ansi"], app, env)
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="poetry-venv-", dir=CACHE))
+    try:
+        subprocess.run([python, "-m", "venv", "--without-pip", str(scratch)], check=True)
+        _run([str(tool_bin("poetry") / "poetry"), "lock", "--no-ansi"], app, {**env, "VIRTUAL_ENV": str(scratch)})
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _lock_pipenv(app: Path, pin: str) -> None:

@@ -132,7 +132,12 @@ def test_only_distributions_compiles_what_their_records_list(tmp_path):
     assert _pycs(tmp_path) == {name: full[name] for name in (f"pkg/__pycache__/__init__.{tag}.pyc",
                                                                f"pkg/__pycache__/big.{tag}.pyc")}
     assert bytecode.recorded_sources(tmp_path, ["pkg-1.0.dist-info"], EXCLUDE, tag) == []
-    # A distribution without a RECORD: every file without bytecode, as only_missing does.
+    # An older version's .pyc that an uninstaller left is compiled again: unchecked, it would never be.
+    stale = tmp_path / "pkg" / "__pycache__" / f"big.{tag}.pyc"
+    stale.write_bytes(full[f"pkg/__pycache__/__init__.{tag}.pyc"])
+    compile_bytecode(python, tmp_path, {}, exclude=EXCLUDE, only_distributions=["pkg-1.0.dist-info"])
+    assert stale.read_bytes() == full[f"pkg/__pycache__/big.{tag}.pyc"]
+    # A distribution without a RECORD: the whole tree, as a cold build compiles it.
     compile_bytecode(python, tmp_path, {}, exclude=EXCLUDE, only_distributions=["gone-1.0.dist-info"])
     assert _pycs(tmp_path) == full
 

@@ -142,7 +142,7 @@ def test_only_requirement_changes_on_pip_paths_and_uv_lock_update_in_place():
         assert not venv_layer.can_update_in_place(VENV, changed), field.name
     # Whether the install method's update gives a fresh install's result is the method's to say.
     assert {m.name: m.updates_in_place for m in METHODS} == {"pip": True, "pip-project": True, "uv": True,
-                                                             "poetry": False, "pipenv": False, "pdm": True,
+                                                             "poetry": True, "pipenv": True, "pdm": True,
                                                              "pylock": True, "none": False}
     pip_then_uv = dataclasses.replace(VENV, package_manager="uv pip install -r requirements.txt", tool="uv 0.13.9")
     assert not venv_layer.can_update_in_place(VENV, dataclasses.replace(pip_then_uv, inputs_sha256="d" * 64))

@@ -446,6 +446,22 @@ def test_pipenv_lock_matches_the_pipfile_for_what_is_installed(pipfile: dict, lo
     assert pipenv.lock_mismatch(pipfile, lock) == problem
 
 
+
+def test_pipenv_update_removes_what_the_locks_default_section_does_not_install() -> None:
+    """After `pipenv sync` into the restored environment: what a fresh sync would not have. `pipenv clean` would keep
+    a package the lock has only among its development packages, and setuptools."""
+    lock = {"_meta": {}, "default": {"Flask": {"version": "==3.0.3"}, "six": {"version": "==1.17.0"},
+                                     "colorama": {"version": "==0.4.6", "markers": "sys_platform == 'win32'"},
+                                     "tomli": {"version": "==2.0.1", "markers": "python_version < '3.11'"},
+                                     "odd": {"version": "==1", "markers": "not a marker"}},
+            "develop": {"pytest": {"version": "==8.0.0"}}}
+    installed = ["flask", "six", "colorama", "tomli", "odd", "pytest", "setuptools", "gunicorn"]
+    assert pipenv.unlocked(installed, lock, {"python_version": "3.12", "python_full_version": "3.12.1"}) == [
+        "colorama", "gunicorn", "pytest", "setuptools", "tomli"]
+    assert pipenv.unlocked(["tomli"], lock, {"python_version": "3.10", "python_full_version": "3.10.1"}) == []
+    assert pipenv.unlocked(["flask"], {}, {}) == ["flask"]
+
+
 # ---- the commands a lockfile method runs, and what it gets past (the tools' outputs as seen by hand) ----
 
 class _Runs:

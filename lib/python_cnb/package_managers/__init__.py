@@ -22,7 +22,8 @@ What a new method provides (one module here, exporting `METHOD = InstallMethod(.
   when pip or uv pip (BP_PYTHON_INSTALLER) installs it;
 - `read_inputs`: the app files whose contents decide the environment (the reuse key; read once, by the analysis),
   and `index_settings`, the variables that decide where packages come from;
-- `updates_in_place`: whether installing into the restored environment gives what a fresh install gives;
+- `updates_in_place`: whether installing into the restored environment gives what a fresh install gives (then a
+  change of the reuse files runs `install` with `step.update` set, and only what it installed is compiled);
 - `install`: its commands, run into the buildpack's virtual environment (`InstallStep` says where and with what);
 - `version_sources`: its own files that declare `requires-python` or the like (`chosen`: the file its
   `file_choice` chose, see `version_sources`);

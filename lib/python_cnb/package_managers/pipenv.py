@@ -2,14 +2,14 @@
 then `pipenv sync` of Pipfile.lock's [packages] into the buildpack's virtual environment. A Pipfile without its lock
 is locked at build first (`pipenv lock`). When verify calls a lock out of date whose packages match the Pipfile (a
 lock written by an older Pipenv, which hashed the Pipfile differently), it is installed anyway. A changed lock
-rebuilds the environment from scratch. How each setting was checked against the pinned Pipenv:
-requirements/NOTES.md."""
+updates the restored environment in place: `pipenv sync`, then what the lock no longer installs is removed
+(`unlocked`). How each setting was checked against the pinned Pipenv: requirements/NOTES.md."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
 
 from .base import DependencyInputs, InstallMethod, InstallPaths, InstallStep, Lock, ToolCommand, VersionSource
 from .selection import NOTHING, Declared, Selection
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..errors import BuildpackError
     from ..python_version import Constraint
 
-__all__ = ["METHOD", "commands", "declared", "explain", "lock_mismatch", "tool_env"]
+__all__ = ["METHOD", "commands", "declared", "explain", "lock_mismatch", "tool_env", "unlocked"]
 
 LOCK = Lock(file="Pipfile.lock", project_file="Pipfile", fix="pipenv lock", generate=("pipenv", "lock"),
             owned_by="a `Pipfile`",
@@ -118,6 +118,57 @@ def _install(step: InstallStep) -> None:
         return ()
 
     sync_lock(step, LOCK, tool_env, commands(step.paths, step.selection), explain, recover)
+    if step.update:
+        _remove_unlocked(step)
+
+
+# The lock's section for a Pipfile category: Pipenv renames the two it always had.
+_SECTIONS = {"packages": "default", "dev-packages": "develop"}
+
+
+def unlocked(installed: Iterable[str], lock: Dict[str, Any], marker_env: Mapping[str, str],
+             categories: Sequence[str] = ()) -> List[str]:
+    """What an update in place removes after `pipenv sync`, which only installs: every installed distribution that
+    the lock's "default" section and the selected `categories`' sections do not install here (by canonical name,
+    its markers evaluated), since a fresh sync would not have it. `pipenv clean` keeps what any section names (the
+    development packages too) and setuptools, pip and wheel, which a fresh environment does not have. Pure."""
+    from .._vendor.packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName, default_environment
+    from .._vendor.packaging.utils import canonicalize_name
+    from ..python_version import table
+
+    environment = {**{key: str(value) for key, value in default_environment().items()}, **marker_env, "extra": ""}
+    wanted = set()
+    entries = [item for category in ("packages", *categories)
+               for item in table(lock, _SECTIONS.get(category, category)).items()]
+    for name, entry in entries:
+        marker = entry.get("markers") if isinstance(entry, dict) else None
+        try:
+            applies = not marker or Marker(str(marker)).evaluate(environment)
+        except (InvalidMarker, UndefinedEnvironmentName):
+            applies = True  # as it was installed: pip decides
+        if applies:
+            wanted.add(canonicalize_name(name))
+    return sorted(name for name in installed if canonicalize_name(name) not in wanted)
+
+
+def _remove_unlocked(step: InstallStep) -> None:
+    import json
+
+    from ..errors import CommandFailed
+    from ..utils import read_optional_text, run_streamed
+    from ..venv_facts import VenvFacts
+
+    lock = json.loads(read_optional_text(step.paths.app_dir / LOCK.file, shown=LOCK.file) or "{}")
+    facts = VenvFacts.read(step.paths.venv_dir)
+    names = (unlocked(facts.distributions, lock, facts.marker_env, step.selection.groups)
+             if isinstance(lock, dict) else [])
+    if not names:
+        return
+    step.out.step(f"Removing what {LOCK.file} no longer installs: {', '.join(names)}")
+    command = step.installer.uninstall(step.paths, names)
+    status = run_streamed(step.out, command.argv, env=step.installer_env, cwd=step.paths.app_dir, shown=command.shown)
+    if status != 0:
+        raise CommandFailed(command=command.shown, exit_code=status)
 
 
 def _read_mismatch(app_dir: Path) -> str:
@@ -242,6 +293,8 @@ METHOD = InstallMethod(
     read_inputs=_inputs,
     index_settings=("PIP_INDEX_URL", "PIPENV_PYPI_MIRROR", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
                     "PIP_TRUSTED_HOST", "PIP_NO_INDEX"),
+    # `pipenv sync` into the restored environment, then what the lock's "default" no longer names is removed.
+    updates_in_place=True,
     install=_install,
     version_sources=(VersionSource(LOCK.project_file, _requires_python),),
     groups_option="`--categories 'packages NAME ...'` (`dev` is `dev-packages`)",

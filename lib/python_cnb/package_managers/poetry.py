@@ -1,8 +1,9 @@
 """Poetry with its lock: `poetry sync --only main` of poetry.lock into the buildpack's virtual environment: the main
 group only, and the project itself (editable) in package mode, Poetry's default, unless Poetry would find no package
 for it (then `--no-root`). A Poetry project without poetry.lock (a pyproject.toml with [tool.poetry]) is locked at
-build first (`poetry lock`). A changed lock rebuilds the environment from scratch. How each setting was checked
-against the pinned Poetry: requirements/NOTES.md."""
+build first (`poetry lock`). The sync is exact (it removes what the lock's main group does not name), so a changed
+lock updates the restored environment in place. How each setting was checked against the pinned Poetry:
+requirements/NOTES.md."""
 
 from __future__ import annotations
 
@@ -287,6 +288,8 @@ METHOD = InstallMethod(
     read_inputs=_inputs,
     # Sources live in pyproject.toml (a reuse file); Poetry reads no PIP_* index variable.
     index_settings=(),
+    # `poetry sync` is exact: into the restored environment it installs, upgrades and removes what the lock says.
+    updates_in_place=True,
     install=_install,
     groups_option="`--only main,NAME,...`",
     extras_option="`--extras NAME`",
