@@ -502,9 +502,8 @@ def _freethreaded_wheels(e: FreeThreadedWheelsMissing) -> Tuple[str, str]:
                if not _is_variable(e.source) else f"set {e.source} to '{minor}'")
     return ("Dependencies without free-threaded wheels",
             f"The free-threaded Python {e.python} ({e.source}) installs only wheels built for its ABI ({e.abi}) or\n"
-            f"distributions it can build from source. These have no {e.abi} wheel for {e.platform} and no sdist:\n"
-            f"{names}\n\n"
-            "so installing them would fail.\n\n"
+            f"distributions it can build from source. These have no {e.abi} wheel for {e.platform} and no sdist,\n"
+            f"so installing them would fail:\n{names}\n\n"
             f"1. Use the default build of Python {minor}: {default} (without the 't').\n"
             f"2. Or pin releases of them that publish free-threaded wheels ({e.abi} in the wheel's name on the\n"
             "   package index), and update the lock or requirements file.")
