@@ -95,3 +95,23 @@ def test_the_free_threaded_entry_is_installed_and_named_in_the_log(make_app, thr
     assert list(app.layers.glob("venv/lib/python3.12/site-packages/purepkg/__init__.py"))
     with app.serve() as server:
         assert server.get("/") == "Hello from app.py"
+
+
+def test_the_bootstrap_runs_the_buildpack_on_a_default_build(make_app, archive_server, tmp_path):
+    """Without python3 in the build image, lib/bootstrap.sh takes the newest default build, never a free-threaded
+    entry (here one listed with a higher version)."""
+    from contract.test_detect import no_python_path
+
+    path, sha256 = archive_server["archives"]["3.12.1"]
+    manifest = tmp_path / "bootstrap-manifest.toml"
+    manifest.write_text(python_archive.manifest_toml(archive_server["url"], archive_server["archives"]) +
+                        f'\n[[python]]\nversion = "3.12.9"\narch = "amd64"\nfreethreaded = true\n'
+                        f'url = "{archive_server["url"]}/{Path(path).name}"\nsha256 = "{sha256}"\n')
+    manifest.chmod(0o644)
+    app = make_app("app_py", BP_PYTHON_MANIFEST=str(manifest))
+    app.build_path = str(no_python_path(tmp_path))
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "No python3 in the build image: bootstrapping Python 3.12.1 to run the buildpack" in result.output
+    assert "using the buildpack's default (the newest version it knows): Python 3.12.1\n" in result.output
+    assert "Installing Python 3.12.1\n" in result.output and "free-threaded" not in result.output
