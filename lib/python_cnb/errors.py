@@ -566,7 +566,8 @@ def _manifest(e: ManifestError) -> Tuple[str, str]:
     return ("Invalid Python interpreter manifest",
             f"The interpreter manifest from {e.source} cannot be used: {e.reason}.\n\n"
             "A manifest is a TOML file of [[python]] tables, each with version, arch (amd64 or arm64),\n"
-            "url and sha256. Fix the file, or unset BP_PYTHON_MANIFEST to use the built-in one.")
+            "url and sha256, and optionally freethreaded = true for a free-threaded build. Fix the file, or unset\n"
+            "BP_PYTHON_MANIFEST to use the built-in one.")
 
 
 def _no_arch(e: NoInterpreterForArch) -> Tuple[str, str]:
