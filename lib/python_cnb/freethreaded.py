@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ._vendor.packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from ._vendor.packaging.requirements import InvalidRequirement, Requirement
@@ -133,12 +133,17 @@ def pinned_in_lock(file: str, text: str) -> List[Pinned]:
     data = parse_toml(text, file)
     pins: List[Pinned] = []
     if file == "uv.lock":
+        main = _uv_main(data)
         for package in data.get("package") or ():
-            if isinstance(package, dict) and ("wheels" in package or "sdist" in package):
+            if isinstance(package, dict) and ("wheels" in package or "sdist" in package) and \
+                    (main is None or canonicalize_name(str(package.get("name"))) in main):
                 pins.append(Pinned(str(package.get("name")), str(package.get("version")), file,
                                    _artifacts(package, "wheels", "sdist", ("filename",))))
     elif file == "poetry.lock":
         for package in data.get("package") or ():
+            groups = package.get("groups") if isinstance(package, dict) else None
+            if isinstance(groups, list) and "main" not in groups:
+                continue  # a development group's (Poetry 2 records them; the install is --only main)
             if isinstance(package, dict) and package.get("files"):
                 pins.append(Pinned(str(package.get("name")), str(package.get("version")), file,
                                    _artifacts(package, "files", None, ("file",))))
@@ -148,6 +153,32 @@ def pinned_in_lock(file: str, text: str) -> List[Pinned]:
                 pins.append(Pinned(str(package.get("name")), str(package.get("version")), file,
                                    _artifacts(package, "wheels", "sdist", ("name",))))
     return pins
+
+
+def _uv_main(data: Mapping[str, Any]) -> Optional[Set[str]]:
+    """The names uv.lock's projects reach through their main dependencies (and the extras asked for on the way), not
+    their development groups; None when the lock names no project (then every package counts)."""
+    packages = {canonicalize_name(str(p.get("name"))): p for p in data.get("package") or () if isinstance(p, dict)}
+    roots = [p for p in packages.values() if isinstance(p.get("source"), dict) and
+             any(key in p["source"] for key in ("editable", "virtual"))]
+    if not roots:
+        return None
+    reached: Set[str] = set()
+    todo = [dep for root in roots for dep in root.get("dependencies") or ()]
+    while todo:
+        dep = todo.pop()
+        if not isinstance(dep, dict):
+            continue
+        name = canonicalize_name(str(dep.get("name")))
+        package = packages.get(name)
+        if package is None:
+            continue
+        optional = package.get("optional-dependencies") or {}
+        todo.extend(d for extra in dep.get("extra") or () for d in optional.get(extra) or ())
+        if name not in reached:
+            reached.add(name)
+            todo.extend(package.get("dependencies") or ())
+    return reached
 
 
 def target_markers(version: str, arch: str) -> Dict[str, str]:

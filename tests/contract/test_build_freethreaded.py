@@ -115,3 +115,21 @@ def test_the_bootstrap_runs_the_buildpack_on_a_default_build(make_app, archive_s
     assert "No python3 in the build image: bootstrapping Python 3.12.1 to run the buildpack" in result.output
     assert "using the buildpack's default (the newest version it knows): Python 3.12.1\n" in result.output
     assert "Installing Python 3.12.1\n" in result.output and "free-threaded" not in result.output
+
+
+def test_a_uv_lock_is_checked_from_its_own_file_lists(make_app, threaded_manifest, tmp_path):
+    """uv.lock lists each distribution's wheels and sdist, so the check reads them from the lock (flask's stack has
+    pure wheels, MarkupSafe an sdist as well), and only what the main dependencies reach, not the dev group."""
+    from support import lock_apps
+
+    source = lock_apps.uv_app(tmp_path / "src")
+    app = make_app(str(source), BP_PYTHON_MANIFEST=str(threaded_manifest))
+    (app.app / ".python-version").write_text("3.12t\n")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert "Using Python 3.12.1 (free-threaded), requested 3.12t in .python-version" in result.output
+    main = len(lock_apps.locked_versions(source))
+    assert main < len(lock_apps.locked_versions(source, main_only=False))
+    assert f"Checked {main} of {main} pinned distributions for cp312t wheels or an sdist: all have one" \
+        in result.output
+    assert result.output.index("all have one") < result.output.index("Running 'uv sync")

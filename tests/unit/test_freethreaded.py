@@ -79,6 +79,15 @@ version = "0.1.0"
 source = { virtual = "." }
 dependencies = [{ name = "onnxruntime" }, { name = "flask" }]
 
+[package.dev-dependencies]
+dev = [{ name = "devonly" }]
+
+[[package]]
+name = "devonly"
+version = "1.0"
+source = { registry = "https://pypi.org/simple" }
+wheels = [{ url = "https://files.example/devonly-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", hash = "sha256:00" }]
+
 [[package]]
 name = "flask"
 version = "3.1.2"
@@ -106,8 +115,17 @@ files = [
 ]
 
 [[package]]
+name = "devonly"
+version = "1.0"
+groups = ["dev"]
+files = [
+    {file = "devonly-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", hash = "sha256:00"},
+]
+
+[[package]]
 name = "flask"
 version = "3.1.2"
+groups = ["main"]
 files = [
     {file = "flask-3.1.2-py3-none-any.whl", hash = "sha256:00"},
     {file = "flask-3.1.2.tar.gz", hash = "sha256:00"},
@@ -136,7 +154,8 @@ sdist = { name = "flask-3.1.2.tar.gz", url = "https://f.example/flask-3.1.2.tar.
                                             ("pylock.toml", PYLOCK)])
 def test_locks_with_artifact_lists(file, text):
     pins = pinned_in_lock(file, text)
-    assert sorted(p.name for p in pins) == ["flask", "onnxruntime"], "the project itself is not a distribution"
+    assert sorted(p.name for p in pins) == ["flask", "onnxruntime"], \
+        "the project itself is not a distribution, and a development group's are not installed"
     assert [(p.name, p.version, p.file) for p in lacking_builds(pins, "3.14.10", "amd64")] == [
         ("onnxruntime", "1.20.1", file)]
 
