@@ -71,16 +71,18 @@ if [ -n "${BP_PYTHON_MANIFEST:-}" ]; then
   manifest="$work/manifest.toml"
 fi
 
-# One line per [[python]] / [[metadata.python]] table: version arch url sha256.
+# One line per [[python]] / [[metadata.python]] table: version arch url sha256. The buildpack itself runs on a
+# default build: free-threaded entries (freethreaded = true) are left out.
 entry=$(awk '
   function val(line) { sub(/^[^=]*=[ \t]*"/, "", line); sub(/".*$/, "", line); return line }
-  function flush() { if (v != "") print v, a, u, s; v = a = u = s = "" }
+  function flush() { if (v != "" && !t) print v, a, u, s; v = a = u = s = ""; t = 0 }
   /^[ \t]*\[\[(metadata\.)?python\]\]/ { flush(); inblock = 1; next }
   /^[ \t]*\[/ { flush(); inblock = 0; next }
   inblock && /^[ \t]*version[ \t]*=/ { v = val($0) }
   inblock && /^[ \t]*arch[ \t]*=/ { a = val($0) }
   inblock && /^[ \t]*url[ \t]*=/ { u = val($0) }
   inblock && /^[ \t]*sha256[ \t]*=/ { s = val($0) }
+  inblock && /^[ \t]*freethreaded[ \t]*=[ \t]*true/ { t = 1 }
   END { flush() }
 ' "$manifest" | awk -v arch="$arch" '$2 == arch' | sort -V -k1,1 | tail -n 1)
 [ -n "$entry" ] || bootstrap_fail "The interpreter manifest has no Python build for '$arch'."

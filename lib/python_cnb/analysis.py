@@ -153,8 +153,9 @@ def analyse(ctx: BuildContext, build_env: BuildEnv, today: datetime.date) -> Ana
     if not for_arch:
         raise NoInterpreterForArch(arch=ctx.target.arch, version=str(request.explicit or "(any)"),
                                    source=manifest_source)
-    resolution = resolve(request, [b.version for b in for_arch], today)
-    python = next(b for b in for_arch if b.version == resolution.version)
+    resolution = resolve(request, [b.version for b in for_arch if not b.freethreaded], today,
+                         [b.version for b in for_arch if b.freethreaded])
+    python = next(b for b in for_arch if (b.version, b.freethreaded) == (resolution.version, resolution.freethreaded))
 
     run_hook = find_hook(build_env.root, "run")
     hooks = Hooks(assemble=find_hook(build_env.root, "assemble"),

@@ -216,9 +216,10 @@ def _stable_marshal(tag: str) -> bool:
 
 
 def cache_tag(python: Path) -> str:
-    """'cpython-312', from the venv's lib/python3.X directory name."""
+    """'cpython-312', from the venv's lib/python3.X directory name. A free-threaded build's lib/python3.14t has the
+    same tag as the default build's (sys.implementation.cache_tag carries no 't'; the ABI is in the .so names)."""
     for lib in (python.parent.parent / "lib").glob("python3.*"):
-        return "cpython-" + lib.name[len("python"):].replace(".", "")
+        return "cpython-" + lib.name[len("python"):].rstrip("t").replace(".", "")
     return ""
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Callable, Mapping, Optional, Sequence, Tuple
 
+from . import freethreaded
 from .analysis import Analysis
 from .cnb.layer import LayerRef
 from .cnb.layer_env import Scope
 from .default_stage import StagePlan, run_default_stage
-from .errors import InstallerIgnoresSettings, LockedAtBuild, render_warning
+from .errors import FreeThreadedWheelsMissing, InstallerIgnoresSettings, LockedAtBuild, render_warning
 from .layers.caches import install_cache
 from .layers.pip_tool import install_pip_tool, pip_python
 from .layers.tools import Prefetch, install_tool, tool_bin
@@ -20,8 +21,9 @@ from .output import Output
 from .package_managers.base import InstallTarget
 from .package_managers.installers import pip_command
 from .s2i import run_assemble_hook
+from .wheel_fetch import FetchFailed, project_file_names, settings_it_does_not_follow
 
-__all__ = ["Dependencies", "install_dependencies"]
+__all__ = ["Dependencies", "check_freethreaded_builds", "install_dependencies"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
                          out: Output) -> Dependencies:
     out.header("Installing dependencies")
     _report_method(analysis, out)
+    if analysis.resolution.freethreaded:
+        check_freethreaded_builds(analysis, out)
     layers_dir, env, method = analysis.layers_dir, analysis.env, analysis.install.method
     pip_cache = install_cache(layers_dir, out, "pip-cache", "pip download/wheel cache")
     venv = install_venv(analysis, out, python_dir)
@@ -75,6 +79,39 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
     else:
         run_default_stage(plan, env, out)
     return Dependencies(venv=venv, target=InstallTarget(analysis.installer, plan.installer_paths(), venv_env))
+
+
+def check_freethreaded_builds(analysis: Analysis, out: Output,
+                              lookup: Optional[Callable[[str], Optional[Sequence[str]]]] = None) -> None:
+    """Before installing for a free-threaded interpreter: every pinned distribution has a wheel for its ABI or an
+    sdist (see freethreaded.py), else FreeThreadedWheelsMissing names them. Index lookups are skipped when pip's
+    settings name other places to find packages (extra indexes, find-links), and for a vendored wheel directory."""
+    python, arch, env = analysis.python, analysis.target.arch, analysis.env
+    lock = analysis.install.method.lock
+    scan = analysis.inputs.scan
+    markers = freethreaded.target_markers(python.version, arch)
+    pins = freethreaded.read_pins(analysis.app_dir, lock.file if lock is not None else None,
+                                  scan.requirements if scan is not None else (),
+                                  scan.roots[0] if scan is not None and scan.roots else "requirements.txt", markers)
+    if lookup is None:
+        offline = analysis.vendor is not None or bool(settings_it_does_not_follow(env))
+        lookup = (lambda name: None) if offline else (lambda name: _index_files(name, env))
+    checked = freethreaded.with_index_files(pins, lookup)
+    lacking = freethreaded.lacking_builds(checked, python.version, arch)
+    if lacking:
+        raise FreeThreadedWheelsMissing(
+            python=python.version, abi=freethreaded.abi_tag(python.version),
+            platform=f"linux {freethreaded.MACHINES.get(arch, arch)}", source=analysis.resolution.requested_by,
+            distributions=[(pin.name, pin.version, pin.file) for pin in lacking])
+    out.step(f"Checked {len(checked)} of {len(pins)} pinned distributions for {freethreaded.abi_tag(python.version)} "
+             "wheels or an sdist: all have one")
+
+
+def _index_files(name: str, env: Mapping[str, str]) -> Optional[Sequence[str]]:
+    try:
+        return project_file_names(name, env)
+    except FetchFailed:
+        return None
 
 
 def _reuse_files(files: str, lock_file: str) -> Tuple[str, ...]:

@@ -51,6 +51,27 @@ class PythonVersionUnknown(BuildpackError):
 
 
 @dataclass(eq=False)
+class FreeThreadedUnavailable(BuildpackError):
+    """A free-threaded version ('3.14t') the active manifest has no free-threaded build of."""
+
+    source: str  # '.python-version', 'GOOGLE_PYTHON_VERSION'
+    value: str  # '3.13t', as requested
+    available: Sequence[str]  # the free-threaded builds it has ('3.14.10t'), maybe none
+    default_build: bool  # it has the default build of that minor
+
+
+@dataclass(eq=False)
+class FreeThreadedWheelsMissing(BuildpackError):
+    """Pinned distributions that have neither a wheel for the free-threaded ABI nor an sdist to build one from."""
+
+    python: str  # '3.14.10'
+    abi: str  # 'cp314t'
+    platform: str  # 'linux x86_64'
+    source: str  # the version file or variable that asked for free threading
+    distributions: Sequence[Tuple[str, str, str]]  # (name, version, the file that pins it)
+
+
+@dataclass(eq=False)
 class PythonVersionConflict(BuildpackError):
     """An explicit version (runtime.txt, .python-version) outside a range another file declares."""
 
@@ -555,6 +576,39 @@ def _unknown(e: PythonVersionUnknown) -> Tuple[str, str]:
             "to get the newest patch release this buildpack knows.")
 
 
+def _freethreaded_unavailable(e: FreeThreadedUnavailable) -> Tuple[str, str]:
+    minor = e.value.rstrip("t")
+    minor = ".".join(minor.split(".")[:2])
+    have = ", ".join(e.available) if e.available else "none"
+    steps = []
+    if e.available:
+        newest = ".".join(e.available[-1].split(".")[:2]) + "t"
+        steps.append(f"Request a free-threaded version it has, for example {_quote(newest)}.")
+    if e.default_build:
+        steps.append(f"Request {_quote(minor)} (without the 't') for the default build, which it has.")
+    steps.append("Or set BP_PYTHON_MANIFEST to a manifest of your own whose entry for it has freethreaded = true\n"
+                 "   (see docs/python-version.md).")
+    listed = "\n".join(f"{n}. {step}" for n, step in enumerate(steps, start=1))
+    return ("Free-threaded Python build not available",
+            f"{e.source} asks for Python {_quote(e.value)}, the free-threaded build of Python {minor}, but the\n"
+            f"interpreter manifest has no free-threaded build of it. Free-threaded builds it has: {have}.\n\n"
+            f"{listed}")
+
+
+def _freethreaded_wheels(e: FreeThreadedWheelsMissing) -> Tuple[str, str]:
+    names = "\n".join(f"  - {name} {version} (pinned in {file})" for name, version, file in e.distributions)
+    minor = ".".join(e.python.split(".")[:2])
+    default = ("write '" + ("python-" if e.source == "runtime.txt" else "") + minor + f"' in {e.source}"
+               if not _is_variable(e.source) else f"set {e.source} to '{minor}'")
+    return ("Dependencies without free-threaded wheels",
+            f"The free-threaded Python {e.python} ({e.source}) installs only wheels built for its ABI ({e.abi}) or\n"
+            f"distributions it can build from source. These have no {e.abi} wheel for {e.platform} and no sdist,\n"
+            f"so installing them would fail:\n{names}\n\n"
+            f"1. Use the default build of Python {minor}: {default} (without the 't').\n"
+            f"2. Or pin releases of them that publish free-threaded wheels ({e.abi} in the wheel's name on the\n"
+            "   package index), and update the lock or requirements file.")
+
+
 def _conflict(e: PythonVersionConflict) -> Tuple[str, str]:
     shown = e.value if e.value == e.version else f"{e.value} (Python {e.version})"
     delete = "unset" if _is_variable(e.source) else "delete"
@@ -612,7 +666,8 @@ def _manifest(e: ManifestError) -> Tuple[str, str]:
     return ("Invalid Python interpreter manifest",
             f"The interpreter manifest from {e.source} cannot be used: {e.reason}.\n\n"
             "A manifest is a TOML file of [[python]] tables, each with version, arch (amd64 or arm64),\n"
-            "url and sha256. Fix the file, or unset BP_PYTHON_MANIFEST to use the built-in one.")
+            "url and sha256, and optionally freethreaded = true for a free-threaded build. Fix the file, or unset\n"
+            "BP_PYTHON_MANIFEST to use the built-in one.")
 
 
 def _no_arch(e: NoInterpreterForArch) -> Tuple[str, str]:
@@ -1014,7 +1069,8 @@ def _environment_check(e: EnvironmentCheckFailed) -> Tuple[str, str]:
 
 
 UserError = Union[
-    FileReadError, PythonVersionMalformed, PythonVersionEol, PythonVersionUnknown, PythonVersionConflict,
+    FileReadError, PythonVersionMalformed, PythonVersionEol, PythonVersionUnknown, FreeThreadedUnavailable,
+    FreeThreadedWheelsMissing, PythonVersionConflict,
     PythonConstraintUnsatisfiable, PythonConstraintInvalid, VersionFileUnusable, InvalidTomlFile, ManifestError,
     NoInterpreterForArch, DownloadFailed, ChecksumMismatch, ArchiveInvalid, CommandFailed, InstallFailed,
     LockInstallFailed, LockAtBuildFailed, PoetryPackageMissing, ToolInstallFailed, CommandNotFound,
@@ -1043,6 +1099,10 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
         return _eol(e)
     if isinstance(e, PythonVersionUnknown):
         return _unknown(e)
+    if isinstance(e, FreeThreadedUnavailable):
+        return _freethreaded_unavailable(e)
+    if isinstance(e, FreeThreadedWheelsMissing):
+        return _freethreaded_wheels(e)
     if isinstance(e, PythonVersionConflict):
         return _conflict(e)
     if isinstance(e, PythonConstraintUnsatisfiable):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from dataclasses import dataclass
@@ -32,6 +33,19 @@ class PythonBuild:
     arch: str
     url: str
     sha256: str
+    # python-build-standalone's free-threaded build (`freethreaded = true`; absent means the default build, so
+    # manifests written before free threading existed read as they always did).
+    freethreaded: bool = False
+
+    @property
+    def label(self) -> str:
+        """'3.14.10', or '3.14.10t' for the free-threaded build (pyenv's spelling): what tells two builds apart."""
+        return self.version + ("t" if self.freethreaded else "")
+
+    @property
+    def described(self) -> str:
+        """'3.14.10', or '3.14.10 (free-threaded)', for the log."""
+        return self.version + (" (free-threaded)" if self.freethreaded else "")
 
 
 def _entries(raw: object, source: str) -> list[PythonBuild]:
@@ -52,7 +66,11 @@ def _entries(raw: object, source: str) -> list[PythonBuild]:
         if problem:
             shown = redact_url(item["url"])
             raise ManifestError(source=source, reason=f"entry {index} has url {shown!r}, not usable: {problem}")
-        builds.append(PythonBuild(item["version"], item["arch"], item["url"], item["sha256"].lower()))
+        freethreaded = item.get("freethreaded", False)
+        if not isinstance(freethreaded, bool):
+            raise ManifestError(source=source, reason=f"entry {index} has freethreaded {freethreaded!r}, not true or "
+                                                      "false")
+        builds.append(PythonBuild(item["version"], item["arch"], item["url"], item["sha256"].lower(), freethreaded))
     return builds
 
 
@@ -98,6 +116,6 @@ def load_manifest(
         problem = url_problem(mirror)
         if problem:
             raise InvalidUrl(variable="BP_PYTHON_MIRROR_URL", url=redact_url(mirror), reason=problem)
-        builds = [PythonBuild(b.version, b.arch, mirror + b.url[len(UPSTREAM_PREFIX):], b.sha256)
+        builds = [dataclasses.replace(b, url=mirror + b.url[len(UPSTREAM_PREFIX):])
                   if b.url.startswith(UPSTREAM_PREFIX + "/") else b for b in builds]
     return builds, source

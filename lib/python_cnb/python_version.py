@@ -20,6 +20,7 @@ from ._vendor.packaging.specifiers import InvalidSpecifier, SpecifierSet
 from ._vendor.packaging.version import Version
 from .app_files import parse_toml
 from .errors import (
+    FreeThreadedUnavailable,
     PastEndOfLife,
     PythonConstraintInvalid,
     PythonConstraintUnsatisfiable,
@@ -71,7 +72,8 @@ MIN_SUPPORTED: Tuple[int, int] = (3, 11)
 
 DEFAULT_SOURCE = "the buildpack's default (the newest version it knows)"
 
-_VERSION = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?$")
+# A trailing 't' asks for the free-threaded build (pyenv's spelling: '3.14t', '3.14.2t').
+_VERSION = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?P<t>t)?$")
 
 
 # The files that name one version, first match wins; and the project file whose ranges count for every app.
@@ -83,16 +85,17 @@ PROJECT_FILE = "pyproject.toml"
 
 @dataclass(frozen=True)
 class RequestedVersion:
-    """An explicit version: '3.12' or '3.12.7' from runtime.txt or .python-version."""
+    """An explicit version: '3.12' or '3.12.7' from runtime.txt or .python-version; '3.14t' for free threading."""
 
     major: int
     minor: int
     patch: Optional[int]
     source: str  # the file that asked, for messages
+    freethreaded: bool = False  # only an explicit version can ask for it: requires-python has no way to
 
     def __str__(self) -> str:
         base = f"{self.major}.{self.minor}"
-        return base if self.patch is None else f"{base}.{self.patch}"
+        return (base if self.patch is None else f"{base}.{self.patch}") + ("t" if self.freethreaded else "")
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,8 @@ class Resolution:
     reason: Optional[str]  # "requested 3.12 in runtime.txt", "requires-python '>=3.11' in pyproject.toml"
     warnings: Tuple[VersionWarning, ...] = field(default=())
     looked_in: Tuple[str, ...] = ()
+    freethreaded: bool = False  # the free-threaded build of `version`, which `requested_by` asked for
+    requested_by: str = ""
 
     def summary(self) -> str:
         """The log line."""
@@ -157,6 +162,8 @@ class Resolution:
             files = ", ".join(self.looked_in[:-1]) + f" or {self.looked_in[-1]}" if len(self.looked_in) > 1 else \
                 "".join(self.looked_in)
             return f"No Python version requested in {files}; using {DEFAULT_SOURCE}: Python {self.version}"
+        if self.freethreaded:
+            return f"Using Python {self.version} (free-threaded), {self.reason}"
         return f"Using Python {self.version} ({self.reason})"
 
 
@@ -167,7 +174,7 @@ def _parse(value: str, source: str, raw: str) -> RequestedVersion:
         raise PythonVersionMalformed(source=source, value=raw)
     patch = match.group("patch")
     return RequestedVersion(int(match.group("major")), int(match.group("minor")),
-                            int(patch) if patch is not None else None, source)
+                            int(patch) if patch is not None else None, source, match.group("t") is not None)
 
 
 def _meaningful_lines(contents: str) -> List[str]:
@@ -197,7 +204,8 @@ def parse_python_version_file(contents: str, source: str = ".python-version") ->
 
 
 def parse_version_variable(value: str, source: str) -> RequestedVersion:
-    """A version variable's value: '3.13', '3.13.5', or Google's and Paketo's '3.13.x' and '3.13.*' (any 3.13)."""
+    """A version variable's value: '3.13', '3.13.5', or Google's and Paketo's '3.13.x' and '3.13.*' (any 3.13);
+    '3.14t' as in the files."""
     text = value.strip()
     return _parse(text[:-2] if text.endswith((".x", ".X", ".*")) else text, source, text)
 
@@ -289,9 +297,10 @@ def _minor(version: str) -> Tuple[int, int]:
     return release[0], release[1]
 
 
-def _asks_for(request: RequestedVersion, version: str) -> bool:
-    """The request is satisfied by this exact version."""
-    return _minor(version) == (request.major, request.minor) and request.patch in (None, _key(version)[2])
+def _asks_for(request: RequestedVersion, version: str, freethreaded: bool) -> bool:
+    """The request is satisfied by this exact version (and build)."""
+    return (_minor(version) == (request.major, request.minor) and request.patch in (None, _key(version)[2])
+            and request.freethreaded == freethreaded)
 
 
 def _past_eol(minor: Tuple[int, int], today: datetime.date) -> bool:
@@ -310,14 +319,24 @@ def supported_range(available: Sequence[str], today: Optional[datetime.date] = N
     return first if first == last else f"{first} to {last}"
 
 
-def resolve(request: VersionRequest, available: Sequence[str], today: datetime.date) -> Resolution:
-    """The exact version to install, from the versions the active manifest has for this architecture."""
-    usable = sorted((v for v in available if _minor(v) >= MIN_SUPPORTED), key=_key)
+def resolve(request: VersionRequest, available: Sequence[str], today: datetime.date,
+            freethreaded: Sequence[str] = ()) -> Resolution:
+    """The exact version to install, from the versions the active manifest has for this architecture: `available`
+    (the default builds) and `freethreaded` (the free-threaded ones, which only an explicit '3.14t' selects)."""
+    explicit = request.explicit
+    threaded = explicit is not None and explicit.freethreaded
+    usable = sorted((v for v in (freethreaded if threaded else available) if _minor(v) >= MIN_SUPPORTED), key=_key)
     supported = supported_range(usable)
-    if not usable:
+    if explicit is not None and threaded:
+        minor = (explicit.major, explicit.minor)
+        if not any(_minor(v) == minor for v in usable) and not _past_eol(minor, today):
+            raise FreeThreadedUnavailable(source=explicit.source, value=str(explicit),
+                                          available=[f"{v}t" for v in usable],
+                                          default_build=any(_minor(v) == minor for v in available))
+    if not usable and not threaded:
         raise PythonVersionUnknown(source="the interpreter manifest", value="(none)", supported=supported,
                                    known=sorted(available, key=_key))
-    explicit, constraints = request.explicit, request.constraints
+    constraints = request.constraints
     if explicit is not None:
         minor = (explicit.major, explicit.minor)
         same_minor = [v for v in usable if _minor(v) == minor]
@@ -325,7 +344,8 @@ def resolve(request: VersionRequest, available: Sequence[str], today: datetime.d
             raise PythonVersionEol(source=explicit.source, value=str(explicit), supported=supported)
         candidates = [v for v in same_minor if explicit.patch is None or _key(v)[2] == explicit.patch]
         if not candidates:
-            raise PythonVersionUnknown(source=explicit.source, value=str(explicit), supported=supported, known=usable)
+            raise PythonVersionUnknown(source=explicit.source, value=str(explicit), supported=supported,
+                                       known=[v + ("t" if threaded else "") for v in usable])
         version = candidates[-1]
         for constraint in constraints:
             if not constraint.allows(version):
@@ -351,8 +371,10 @@ def resolve(request: VersionRequest, available: Sequence[str], today: datetime.d
         warnings.append(TwoVersionFiles(explicit.source, str(explicit), request.ignored_file))
     if explicit is not None:
         warnings.extend(VersionFileOverridden(explicit.source, str(explicit), version, lost.file, lost.value)
-                        for lost in request.overridden if lost.version is None or not _asks_for(lost.version, version))
+                        for lost in request.overridden
+                        if lost.version is None or not _asks_for(lost.version, version, explicit.freethreaded))
     eol = EOL_DATES.get(_minor(version))
     if eol is not None and eol < today:
         warnings.append(PastEndOfLife(version, eol, source, supported_range(usable, today)))
-    return Resolution(version, reason, tuple(warnings), request.looked_in)
+    return Resolution(version, reason, tuple(warnings), request.looked_in, threaded,
+                      explicit.source if threaded and explicit is not None else "")

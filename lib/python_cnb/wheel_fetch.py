@@ -37,7 +37,7 @@ from .download import DownloadError, fetch, request_for, url_problem
 from .redact import redact, redact_url
 
 __all__ = ["FetchFailed", "WheelFile", "choose_wheel", "fetch_wheel", "parse_project_page", "pip_settings",
-           "settings_it_does_not_follow", "unpack_scripts", "with_index_credentials"]
+           "project_file_names", "settings_it_does_not_follow", "unpack_scripts", "with_index_credentials"]
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 # PIP_* variables that do not change which file pip would fetch for a pinned binary-only wheel, or how.
@@ -208,12 +208,9 @@ def _get_page(url: str, context: Optional[ssl.SSLContext], time_limit: float) ->
         raise FetchFailed(f"{redact_url(url)} could not be read ({redact(str(exc))})") from None
 
 
-def fetch_wheel(requirement: str, env: Mapping[str, str], dest_dir: Path, time_limit: float = 120.0) -> Path:
-    """Download the wheel of `requirement` ('uv==0.13.9') for this machine into dest_dir, its sha256 checked
-    against the index's. Raises FetchFailed."""
-    name, _, version = requirement.partition("==")
-    if not name or not version:
-        raise FetchFailed(f"{requirement} is not pinned with ==")
+def _project_page(name: str, env: Mapping[str, str],
+                  time_limit: float) -> Tuple[List[WheelFile], str, str, Optional[ssl.SSLContext]]:
+    """(the files of `name`'s page on the index pip would use, the page's URL, the index URL, the TLS context)."""
     settings = pip_settings(env)
     index = settings.get("PIP_INDEX_URL", ("", ""))[0] or DEFAULT_INDEX
     problem = url_problem(index, ("http", "https"))
@@ -223,9 +220,24 @@ def fetch_wheel(requirement: str, env: Mapping[str, str], dest_dir: Path, time_l
     page_url = f"{index.rstrip('/')}/{canonicalize_name(name)}/"
     body, content_type, final_url = _get_page(page_url, context, time_limit)
     try:
-        files = parse_project_page(body, content_type, final_url)
+        return parse_project_page(body, content_type, final_url), page_url, index, context
     except (ValueError, KeyError, TypeError) as exc:
         raise FetchFailed(f"the index page {redact_url(page_url)} could not be parsed ({exc})") from None
+
+
+def project_file_names(name: str, env: Mapping[str, str], time_limit: float = 30.0) -> List[str]:
+    """The file names (wheels and sdists, yanked ones left out) of `name` on the index pip would use. Raises
+    FetchFailed."""
+    return [file.filename for file in _project_page(name, env, time_limit)[0]]
+
+
+def fetch_wheel(requirement: str, env: Mapping[str, str], dest_dir: Path, time_limit: float = 120.0) -> Path:
+    """Download the wheel of `requirement` ('uv==0.13.9') for this machine into dest_dir, its sha256 checked
+    against the index's. Raises FetchFailed."""
+    name, _, version = requirement.partition("==")
+    if not name or not version:
+        raise FetchFailed(f"{requirement} is not pinned with ==")
+    files, page_url, index, context = _project_page(name, env, time_limit)
     wheel = choose_wheel(files, name, version, [str(tag) for tag in sys_tags()])
     if wheel is None:
         raise FetchFailed(f"{redact_url(page_url)} lists no wheel of {requirement} for this platform")

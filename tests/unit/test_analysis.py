@@ -76,7 +76,7 @@ def test_the_s2i_names_app_home_and_a_lockfile_method(app):
     assert analysis.installer_requested.name == "uv"
     assert analysis.pins.tool.startswith("uv==")
     assert analysis.inputs.files == "uv.lock, pyproject.toml, uv.toml"
-    assert analysis.python.version.startswith(("3.13.", "3.14.")) and "uv.lock" in analysis.resolution.reason
+    assert analysis.python.version.startswith(("3.13.", "3.14.", "3.15.")) and "uv.lock" in analysis.resolution.reason
     assert analysis.web.kind is Kind.RUN_HOOK and analysis.hooks.run.startswith("#!/bin/sh")
 
 

@@ -16,7 +16,8 @@ SAMPLES = {"size": 131073, "limit": 131072,
                                                                       "installed."],
            "options": [("requirements.txt", 2, "--pre")], "constraints": ["requires-python '>=3.15'"],
            "files": ["pyproject.toml"], "available": ["3.13.1"], "satisfying": ["3.13.1"],
-           "managers": ["pip", "uv"], "eol": datetime.date(2020, 1, 1)}
+           "managers": ["pip", "uv"], "eol": datetime.date(2020, 1, 1),
+           "distributions": [("numpy", "1.26.4", "uv.lock")], "python": "3.14.10", "default_build": True}
 
 
 def _sample(cls):

@@ -68,7 +68,7 @@ def install_pip_tool(layers_dir: Path, out: Output, python: PythonBuild, python_
     """pip's own environment (reused across builds; its python is `pip_python(layer.path)`); with `upgrade`, pip is
     upgraded from the index. When it is not `needed` (nothing gets installed) a cached one is kept for later builds,
     and nothing installed."""
-    metadata = PipToolMetadata(LAYER_FORMAT, bundled_pip_version(python_dir), python.version, python.sha256)
+    metadata = PipToolMetadata(LAYER_FORMAT, bundled_pip_version(python_dir), python.label, python.sha256)
     # build=true: later buildpacks run `python -m pip` (PYTHONPATH below) against the app's environment; never launch.
     layer = cached_layer(layers_dir, LAYER_NAME, LayerTypes(build=True, cache=True), metadata,
                          cache_invalidation_reasons,

@@ -84,12 +84,12 @@ def install_python(analysis: Analysis, out: Output) -> LayerRef[PythonLayerMetad
     bootstrap = analysis.build_env.platform.get("PYTHON_BUILDPACK_BOOTSTRAP_ARCHIVE")
     bootstrap_archive = Path(bootstrap) if bootstrap else None
     env = {"PATH": analysis.env.get("PATH", "/usr/bin:/bin")}
-    new = PythonLayerMetadata(LAYER_FORMAT, build.version, build.sha256, target.arch,
+    new = PythonLayerMetadata(LAYER_FORMAT, build.label, build.sha256, target.arch,
                               target.distro_name, target.distro_version)
     layer = cached_layer(layers_dir, LAYER_NAME, LayerTypes(launch=True, build=True, cache=True), new,
                          cache_invalidation_reasons, complete=lambda path: (path / "bin" / "python3").exists())
     if layer.reused:
-        out.step(f"Using cached Python {build.version}")
+        out.step(f"Using cached Python {build.described}")
         write_python_sbom(layers_dir, LAYER_NAME, build.version, build.sha256, redact_url(build.url))
         return layer
     if layer.old is not None:
@@ -99,7 +99,7 @@ def install_python(analysis: Analysis, out: Output) -> LayerRef[PythonLayerMetad
         out.step("Discarding the cached Python layer since its metadata is missing or from an unknown format")
 
     layer_dir = layer.path
-    out.step(f"Installing Python {build.version}")
+    out.step(f"Installing Python {build.described}")
     archive = _obtain_archive(build, out, bootstrap_archive, layers_dir)
     try:
         _extract(archive, layer_dir, redact_url(build.url))

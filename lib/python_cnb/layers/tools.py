@@ -113,7 +113,7 @@ class Prefetch:
 
 
 def _metadata(requirement: str, python: PythonBuild) -> ToolLayerMetadata:
-    return ToolLayerMetadata(LAYER_FORMAT, requirement, python.version, python.sha256)
+    return ToolLayerMetadata(LAYER_FORMAT, requirement, python.label, python.sha256)
 
 
 def start_prefetch(layers_dir: Path, requirement: str, python: PythonBuild,

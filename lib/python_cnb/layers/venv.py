@@ -172,7 +172,7 @@ def venv_metadata(analysis: Analysis, python_dir: Path) -> VenvLayerMetadata:
         # index settings (a field of their own would make every existing environment unreadable once).
         settings = hashlib.sha256(f"{settings}\nvendor:{analysis.vendor.digest}".encode()).hexdigest()
     return VenvLayerMetadata(
-        layer_format=LAYER_FORMAT, python_version=analysis.python.version, python_sha256=analysis.python.sha256,
+        layer_format=LAYER_FORMAT, python_version=analysis.python.label, python_sha256=analysis.python.sha256,
         package_manager=label, tool=tool, inputs=inputs.files, inputs_sha256=inputs.digest,
         index_settings_sha256=settings,
         pip_upgrade=method.installer_option and installer.name == "pip" and is_truthy(env.get("PIP_UPGRADE", "")),
