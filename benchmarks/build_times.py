@@ -47,8 +47,8 @@ Targets (each printed with its value and PASS/MISS):
 The network here sends no HTTP cache headers, so pip's HTTP cache never fills: every pip install, the buildpack's
 and Heroku's, downloads its wheels again (machine-notes.md); uv's cache works. Exits non-zero when a target is
 missed (or an installer is not available), after printing everything. Run it with `scripts/benchmark`. Then the
-lock changes (benchmarks/lock_changes.py: the heavy app as a uv and a Poetry project, one locked package added,
-upgraded and removed; --only-locks runs them alone, --no-locks leaves them out).
+lock changes (benchmarks/lock_changes.py: the heavy app as a uv, a Poetry and a pylock.toml project, one locked
+package added, upgraded and removed; --only-locks runs them alone, --no-locks leaves them out).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""A lock change updates the restored environment in place, per manager (uv, Poetry, Pipenv), and ends where a fresh
-install does: one app, locked by the real tool, built fresh, then rebuilt on the layers the lifecycle keeps with one
-locked package added, upgraded and removed again (lock_apps.LOCK_CHANGES). After each change the environment holds
-exactly what the lock installs, its bytecode is that of the installed sources (and of nothing else), and only what
-changed was compiled; after the last one it is the fresh build's, file for file and .pyc for .pyc."""
+"""A lock change updates the restored environment in place, per manager (uv, Poetry, Pipenv, PDM and pylock.toml), and
+ends where a fresh install does: one app, locked by the real tool, built fresh, then rebuilt on the layers the
+lifecycle keeps with one locked package added, upgraded and removed again (lock_apps.LOCK_CHANGES). After each change
+the environment holds exactly what the lock installs, its bytecode is that of the installed sources (and of nothing
+else), and only what changed was compiled; after the last one it is the fresh build's, file for file and .pyc for
+.pyc."""
 
 import re
 import subprocess
@@ -10,16 +11,21 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
+from python_cnb.cnb import toml_io
 from support import lock_apps
 from support.cnb_harness import LAYER_MTIME
 
 pytestmark = pytest.mark.contract
 
 APPS = {
-    # kind: (generator, options); Gunicorn is locked, so only the change itself is installed.
-    "uv": (lock_apps.uv_app, {}),
-    "poetry": (lock_apps.poetry_app, {}),
-    "pipenv": (lock_apps.pipenv_app, {}),
+    # kind: (generator, options, what the build installs beside the lock's versions: the project itself, where it is
+    # installed). Gunicorn is locked, so only the change itself is installed.
+    "uv": (lock_apps.uv_app, {}, set()),
+    "poetry": (lock_apps.poetry_app, {}, {"poetry-app"}),  # package mode: Poetry installs the project, not locked
+    "pipenv": (lock_apps.pipenv_app, {}, set()),
+    "pdm": (lock_apps.pdm_app, {}, set()),  # an application (`distribution = false`): the project is not installed
+    # `uv export` lists the project in pylock.toml as an editable directory entry, which has no version to lock.
+    "pylock": (lock_apps.pylock_app, {}, {"pylock-app"}),
 }
 EXTRA = ("gunicorn==23.0.0",)
 SIX_VERSION = {"added": "1.16.0", "upgraded": "1.17.0"}
@@ -75,7 +81,7 @@ print("\\n".join(problems[:10]) or "ok")
 
 @pytest.mark.parametrize("kind", list(APPS))
 def test_lock_change_updates_in_place_as_a_fresh_install(make_app, tmp_path, kind):
-    generator, options = APPS[kind]
+    generator, options, project = APPS[kind]
     apps = lock_apps.lock_changes(generator, tmp_path / "src", extra=EXTRA, **options)
     _, base = apps[0]
     app = make_app(str(base))
@@ -83,9 +89,12 @@ def test_lock_change_updates_in_place_as_a_fresh_install(make_app, tmp_path, kin
     assert first.returncode == 0, first
     site = _site(app)
     fresh_tree, fresh = _tree(site), _distributions(site)
-    # What the fresh build adds beside the lock (the project itself, when it is installed).
+    # What the fresh build adds beside the lock's versions (the project itself, when it is installed).
     own = {name: version for name, version in fresh.items() if name not in lock_apps.locked_versions(base)}
-    assert set(own) <= {"poetry-app"}, own
+    assert set(own) == project, own
+    if kind == "pylock":
+        assert {"name": "pylock-app", "directory": {"path": ".", "editable": True}} in \
+            toml_io.loads((base / "pylock.toml").read_text())["packages"]
 
     for change, source in apps[1:]:
         app.restore_for_next_build(fresh_source=str(source))

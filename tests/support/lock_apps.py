@@ -331,12 +331,17 @@ def lock_changes(generate: Callable[..., Path], root: Path, extra: Sequence[str]
 
 def locked_project(tool: str, files: Mapping[str, str], dest: Path, index_url: Optional[str] = None,
                    python: Optional[str] = None) -> Path:
-    """The app of these files (pyproject.toml among them) locked by the tool ('uv' or 'poetry'), cached like the
-    others, copied to dest: for apps of other shapes (the benchmark's heavy app). python: the interpreter uv locks
-    with (default: this one)."""
+    """The app of these files (pyproject.toml among them) locked by the tool ('uv', 'poetry', or 'pylock': `uv lock`
+    then `uv export --format pylock.toml`, the app shipping pylock.toml and no uv.lock), cached like the others,
+    copied to dest: for apps of other shapes (the benchmark's heavy app). python: the interpreter uv locks with
+    (default: this one)."""
     if tool == "uv":
         app = _generated(tool, files, ("uv.lock",), index_url or default_index_url(),
                          lambda work, url: _lock_uv(work, url, python or sys.executable))
+    elif tool == "pylock":
+        app = _generated(tool, files, ("pylock.toml",), index_url or default_index_url(),
+                         lambda work, url: _export_uv_lock(work, url, python or sys.executable),
+                         pin=f"{_pin('uv')} export")
     else:
         app = _generated(tool, files, ("poetry.lock",), index_url or default_index_url(),
                          lambda work, url: _lock_poetry(work, url, python))
@@ -559,6 +564,14 @@ def _export_pylock(app: Path, index_url: Optional[str], requirements: Sequence[s
     _run([uv, "add", "--python", sys.executable, *requirements], app, env)
     _run([uv, "export", "--format", "pylock.toml", "-o", "pylock.toml"], app, env)
     shutil.rmtree(app / ".venv", ignore_errors=True)
+
+
+def _export_uv_lock(app: Path, index_url: Optional[str], python: str) -> None:
+    """`uv lock`, then `uv export --format pylock.toml -o pylock.toml` of that lock; uv.lock removed."""
+    _lock_uv(app, index_url, python)
+    env = {"UV_CACHE_DIR": str(CACHE / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+    _run([str(tool_bin("uv") / "uv"), "export", "--frozen", "--format", "pylock.toml", "-o", "pylock.toml"], app, env)
+    (app / "uv.lock").unlink()
 
 
 def _pip_lock(app: Path, index_url: Optional[str]) -> None:
