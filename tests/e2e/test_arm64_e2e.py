@@ -11,9 +11,10 @@ What it is made of (tools/e2e/README.md has the details):
   tests/support/debian_python.py and served through BP_PYTHON_MANIFEST with `arch = "arm64"`. Its sysconfig
   records Debian's cross compiler (aarch64-linux-gnu-gcc) and the prefix /install, which the buildpack rewrites.
 
-Emulated builds are slow, so this is one build of the smallest sample, and each check is on that one image: the
-target arch the lifecycle hands the buildpack (CNB_TARGET_ARCH from the run image), the manifest's arm64 pick,
-the sysconfig rewrite, the aarch64 wheels pip picks, and the answer on 8080.
+Emulated builds are slow (about 35 s each here), so this is one test with two builds: the Flask sample with pip,
+checked for the target arch the lifecycle hands the buildpack (CNB_TARGET_ARCH from the run image), the manifest's
+arm64 pick, the sysconfig rewrite, the aarch64 wheels pip picks, and the answer on 8080; and a uv-locked Flask app,
+for uv's own aarch64 wheel, which the buildpack fetches from the index itself (wheel_fetch).
 
 Skipped, with the reason, when aarch64 binaries cannot run here (no qemu-aarch64 entry in binfmt_misc);
 scripts/test registers one through tools/e2e/setup.sh (tools/e2e/qemu.sh), so CI runs it.
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Dict, Iterator, Tuple
 
 import pytest
-from support import debian_python, python_archive
+from support import debian_python, lock_apps, python_archive
 from support.cnb_harness import CACHE_DIR
 
 from .conftest import E2E_TOOLS, Pack, _pack_in, _run, docker_inspect, docker_run, docker_run_once
@@ -94,7 +95,7 @@ def test_flask_sample_builds_and_serves_on_arm64(arm64_pack: Pack, arm64_manifes
         "--", "python", "-c",
         "import platform, sysconfig, importlib.metadata as m; "
         "print(platform.machine(), sysconfig.get_config_var('CC'), sysconfig.get_config_var('INCLUDEPY'), "
-        "[f for f in m.files('markupsafe') if f.suffix == '.so'])"))
+        "[str(f) for f in m.files('markupsafe') if f.suffix == '.so'])"))
     assert probe.returncode == 0, probe.stdout
     machine, cc, include, extensions = probe.stdout.strip().splitlines()[-1].split(" ", 3)
     assert machine == "aarch64"
@@ -107,3 +108,11 @@ def test_flask_sample_builds_and_serves_on_arm64(arm64_pack: Pack, arm64_manifes
         assert "Listening at: http://0.0.0.0:8080" in container.log
         uname = subprocess.run(["docker", "exec", container.name, "uname", "-m"], capture_output=True, text=True)
         assert uname.stdout.strip() == "aarch64", uname
+
+    uv_image = arm64_pack.image_name("uv-arm64")
+    uv_built = arm64_pack.build(uv_image, lock_apps.uv_app(arm64_pack.tmp_path / "uv"), extra=ARM64)
+    assert uv_built.returncode == 0, uv_built
+    fetched = [line for line in uv_built.output.splitlines() if line.startswith("Fetched uv-")]
+    assert fetched and "aarch64" in fetched[0], uv_built.output
+    with docker_run(uv_image, options=ARM64) as container:
+        assert container.get("/") == "Hello from uv"
