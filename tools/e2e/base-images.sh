@@ -3,9 +3,9 @@
 #   python-cnb/build:bookworm           build image, python3 + curl + gcc (no clang), user cnb 1001:1000
 #   python-cnb/build-nopython:bookworm  same without python3 (bootstrap path)
 #   python-cnb/run:bookworm             run image, CPython's shared libs, user cnb 1002:1000
-# `base-images.sh --arch arm64` makes python-cnb/build:bookworm-arm64 and python-cnb/run:bookworm-arm64 (linux/arm64;
-# build has python3 + curl, no gcc, to keep the emulated second stage short): `debootstrap --arch arm64 --foreign`,
-# then the second stage in a chroot under qemu-user-static (qemu.sh registers it).
+# `base-images.sh --arch arm64` makes python-cnb/build:bookworm-arm64 and python-cnb/run:bookworm-arm64 (linux/arm64)
+# from ONE rootfs (python3, curl and the run image's libraries; no gcc), as the emulated second stage is the slow
+# part: `debootstrap --arch arm64 --foreign`, then the second stage in a chroot under qemu-user-static (qemu.sh).
 # All carry the HOST's CA bundle (this network intercepts TLS to PyPI).
 # Caches: $CACHE/rootfs/<name>-<key>.tar (keyed by suite/mirror/packages/ROOTFS_REV) and
 # an image label io.python-cnb.cache-key (rootfs key + CA bundle sha256 + this script's sha256).
@@ -28,7 +28,7 @@ CNB_GID=1000 BUILD_UID=1001 RUN_UID=1002
 BUILD_PKGS=ca-certificates,curl,python3,gcc,libc6-dev
 NOPYTHON_PKGS=ca-certificates,curl
 RUN_PKGS=ca-certificates,libssl3,libsqlite3-0,libffi8,liblzma5,libbz2-1.0,zlib1g,libncursesw6,libreadline8,libuuid1
-ARM64_BUILD_PKGS=ca-certificates,curl,python3
+ARM64_PKGS="ca-certificates,curl,python3,${RUN_PKGS#ca-certificates,}"
 
 [ -s "$CA_BUNDLE" ] || die "host CA bundle $CA_BUNDLE missing"
 docker info >/dev/null 2>&1 || die "docker daemon not reachable: run tools/e2e/docker.sh first"
@@ -57,9 +57,12 @@ rootfs() {
       debootstrap --arch "$ARCH" --foreign --variant=minbase --include="$pkgs" --cache-dir="$CACHE/debs" \
         "$SUITE" "$dir" "$MIRROR" > "$WORK/debootstrap-$name.log" 2>&1 \
         || { tail -30 "$WORK/debootstrap-$name.log" >&2; die "debootstrap --foreign failed"; }
+      # no fsync per file: an emulated dpkg is slow enough, and a failed run leaves nothing in the cache
+      echo force-unsafe-io > "$dir/etc/dpkg/dpkg.cfg.d/python-cnb-unsafe-io"
       chroot "$dir" /debootstrap/debootstrap --second-stage >> "$WORK/debootstrap-$name.log" 2>&1 \
         || { tail -30 "$WORK/debootstrap-$name.log" >&2; tail -30 "$dir/debootstrap/debootstrap.log" >&2 || true
              die "debootstrap --second-stage (under qemu) failed"; }
+      rm -f "$dir/etc/dpkg/dpkg.cfg.d/python-cnb-unsafe-io"
     fi
     rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb \
       "$dir"/var/log/* "$dir"/etc/hostname "$dir"/etc/resolv.conf
@@ -140,8 +143,9 @@ image() {
 build_changes=(--change "ENV CNB_USER_ID=$BUILD_UID" --change "ENV CNB_GROUP_ID=$CNB_GID"
                --change "USER $BUILD_UID:$CNB_GID" --change "WORKDIR /home/cnb")
 if [ "$ARCH" = arm64 ]; then
-  image "$BUILD_IMAGE$ARM64_SUFFIX" "$(rootfs build "$ARM64_BUILD_PKGS")" "$BUILD_UID" "${build_changes[@]}"
-  image "$RUN_IMAGE$ARM64_SUFFIX"   "$(rootfs run "$RUN_PKGS")"           "$RUN_UID" \
+  arm64_tar="$(rootfs arm64 "$ARM64_PKGS")"
+  image "$BUILD_IMAGE$ARM64_SUFFIX" "$arm64_tar" "$BUILD_UID" "${build_changes[@]}"
+  image "$RUN_IMAGE$ARM64_SUFFIX"   "$arm64_tar" "$RUN_UID" \
     --change "USER $RUN_UID:$CNB_GID" --change "WORKDIR /home/cnb"
   exit 0
 fi
