@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Create (or re-create) an offline pack builder for a buildpack and trust it.
 #   builder.sh [--nopython] BUILDPACK_DIR|BUILDPACKAGE.cnb [BUILDER_NAME]   (default name python-cnb/builder:bookworm)
+#   builder.sh --arch arm64 BUILDPACK_DIR [BUILDER_NAME]   a linux/arm64 builder (default python-cnb/builder:bookworm-arm64)
+#                                 from python-cnb/{build,run}:bookworm-arm64 and the arm64 lifecycle (base-images.sh
+#                                 --arch arm64, cnb-tools.sh --arch arm64); build with `pack build --platform linux/arm64`
 # A directory is staged (filtered copy, see PYTHON_CNB_BP_EXCLUDE); a .cnb file (scripts/package) is used as is,
 # with the id and version read from its io.buildpacks.buildpackage.metadata label.
 # Env: PYTHON_CNB_BUILD_IMAGE     build image (default python-cnb/build:bookworm; --nopython picks
@@ -14,6 +17,18 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 build_image="${PYTHON_CNB_BUILD_IMAGE:-$BUILD_IMAGE}"
+run_image="${PYTHON_CNB_RUN_IMAGE:-$RUN_IMAGE}"
+builder_default="$BUILDER_DEFAULT"
+arch=amd64
+if [ "${1:-}" = --arch ]; then
+  arch="${2:?--arch amd64|arm64}"; shift 2
+  case "$arch" in
+    amd64) ;;
+    arm64) build_image="$BUILD_IMAGE$ARM64_SUFFIX" run_image="$RUN_IMAGE$ARM64_SUFFIX"
+           builder_default="$BUILDER_DEFAULT$ARM64_SUFFIX" ;;
+    *) die "unsupported --arch $arch (amd64 or arm64)" ;;
+  esac
+fi
 if [ "${1:-}" = --nopython ]; then build_image="$BUILD_NOPYTHON_IMAGE"; shift; fi
 [ $# -ge 1 ] || die "usage: $0 [--nopython] BUILDPACK_DIR|BUILDPACKAGE.cnb [BUILDER_NAME]"
 bp_cnb=""
@@ -22,16 +37,17 @@ if [ -f "$1" ] && [[ "$1" == *.cnb ]]; then
 else
   bp_dir="$(cd "$1" && pwd)" || die "no such directory: $1"
 fi
-name="${2:-$BUILDER_DEFAULT}"
-run_image="${PYTHON_CNB_RUN_IMAGE:-$RUN_IMAGE}"
-lifecycle="$(lifecycle_tgz "${PYTHON_CNB_LIFECYCLE_VERSION:-$LIFECYCLE_VERSION_DEFAULT}")"
+name="${2:-$builder_default}"
+lifecycle="$(lifecycle_tgz "${PYTHON_CNB_LIFECYCLE_VERSION:-$LIFECYCLE_VERSION_DEFAULT}" "$arch")"
 PACK="$CACHE/bin/pack"
 
 [ -n "$bp_cnb" ] || [ -f "$bp_dir/buildpack.toml" ] || die "$bp_dir/buildpack.toml not found"
 [ -x "$PACK" ] || die "$PACK missing: run tools/e2e/cnb-tools.sh"
-[ -f "$lifecycle" ] || die "$lifecycle missing: run tools/e2e/cnb-tools.sh ${PYTHON_CNB_LIFECYCLE_VERSION:-}"
+arch_flag=""
+[ "$arch" = amd64 ] || arch_flag="--arch $arch "
+[ -f "$lifecycle" ] || die "$lifecycle missing: run tools/e2e/cnb-tools.sh $arch_flag${PYTHON_CNB_LIFECYCLE_VERSION:-}"
 for img in "$build_image" "$run_image"; do
-  docker image inspect "$img" >/dev/null 2>&1 || die "image $img not in the daemon: run tools/e2e/base-images.sh"
+  docker image inspect "$img" >/dev/null 2>&1 || die "image $img not in the daemon: run tools/e2e/base-images.sh $arch_flag"
 done
 
 work="$(mktemp -d)"

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Build the CNB lifecycle and pack from source through the Go module proxy.
 #   cnb-tools.sh [LIFECYCLE_VERSION]     default 0.21.17; PACK_VERSION env, default 0.40.6
-# Outputs (cached, keyed by version + go version + this script's hash):
+#   cnb-tools.sh --arch arm64 [VERSION]  the lifecycle only, cross-compiled with GOARCH=arm64 (for the arm64 builder)
+# Outputs (cached, keyed by version + arch + go version + this script's hash):
 #   $CACHE/lifecycle-v<ver>+linux.x86-64.tgz   lifecycle.toml + lifecycle/{lifecycle,launcher,<phase symlinks>}
+#   $CACHE/lifecycle-v<ver>+linux.arm64.tgz    the same for linux/arm64 (--arch arm64)
 #   $CACHE/bin/pack
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+ARCH=amd64
+if [ "${1:-}" = --arch ]; then ARCH="${2:?--arch amd64|arm64}"; shift 2; fi
+case "$ARCH" in amd64 | arm64) ;; *) die "unsupported --arch $ARCH (amd64 or arm64)" ;; esac
 LIFECYCLE_VERSION="${1:-$LIFECYCLE_VERSION_DEFAULT}"
 LIFECYCLE_VERSION="${LIFECYCLE_VERSION#v}"
 PACK_VERSION="${PACK_VERSION#v}"
@@ -72,12 +77,13 @@ GO
 
 build_lifecycle() {
   local out key src commit pkg ldflags phase
-  out="$(lifecycle_tgz "$LIFECYCLE_VERSION")"
+  out="$(lifecycle_tgz "$LIFECYCLE_VERSION" "$ARCH")"
   key="lifecycle=$LIFECYCLE_VERSION go=$GO_VERSION script=$SCRIPT_SHA"
+  [ "$ARCH" = amd64 ] || key+=" arch=$ARCH"   # amd64 keys stay as they were
   if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
-    log "lifecycle v$LIFECYCLE_VERSION: cached at $out"; return
+    log "lifecycle v$LIFECYCLE_VERSION ($ARCH): cached at $out"; return
   fi
-  log "lifecycle v$LIFECYCLE_VERSION: building with $GO_VERSION"
+  log "lifecycle v$LIFECYCLE_VERSION ($ARCH): building with $GO_VERSION"
   src="$WORK/lifecycle"
   commit="$(copy_module github.com/buildpacks/lifecycle "$LIFECYCLE_VERSION" "$src")"
   stub_kaniko_if_unavailable "$src"
@@ -86,8 +92,8 @@ build_lifecycle() {
   ldflags="-s -w -X 'github.com/buildpacks/lifecycle/cmd.SCMRepository=github.com/buildpacks/lifecycle'"
   ldflags+=" -X 'github.com/buildpacks/lifecycle/cmd.SCMCommit=${commit:-unknown}'"
   ldflags+=" -X 'github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION'"
-  CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go -C "$src" build -buildvcs=false -trimpath -ldflags "$ldflags" -o "$pkg/lifecycle" ./cmd/lifecycle
-  CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go -C "$src" build -buildvcs=false -trimpath -ldflags "$ldflags" -o "$pkg/launcher" ./cmd/launcher
+  CGO_ENABLED=0 GOOS=linux GOARCH="$ARCH" go -C "$src" build -buildvcs=false -trimpath -ldflags "$ldflags" -o "$pkg/lifecycle" ./cmd/lifecycle
+  CGO_ENABLED=0 GOOS=linux GOARCH="$ARCH" go -C "$src" build -buildvcs=false -trimpath -ldflags "$ldflags" -o "$pkg/launcher" ./cmd/launcher
   for phase in detector analyzer restorer builder exporter rebaser creator extender; do
     ln -sf lifecycle "$pkg/$phase"
   done
@@ -98,7 +104,7 @@ build_lifecycle() {
     || die "packaged archive lacks a lifecycle.toml for $LIFECYCLE_VERSION"
   mv "$WORK/lifecycle.tgz" "$out"
   echo "$key" > "$out.key"
-  log "lifecycle v$LIFECYCLE_VERSION: wrote $out"
+  log "lifecycle v$LIFECYCLE_VERSION ($ARCH): wrote $out"
 }
 
 build_pack() {
@@ -119,4 +125,4 @@ build_pack() {
 }
 
 build_lifecycle
-build_pack
+[ "$ARCH" != amd64 ] || build_pack

@@ -14,6 +14,9 @@ BUILD_NOPYTHON_IMAGE=python-cnb/build-nopython:bookworm
 RUN_IMAGE=python-cnb/run:bookworm
 BUILDER_DEFAULT=python-cnb/builder:bookworm
 CACHE_KEY_LABEL=io.python-cnb.cache-key
+# arm64 (emulated with qemu-user-static, see qemu.sh): images and builder tagged with this suffix
+ARM64_SUFFIX=-arm64
+BINFMT_DIR=/proc/sys/fs/binfmt_misc
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
@@ -36,7 +39,12 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >&2
 }
 
-lifecycle_tgz() { echo "$CACHE/lifecycle-v${1:-$LIFECYCLE_VERSION_DEFAULT}+linux.x86-64.tgz"; }
+# lifecycle_tgz [VERSION [ARCH]]: the lifecycle archive cnb-tools.sh writes (ARCH amd64 or arm64, upstream's names)
+lifecycle_tgz() {
+  local arch=x86-64
+  [ "${2:-amd64}" = arm64 ] && arch=arm64
+  echo "$CACHE/lifecycle-v${1:-$LIFECYCLE_VERSION_DEFAULT}+linux.$arch.tgz"
+}
 
 [ "$(id -u)" = 0 ] || die "run as root (needs apt, dockerd, debootstrap)"
 mkdir -p "$CACHE"
