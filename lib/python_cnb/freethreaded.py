@@ -6,7 +6,8 @@ A free-threaded CPython loads only extension modules built for its own ABI: a wh
 ABI's `abi3` does not apply to it; PEP 803's `abi3t` does, from 3.15), a pure-Python wheel (`none`), or one built
 from the sdist. A distribution is a problem when it has wheels for this platform, none of them fits, and it has no
 sdist. The distributions come from what pins them:
-- lockfiles that list their artifacts (uv.lock, poetry.lock, pdm.lock, pylock.toml): a pure function over the lock's text;
+- lockfiles that list their artifacts (uv.lock, poetry.lock, pdm.lock, pylock.toml): a pure function over the
+  lock's text;
 - `name==version` lines of requirements.txt and Pipfile.lock's `==` versions: the file list of the index's
   simple-API page for the name (`wheel_fetch.project_files`), one request per pin.
 Unpinned requirements and anything the index cannot answer for are not checked (best effort): the install then
@@ -128,8 +129,8 @@ def _artifacts(package: Mapping[str, Any], wheels_key: str, sdist_key: Optional[
 
 
 def pinned_in_lock(file: str, text: str) -> List[Pinned]:
-    """The registry distributions of uv.lock, poetry.lock, pdm.lock or pylock.toml, with their artifacts (typed errors for a
-    file that is not TOML)."""
+    """The registry distributions of uv.lock, poetry.lock, pdm.lock or pylock.toml, with their artifacts (typed
+    errors for a file that is not TOML)."""
     data = parse_toml(text, file)
     pins: List[Pinned] = []
     if file == "uv.lock":
