@@ -62,13 +62,21 @@ def test_a_free_threaded_version_the_manifest_has_no_build_of(make_app):
     assert not list(app.layers.glob("*.toml")), "it fails before any layer"
 
 
-def test_a_pinned_distribution_without_a_free_threaded_wheel(make_app, threaded_manifest, tmp_path):
+def _build_against_index(make_app, manifest, tmp_path, version_file, requirements):
+    """The app_py fixture built with the free-threaded manifest, its version file and requirements, against the
+    test's index: (the app, the build's result)."""
     with serve_directory(_index(tmp_path / "index")) as url:
-        app = make_app("app_py", BP_PYTHON_MANIFEST=str(threaded_manifest), PIP_INDEX_URL=f"{url}/simple",
+        app = make_app("app_py", BP_PYTHON_MANIFEST=str(manifest), PIP_INDEX_URL=f"{url}/simple",
                        PIP_CONFIG_FILE="/dev/null")
-        (app.app / "runtime.txt").write_text("python-3.12t\n")
-        (app.app / "requirements.txt").write_text("purepkg==1.0\nbinonly==1.0\n")
-        result = app.build()
+        name, text = version_file
+        (app.app / name).write_text(f"{text}\n")
+        (app.app / "requirements.txt").write_text(requirements)
+        return app, app.build()
+
+
+def test_a_pinned_distribution_without_a_free_threaded_wheel(make_app, threaded_manifest, tmp_path):
+    app, result = _build_against_index(make_app, threaded_manifest, tmp_path, ("runtime.txt", "python-3.12t"),
+                                       "purepkg==1.0\nbinonly==1.0\n")
     assert_clean_failure(result, "Dependencies without free-threaded wheels")
     assert "Using Python 3.12.1 (free-threaded), requested 3.12t in runtime.txt" in result.output
     assert ("These have no cp312t wheel for linux x86_64 and no sdist,\nso installing them would fail:\n"
@@ -80,12 +88,8 @@ def test_a_pinned_distribution_without_a_free_threaded_wheel(make_app, threaded_
 
 
 def test_the_free_threaded_entry_is_installed_and_named_in_the_log(make_app, threaded_manifest, tmp_path):
-    with serve_directory(_index(tmp_path / "index")) as url:
-        app = make_app("app_py", BP_PYTHON_MANIFEST=str(threaded_manifest), PIP_INDEX_URL=f"{url}/simple",
-                       PIP_CONFIG_FILE="/dev/null")
-        (app.app / ".python-version").write_text("3.12t\n")
-        (app.app / "requirements.txt").write_text("purepkg==1.0\n")
-        result = app.build()
+    app, result = _build_against_index(make_app, threaded_manifest, tmp_path, (".python-version", "3.12t"),
+                                       "purepkg==1.0\n")
     assert result.returncode == 0, result
     assert "Using Python 3.12.1 (free-threaded), requested 3.12t in .python-version" in result.output
     assert "Installing Python 3.12.1 (free-threaded)" in result.output
