@@ -5,7 +5,9 @@ No parsing, subprocesses or message text here: each step prints its own part of 
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from .analysis import analyse
 from .build_env import resolve_build_env
@@ -13,6 +15,7 @@ from .cnb.data import Launch
 from .cnb.runtime import BuildContext
 from .dependencies import install_dependencies
 from .detect import Detector
+from .errors import render_error
 from .layers.python import install_python
 from .layers.tools import start_prefetch
 from .layers.venv import finish_venv
@@ -42,3 +45,9 @@ class PythonBuildpack(Detector):
         finish_venv(dependencies.venv, web.facts)
         web_layer = install_web(analysis, python.path, web, self.out)
         Launch(processes=web_processes(analysis, python.path, web, web_layer.path)).write(analysis.layers_dir)
+
+    def on_error(self, exc: BaseException) -> None:
+        """As detect's, naming a read-only app directory (the lifecycle runs the build in it) as the likely cause of
+        a command's failure."""
+        app_dir = Path.cwd()
+        self.out.error(*render_error(exc, "" if os.access(app_dir, os.W_OK) else str(app_dir)))

@@ -1213,10 +1213,26 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
 INTERNAL_ERROR_TITLE = "Internal buildpack error"
 
 
-def render_error(exc: BaseException) -> Tuple[str, str]:
-    """(title, body) for any exception; unexpected ones are reported as a bug, with the traceback."""
+# Commands the build runs in the app directory, which may write there: a read-only app directory explains their failure.
+_WRITES_IN_APP: Tuple[type, ...] = (CollectstaticFailed, HookFailed, InstallFailed, LockInstallFailed,
+                                    LockAtBuildFailed, CommandFailed, PoetryPackageMissing)
+
+
+def _read_only_app(app_dir: str) -> str:
+    return (f"\n\nThe app directory {app_dir} is read-only in this build, and this step may write into it\n"
+            "(collectstatic's STATIC_ROOT, a hook's files, a project built from its own source). Mount the app's\n"
+            "volume writable for the build (kpack, Tekton and Shipwright do unless their volume says readOnly),\n"
+            "or make the step write outside the app directory.")
+
+
+def render_error(exc: BaseException, read_only_app: str = "") -> Tuple[str, str]:
+    """(title, body) for any exception; unexpected ones are reported as a bug, with the traceback. `read_only_app`:
+    the app directory when the build cannot write to it."""
     if isinstance(exc, USER_ERRORS):
-        return _render(exc)  # type: ignore[arg-type]
+        title, body = _render(exc)  # type: ignore[arg-type]
+        if read_only_app and isinstance(exc, _WRITES_IN_APP):
+            body += _read_only_app(read_only_app)
+        return title, body
     details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
     return (INTERNAL_ERROR_TITLE,
             "The Python buildpack hit an unexpected error. This is a bug in the buildpack, not in your app.\n"

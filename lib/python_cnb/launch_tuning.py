@@ -139,21 +139,23 @@ def places_notices(env: Mapping[str, str], places: Mapping[str, str], temp: str)
                      "large temporary files).")
     if "HOME" in places:
         shown = env.get("HOME", "").encode("unicode_escape").decode("ascii")[:80]
-        found.append(f"HOME='{shown}' is not writable: using HOME={places['HOME']}.")
+        found.append(f"HOME='{shown}' is not writable: using HOME={places['HOME']}." if shown.strip() else
+                     f"HOME is not set: using HOME={places['HOME']}.")
     return found
 
 
-def _make_home(values: dict[str, str]) -> None:
-    """Creates the HOME chosen (private to this uid); leaves HOME alone when that fails."""
+def make_home(values: dict[str, str]) -> dict[str, str]:
+    """Creates the HOME chosen (private to this uid); leaves HOME alone when that fails. Returns `values`."""
     home = values.get("HOME")
     if home is None:
-        return
+        return values
     try:
         os.makedirs(home, mode=0o700, exist_ok=True)
     except OSError:
         pass
     if not writable_dir(home):
         del values["HOME"]
+    return values
 
 
 def _toml_string(value: str) -> str:
@@ -163,7 +165,7 @@ def _toml_string(value: str) -> str:
 def main() -> int:
     values = tuned_env(os.environ, memory_limit())
     places = places_env(os.environ, writable_dir, os.getuid())
-    _make_home(places)
+    make_home(places)
     values.update(places)
     for notice in notices(os.environ, values) + places_notices(os.environ, places,
                                                                temp_dir(os.environ, writable_dir)):

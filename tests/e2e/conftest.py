@@ -245,3 +245,54 @@ def private_index(docker_services) -> str:  # type: ignore[no-untyped-def]
 
     docker_services.wait_until_responsive(check=answers, timeout=60.0, pause=0.3)
     return host
+
+
+# ---- a local OCI registry (Debian's docker-registry) --------------------------------------------------------
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway OCI registry (Debian's docker-registry, installed by tools/e2e/registry.sh) on 127.0.0.1."""
+    installed = subprocess.run([str(E2E_TOOLS / "registry.sh")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert installed.returncode == 0, installed.stderr
+    binary = installed.stdout.strip()
+    root = tmp_path_factory.mktemp("registry")
+    host = f"127.0.0.1:{package_index.free_port()}"
+    config = root / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {root / 'storage'}\n  delete:\n    enabled: true\n"
+        f"http:\n  addr: {host}\n  secret: python-cnb-e2e\n"
+    )
+    log_path = root / "registry.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([binary, "serve", str(config)], stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://{host}/v2/", timeout=2):
+                    break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"registry did not start:\n{log_path.read_text()}") from None
+                time.sleep(0.2)
+        yield host
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def registry_get(url: str) -> Dict[str, Any]:
+    """A manifest (or index) from a registry, parsed, with its digest under "_digest"."""
+    accept = ("application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, "
+              "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept}), timeout=10) as response:
+        body = json.loads(response.read())
+        body["_digest"] = response.headers["Docker-Content-Digest"]
+        return dict(body)

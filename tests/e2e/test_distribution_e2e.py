@@ -11,18 +11,14 @@ import os
 import re
 import subprocess
 import tarfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Iterator, Set, Tuple
+from typing import Any, Dict, Set, Tuple
 
 import pytest
 from python_cnb.cnb import toml_io
 from support.cnb_harness import REPO, Result
-from support.package_index import free_port
 
-from .conftest import E2E_TOOLS, Pack, _run, docker_inspect, docker_run
+from .conftest import E2E_TOOLS, Pack, _run, docker_inspect, docker_run, registry_get
 
 pytestmark = pytest.mark.e2e
 
@@ -89,55 +85,6 @@ def cnb(e2e_env: Dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Pa
     return path
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A throwaway OCI registry (Debian's docker-registry, installed by tools/e2e/registry.sh) on 127.0.0.1."""
-    installed = subprocess.run([str(E2E_TOOLS / "registry.sh")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, timeout=600, stdin=subprocess.DEVNULL)
-    assert installed.returncode == 0, installed.stderr
-    binary = installed.stdout.strip()
-    root = tmp_path_factory.mktemp("registry")
-    host = f"127.0.0.1:{free_port()}"
-    config = root / "config.yml"
-    config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {root / 'storage'}\n  delete:\n    enabled: true\n"
-        f"http:\n  addr: {host}\n  secret: python-cnb-e2e\n"
-    )
-    log_path = root / "registry.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([binary, "serve", str(config)], stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://{host}/v2/", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"registry did not start:\n{log_path.read_text()}") from None
-                time.sleep(0.2)
-        yield host
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _registry_get(url: str) -> Dict[str, Any]:
-    accept = ("application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, "
-              "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
-    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept}), timeout=10) as response:
-        body = json.loads(response.read())
-        body["_digest"] = response.headers["Docker-Content-Digest"]
-        return dict(body)
-
-
 # ---- (a), (b): the .cnb ---------------------------------------------------------------------------------------
 def test_packaging_is_reproducible(e2e_env, cnb, tmp_path):
     sha_first = hashlib.sha256(cnb.read_bytes()).hexdigest()
@@ -185,7 +132,7 @@ def test_publish_to_registry_and_build_from_it(e2e_env, registry, pack: Pack):
     addr = published.output.strip().splitlines()[-1]
     assert re.fullmatch(re.escape(repository) + r"@sha256:[0-9a-f]{64}", addr), published
 
-    index = _registry_get(f"http://{registry}/v2/python-cnb/python/manifests/{BUILDPACK['version']}")
+    index = registry_get(f"http://{registry}/v2/python-cnb/python/manifests/{BUILDPACK['version']}")
     assert addr.endswith("@" + index["_digest"])
     platforms = {(m["platform"]["os"], m["platform"]["architecture"]) for m in index["manifests"]}
     assert platforms == {("linux", "amd64"), ("linux", "arm64")}

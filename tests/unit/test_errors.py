@@ -68,3 +68,14 @@ def test_the_no_web_process_warning_names_the_projects_scripts():
     _, named = render_warning(errors.NoWebProcess(scripts=("serve", "worker")))
     assert named.endswith("The project declares the scripts serve, worker: if one starts the web server, set APP_RUN "
                           "to it\n(for example APP_RUN=serve).")
+
+
+def test_a_read_only_app_directory_is_named_for_commands_that_run_in_it():
+    failed = errors.CollectstaticFailed(command="python manage.py collectstatic --noinput", exit_code=1)
+    _, body = render_error(failed, "/workspace")
+    assert "The app directory /workspace is read-only in this build" in body
+    assert "Mount the app's\nvolume writable for the build" in body
+    assert render_error(failed)[1] == render_error(failed, "")[1] and "read-only" not in render_error(failed)[1]
+    # An error no command in the app directory caused says nothing about it.
+    unknown = errors.PythonVersionMalformed(source="runtime.txt", value="three")
+    assert "read-only" not in render_error(unknown, "/workspace")[1]

@@ -139,6 +139,8 @@ def test_places_notices():
         "/tmp is not writable: using TMPDIR=/dev/shm (memory; mount a volume at /tmp for large temporary files).",
         "HOME='/home/cnb' is not writable: using HOME=/dev/shm/home-7."]
     assert launch_tuning.places_notices(env, {}, "/tmp") == []
+    assert launch_tuning.places_notices({}, {"HOME": "/tmp/home-7"}, "/tmp") == [
+        "HOME is not set: using HOME=/tmp/home-7."]
     (nowhere,) = launch_tuning.places_notices(env, {}, "")
     assert nowhere.startswith("No writable temporary directory (TMPDIR, /tmp, /var/tmp, /usr/tmp, /dev/shm)")
     assert "docker run --tmpfs /tmp; Kubernetes: an emptyDir volume" in nowhere
