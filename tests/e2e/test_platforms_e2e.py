@@ -284,19 +284,25 @@ def test_kpack_with_a_cache_volume(platform: Platform) -> None:
     left as the platform made it."""
     source = platform.source("flask_wsgi", (0, 0))[1]
     image = KpackImage(tag=platform.ref("kpack/volume:latest"), cache_dir=platform.empty_dir("cache"))
-    first, before, after = kpack_build(platform, image, source)
+    workspace_roots = _built_then_rebuilt_after_a_change(platform, image, source)
+    assert set(workspace_roots) == {(0o2777, 0, CNB_GID)}
+
+
+def _built_then_rebuilt_after_a_change(platform: Platform, image: KpackImage, source: Path) -> List[Tuple[int, ...]]:
+    """A first build that serves, a one-line app change, and a second build that reuses the interpreter and the venv
+    and serves the change. Returns /workspace's root (mode, uid, gid) before and after each build."""
+    first, *roots = kpack_build(platform, image, source)
     assert first.returncode == 0, first
     assert "Installing Python 3.12.1" in first.output
-    assert before == after == (0o2777, 0, CNB_GID)
     digests = layer_digests(platform.registry, image.last_image or "")
     serves(platform, image.last_image or "", "Hello from Flask")
 
     _change_one_line(source)
-    second, before, after = kpack_build(platform, image, source)
+    second, *more = kpack_build(platform, image, source)
     assert second.returncode == 0, second
     _check_rebuild_reused(platform, digests, image.last_image or "", second.output)
-    assert before == after
     serves(platform, image.last_image or "", "Hello again from Flask")
+    return [*roots, *more]
 
 
 def test_kpack_with_a_cache_image(platform: Platform) -> None:
@@ -306,15 +312,7 @@ def test_kpack_with_a_cache_image(platform: Platform) -> None:
     source = platform.source("flask_wsgi", (0, 0))[1]
     image = KpackImage(tag=platform.ref("kpack/registry-cache:latest"),
                        cache_tag=platform.ref("kpack/registry-cache:cache"))
-    first, _, _ = kpack_build(platform, image, source)
-    assert first.returncode == 0, first
-    digests = layer_digests(platform.registry, image.last_image or "")
-    serves(platform, image.last_image or "", "Hello from Flask")
-
-    _change_one_line(source)
-    second, _, _ = kpack_build(platform, image, source)
-    assert second.returncode == 0, second
-    _check_rebuild_reused(platform, digests, image.last_image or "", second.output)
+    _built_then_rebuilt_after_a_change(platform, image, source)
 
     delete_from_registry(platform.registry, image.cache_tag or "")
     third, _, _ = kpack_build(platform, image, source)
