@@ -108,15 +108,18 @@ def run_default_stage(plan: StagePlan, build_env: Mapping[str, str], out: Output
             requirement_files=plan.requirement_files, lock_at_build=plan.lock_at_build,
             requirements=plan.requirements, update_lines=plan.update_lines, update_options=plan.update_options,
             extra_requirements=plan.extra_requirements,
-            add_extras=lambda: _add_extras(plan, installer, installer_paths, installer_env, out))
+            add_extras=lambda: _add_extras_step(plan, installer, installer_paths, installer_env, out))
         method.install(step)
-        _add_extras(plan, installer, installer_paths, installer_env, out)
-        after = VenvFacts.read(venv)
-        if after.site_packages is not None and before is not None:
-            update_bytecode(out, venv / "bin" / "python", after.site_packages, env, before, after)
-        elif after.site_packages is not None:
-            compile_bytecode(venv / "bin" / "python", after.site_packages, env)
-    _collectstatic(plan, VenvFacts.read(venv), env, out)
+        # The facts after the install, read once: compiling bytecode changes no distribution, so collectstatic's
+        # question is asked of them too.
+        facts = _add_extras(plan, installer, installer_paths, installer_env, out)
+        if facts.site_packages is not None and before is not None:
+            update_bytecode(out, venv / "bin" / "python", facts.site_packages, env, before, facts)
+        elif facts.site_packages is not None:
+            compile_bytecode(venv / "bin" / "python", facts.site_packages, env)
+    else:
+        facts = VenvFacts.read(venv)
+    _collectstatic(plan, facts, env, out)
 
 
 _SHOWN = {"gunicorn": "Gunicorn"}
@@ -129,9 +132,15 @@ def _name(pin: str) -> str:
         return pin
 
 
+def _add_extras_step(plan: StagePlan, installer: Installer, paths: InstallPaths, env: Mapping[str, str],
+                     out: Output) -> None:
+    _add_extras(plan, installer, paths, env, out)
+
+
 def _add_extras(plan: StagePlan, installer: Installer, paths: InstallPaths, env: Mapping[str, str],
-                out: Output) -> None:
-    """Gunicorn (and what else the web process needs) when the app's own requirements did not bring it."""
+                out: Output) -> VenvFacts:
+    """Gunicorn (and what else the web process needs) when the app's own requirements did not bring it; the
+    environment's facts after that (read again only when it installed something)."""
     facts = VenvFacts.read(Path(plan.venv_dir))
     missing = [pin for pin in plan.extra_requirements if canonicalize_name(_name(pin)) not in facts.distributions]
     if missing:
@@ -139,6 +148,8 @@ def _add_extras(plan: StagePlan, installer: Installer, paths: InstallPaths, env:
         out.step(f"The web process uses {names}, which the app does not list: adding "
                  f"{'it' if len(missing) == 1 else 'them'}")
         run_install(out, installer, paths, env, missing)
+        return VenvFacts.read(Path(plan.venv_dir))
+    return facts
 
 
 def _collectstatic(plan: StagePlan, facts: VenvFacts, env: Mapping[str, str], out: Output) -> None:
