@@ -108,7 +108,7 @@ def run_default_stage(plan: StagePlan, build_env: Mapping[str, str], out: Output
             requirement_files=plan.requirement_files, lock_at_build=plan.lock_at_build,
             requirements=plan.requirements, update_lines=plan.update_lines, update_options=plan.update_options,
             extra_requirements=plan.extra_requirements,
-            add_extras=lambda: _add_extras_step(plan, installer, installer_paths, installer_env, out))
+            add_extras=lambda: _add_extras(plan, installer, installer_paths, installer_env, out))
         method.install(step)
         # The facts after the install, read once: compiling bytecode changes no distribution, so collectstatic's
         # question is asked of them too.
@@ -130,11 +130,6 @@ def _name(pin: str) -> str:
         return Requirement(pin).name
     except InvalidRequirement:
         return pin
-
-
-def _add_extras_step(plan: StagePlan, installer: Installer, paths: InstallPaths, env: Mapping[str, str],
-                     out: Output) -> None:
-    _add_extras(plan, installer, paths, env, out)
 
 
 def _add_extras(plan: StagePlan, installer: Installer, paths: InstallPaths, env: Mapping[str, str],

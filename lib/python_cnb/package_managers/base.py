@@ -181,7 +181,7 @@ class InstallStep:
     update_lines: Optional[Tuple[str, ...]] = None
     update_options: Tuple[str, ...] = ()
     extra_requirements: Tuple[str, ...] = ()  # what the web process needs and the app may not list
-    add_extras: Callable[[], None] = field(default=lambda: None)  # installs the extra requirements that are missing
+    add_extras: Callable[[], object] = field(default=lambda: None)  # installs the extra requirements that are missing
 
 
 @dataclass(frozen=True)
