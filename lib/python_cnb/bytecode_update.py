@@ -101,13 +101,15 @@ def record_modules(site_packages: Path, dist_infos: Iterable[str]) -> Dict[str, 
     for dist_info in dist_infos:
         try:
             with open(site_packages / dist_info / "RECORD", encoding="utf-8", newline="") as handle:
-                rows = list(csv.reader(handle))
+                lines = handle.read().splitlines()
+            # Only a quoted path (one with a comma or a quote in it) needs the CSV reader.
+            paths = [next(csv.reader([line]), [""])[0] if line.startswith('"') else line.partition(",")[0]
+                     for line in lines]
         except (OSError, UnicodeDecodeError, csv.Error):
             found[dist_info] = None
             continue
         modules = set()
-        for row in rows:
-            path = row[0] if row else ""
+        for path in paths:
             parts = path.split("/")
             if path.endswith(".py") and not path.startswith("/") and ".." not in parts and "__pycache__" not in parts:
                 modules.add(os.path.normpath(path))

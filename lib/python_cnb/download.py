@@ -11,14 +11,15 @@
 from __future__ import annotations
 
 import base64
-import http.client
-import socket
-import ssl
 import time
-import urllib.error
-import urllib.request
-from typing import BinaryIO, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Callable, Optional, Sequence
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+if TYPE_CHECKING:  # the network modules load when something is fetched: a cached build fetches nothing
+    import socket
+    import ssl
+    import urllib.error
+    import urllib.request
 
 __all__ = ["DownloadError", "fetch", "request_for", "url_problem"]
 
@@ -72,6 +73,8 @@ def url_problem(url: str, schemes: Sequence[str] = ("http", "https", "file")) ->
 
 def request_for(url: str) -> urllib.request.Request:
     """A request for `url`, with user and password moved from the URL to an Authorization header."""
+    import urllib.request
+
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return urllib.request.Request(url)
@@ -102,6 +105,11 @@ def fetch(url: str, dest: BinaryIO, *, time_limit: float, max_bytes: Optional[in
           clock: Callable[[], float] = time.monotonic, context: Optional[ssl.SSLContext] = None) -> None:
     """Copy the body at `url` into `dest`, within `time_limit` seconds in all (TLS verified with `context`, by
     default the system's certificates). Raises DownloadError."""
+    import http.client
+    import socket
+    import urllib.error
+    import urllib.request
+
     started = clock()
 
     def remaining() -> float:
@@ -149,6 +157,8 @@ def fetch(url: str, dest: BinaryIO, *, time_limit: float, max_bytes: Optional[in
 
 def _socket_of(response: object) -> Optional[socket.socket]:
     """The socket under an http.client response (None for file:// and anything unexpected)."""
+    import socket
+
     fp = getattr(response, "fp", None)
     raw = getattr(fp, "raw", None)
     sock = getattr(raw, "_sock", None)

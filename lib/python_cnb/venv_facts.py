@@ -1,14 +1,14 @@
 """What is installed in a virtual environment, read from its files in one pass (nothing is run): the site-packages
 directory, every distribution (name, version, requirements, how it was installed) and the importable top-level
-names. Read after each step that changes the environment; every later question is asked of this value."""
+names. Read after each step that changes the environment; every later question is asked of this value. A
+distribution whose files have not changed since an earlier read in the same build is not parsed again."""
 
 from __future__ import annotations
 
-import email.parser
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, Mapping, Optional, Tuple
+from typing import Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 from ._vendor.packaging.utils import canonicalize_name
 from ._vendor.packaging.version import InvalidVersion, Version
@@ -75,7 +75,10 @@ class VenvFacts:
         return cls(venv_dir, site, found, frozenset(top), _marker_env(venv_dir))
 
 
-_PARSER = email.parser.Parser()
+# What each *.dist-info directory was found to hold, by (path, the directory's and its METADATA's inode and times):
+# the reads before and after an update in place parse only what the update wrote.
+_READ: Dict[Tuple[str, int, int, int, int], Distribution] = {}
+_WANTED = ("name", "version", "requires-dist")
 
 
 def _distribution(info: Path) -> Optional[Distribution]:
@@ -83,18 +86,48 @@ def _distribution(info: Path) -> Optional[Distribution]:
         stat = info.stat()
     except OSError:
         return None
+    try:
+        meta = os.stat(info / "METADATA")
+        key = (str(info), stat.st_ino, stat.st_ctime_ns, meta.st_ino, meta.st_mtime_ns)
+    except OSError:
+        key = (str(info), stat.st_ino, stat.st_ctime_ns, 0, 0)
+    known = _READ.get(key)
+    if known is None:
+        known = _READ[key] = _parse(info, (stat.st_ino, stat.st_ctime_ns))
+    return known
+
+
+def _parse(info: Path, stamp: Tuple[int, int]) -> Distribution:
     stem_name, _, stem_version = info.name[: -len(".dist-info")].partition("-")
     try:
-        headers = _PARSER.parsestr((info / "METADATA").read_text(encoding="utf-8", errors="replace"),
-                                   headersonly=True)
-        shown, version = (headers.get("Name") or "").strip(), (headers.get("Version") or "").strip()
-        requires = tuple(headers.get_all("Requires-Dist") or ())
-    except (OSError, ValueError):
-        shown, version, requires = "", "", ()
-    shown = shown or stem_name
-    return Distribution(name=canonicalize_name(shown), requires=requires,
+        fields = metadata_fields((info / "METADATA").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        fields = {}
+    shown = (fields.get("name") or [""])[0] or stem_name
+    version = (fields.get("version") or [""])[0]
+    return Distribution(name=canonicalize_name(shown), requires=tuple(fields.get("requires-dist", ())),
                         direct=(info / "direct_url.json").is_file(), version=version or stem_version,
-                        shown_name=shown, dist_info=info.name, stamp=(stat.st_ino, stat.st_ctime_ns))
+                        shown_name=shown, dist_info=info.name, stamp=stamp)
+
+
+def metadata_fields(text: str) -> Dict[str, List[str]]:
+    """Name, Version and Requires-Dist of a METADATA file's header (RFC 822 style: it ends at the first empty line, a
+    line starting with white space continues the field before), by lower-cased field name, values stripped."""
+    fields: Dict[str, List[str]] = {}
+    last: Optional[List[str]] = None
+    for line in text.split("\n\n", 1)[0].splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t":
+            if last:
+                last[-1] = f"{last[-1]} {line.strip()}".strip()
+            continue
+        name, colon, value = line.partition(":")
+        key = name.strip().lower()
+        last = fields.setdefault(key, []) if colon and key in _WANTED else None
+        if last is not None:
+            last.append(value.strip())
+    return fields
 
 
 def _marker_env(venv_dir: Path) -> Dict[str, str]:

@@ -17,24 +17,22 @@ from __future__ import annotations
 
 import configparser
 import hashlib
-import html.parser
 import json
 import os
 import shutil
-import ssl
 import stat
-import urllib.error
-import urllib.request
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 from ._vendor.packaging.tags import sys_tags
 from ._vendor.packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from .download import DownloadError, fetch, request_for, url_problem
 from .redact import redact, redact_url
+
+if TYPE_CHECKING:  # the network, HTML and zip modules load when a tool is fetched: a cached build fetches nothing
+    import ssl
 
 __all__ = ["FetchFailed", "WheelFile", "choose_wheel", "fetch_wheel", "parse_project_page", "pip_settings",
            "project_file_names", "settings_it_does_not_follow", "unpack_scripts", "with_index_credentials"]
@@ -111,27 +109,6 @@ def settings_it_does_not_follow(env: Mapping[str, str]) -> List[str]:
     return sorted(where for name, (_, where) in pip_settings(env).items() if name not in _NEUTRAL_PIP_VARIABLES)
 
 
-class _Anchors(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: List[Tuple[Dict[str, Optional[str]], str]] = []
-        self._open: Optional[Dict[str, Optional[str]]] = None
-        self._text: List[str] = []
-
-    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
-        if tag == "a":
-            self._open, self._text = dict(attrs), []
-
-    def handle_data(self, data: str) -> None:
-        if self._open is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._open is not None:
-            self.links.append((self._open, "".join(self._text).strip()))
-            self._open = None
-
-
 def parse_project_page(body: bytes, content_type: str, page_url: str) -> List[WheelFile]:
     """The files of a simple-API project page (PEP 691 JSON or PEP 503 HTML), yanked ones left out."""
     files: List[WheelFile] = []
@@ -144,6 +121,28 @@ def parse_project_page(body: bytes, content_type: str, page_url: str) -> List[Wh
             sha256 = (entry.get("hashes") or {}).get("sha256", "")
             files.append(WheelFile(entry["filename"], url, sha256 or _fragment_sha256(fragment)))
         return files
+    import html.parser
+
+    class _Anchors(html.parser.HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.links: List[Tuple[Dict[str, Optional[str]], str]] = []
+            self._open: Optional[Dict[str, Optional[str]]] = None
+            self._text: List[str] = []
+
+        def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+            if tag == "a":
+                self._open, self._text = dict(attrs), []
+
+        def handle_data(self, data: str) -> None:
+            if self._open is not None:
+                self._text.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "a" and self._open is not None:
+                self.links.append((self._open, "".join(self._text).strip()))
+                self._open = None
+
     parser = _Anchors()
     parser.feed(body.decode("utf-8", errors="replace"))
     for attrs, text in parser.links:
@@ -185,6 +184,8 @@ def _ssl_context(env: Mapping[str, str], settings: Mapping[str, Tuple[str, str]]
         (env[name] for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE") if env.get(name, "").strip()), "")
     if not cafile:
         return None
+    import ssl
+
     try:
         if os.path.isdir(cafile):
             return ssl.create_default_context(capath=cafile)
@@ -194,6 +195,9 @@ def _ssl_context(env: Mapping[str, str], settings: Mapping[str, Tuple[str, str]]
 
 
 def _get_page(url: str, context: Optional[ssl.SSLContext], time_limit: float) -> Tuple[bytes, str, str]:
+    import urllib.error
+    import urllib.request
+
     request = request_for(url)
     request.add_header("Accept", _ACCEPT)
     try:
@@ -279,6 +283,8 @@ def with_index_credentials(url: str, index: str) -> str:
 def unpack_scripts(wheel: Path, bin_dir: Path) -> List[str]:
     """The wheel's scripts (`<name>-<version>.data/scripts/*`) into bin_dir, executable; their names. Raises
     FetchFailed for a wheel that is not a zip or has no scripts."""
+    import zipfile
+
     bin_dir.mkdir(parents=True, exist_ok=True)
     names: List[str] = []
     try:

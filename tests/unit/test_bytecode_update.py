@@ -86,9 +86,11 @@ def test_record_modules(tmp_path):
     info = tmp_path / "pkg-1.0.dist-info"
     info.mkdir()
     (info / "RECORD").write_text("pkg/__init__.py,sha256=x,1\npkg/./sub/m.py,,\n../../../bin/tool.py,,\n"
-                                 "/abs/x.py,,\npkg/__pycache__/m.cpython-312.pyc,,\npkg/data.txt,,\n\n")
+                                 "/abs/x.py,,\npkg/__pycache__/m.cpython-312.pyc,,\npkg/data.txt,,\n"
+                                 '"pkg/a,b.py",sha256=y,2\r\n"pkg/say ""hi"".py",,\n\n')
     assert record_modules(tmp_path, ["pkg-1.0.dist-info", "gone-1.0.dist-info"]) == {
-        "pkg-1.0.dist-info": frozenset({"pkg/__init__.py", "pkg/sub/m.py"}), "gone-1.0.dist-info": None}
+        "pkg-1.0.dist-info": frozenset({"pkg/__init__.py", "pkg/sub/m.py", "pkg/a,b.py", 'pkg/say "hi".py'}),
+        "gone-1.0.dist-info": None}
 
 
 def test_remove_stale_bytecode(tmp_path):

@@ -2,7 +2,7 @@
 
 import os
 
-from python_cnb.venv_facts import Distribution, VenvFacts
+from python_cnb.venv_facts import Distribution, VenvFacts, metadata_fields
 
 
 def _dist_info(site, dir_name, metadata, direct=False):
@@ -57,3 +57,22 @@ def test_new_since_names_what_an_install_added_or_reinstalled(tmp_path):
 def test_an_environment_that_does_not_exist_yet(tmp_path):
     facts = VenvFacts.read(tmp_path / "venv")
     assert facts.site_packages is None and not facts.distributions and facts.marker_env == {}
+
+
+def test_metadata_fields_reads_the_header_only():
+    text = ("Metadata-Version: 2.1\r\nname: Foo\r\nVersion:  2.0 \r\nRequires-Dist: six;\r\n extra == 'x'\r\n"
+            "Requires-Dist: idna\r\nSummary: s\r\n\r\nRequires-Dist: in-the-body\r\n")
+    assert metadata_fields(text) == {"name": ["Foo"], "version": ["2.0"],
+                                     "requires-dist": ["six; extra == 'x'", "idna"]}
+    assert metadata_fields("Name: bar\nVersion: 1\n\nVersion: 9\n") == {"name": ["bar"], "version": ["1"]}
+    assert metadata_fields("") == {}
+
+
+def test_a_metadata_file_rewritten_in_place_is_read_again(tmp_path):
+    site = tmp_path / "lib" / "python3.12" / "site-packages"
+    info = _dist_info(site, "pkg-1.0.dist-info", "Name: pkg\nVersion: 1.0\n")
+    assert VenvFacts.read(tmp_path).distributions["pkg"].version == "1.0"
+    (info / "METADATA.new").write_text("Name: pkg\nVersion: 1.0.post1\nRequires-Dist: six\n")
+    (info / "METADATA.new").replace(info / "METADATA")  # the directory's entries change, and the file's inode
+    again = VenvFacts.read(tmp_path).distributions["pkg"]
+    assert (again.version, again.requires) == ("1.0.post1", ("six",))
