@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
-from ._vendor.packaging.tags import sys_tags
 from ._vendor.packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from .download import DownloadError, fetch, request_for, url_problem
 from .redact import redact, redact_url
@@ -241,6 +240,8 @@ def fetch_wheel(requirement: str, env: Mapping[str, str], dest_dir: Path, time_l
     name, _, version = requirement.partition("==")
     if not name or not version:
         raise FetchFailed(f"{requirement} is not pinned with ==")
+    from ._vendor.packaging.tags import sys_tags
+
     files, page_url, index, context = _project_page(name, env, time_limit)
     wheel = choose_wheel(files, name, version, [str(tag) for tag in sys_tags()])
     if wheel is None:
