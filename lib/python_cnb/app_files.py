@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import enum
+import functools
 import os
 import re
 import stat
@@ -56,9 +57,11 @@ _TOML_POSITION = re.compile(r"\s*\(at (?:line (?P<line>\d+), column (?P<column>\
 
 
 def parse_toml(text: str, file: str) -> Dict[str, Any]:
-    """The parsed file; InvalidTomlFile with the line and column tomllib/tomli put in their message."""
+    """The parsed file; InvalidTomlFile with the line and column tomllib/tomli put in their message. Each text is
+    parsed once per build (the version's choice, the method's and the reuse key all read pyproject.toml and the lock;
+    a large uv.lock takes tens of milliseconds): the result is shared, and callers only read it."""
     try:
-        return toml_io.loads(text)
+        return _parsed(text)
     except toml_io.TOMLDecodeError as exc:
         message = str(exc)
         position = _TOML_POSITION.search(message)
@@ -70,6 +73,11 @@ def parse_toml(text: str, file: str) -> Dict[str, Any]:
         else:
             line, column = int(position.group("line")), int(position.group("column"))
         raise InvalidTomlFile(path=file, line=line, column=column, reason=message[:position.start()]) from None
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str) -> Dict[str, Any]:
+    return toml_io.loads(text)
 
 
 def _entry(path: Path) -> Entry:

@@ -5,10 +5,9 @@ How each switch was checked against the pinned uv: requirements/NOTES.md."""
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .base import (
     DependencyInputs,
@@ -142,10 +141,11 @@ _LOCAL_KINDS = ("editable", "virtual", "directory", "path")
 
 def _local_sources(lock_dir: Path) -> List[Tuple[str, LocalPath, str]]:
     """(kind, LocalPath, path as written) for each local source uv.lock names besides the project itself."""
+    from ..app_files import parse_toml
     from ..utils import read_optional_text
 
     text = read_optional_text(lock_dir / LOCK.file, shown=LOCK.file)
-    packages = _parsed_lock(text).get("package", []) if text is not None else []
+    packages = parse_toml(text, LOCK.file).get("package", []) if text is not None else []
     found = []
     for package in packages if isinstance(packages, list) else []:
         source = package.get("source") if isinstance(package, dict) else None
@@ -154,15 +154,6 @@ def _local_sources(lock_dir: Path) -> List[Tuple[str, LocalPath, str]]:
             if isinstance(value, str) and value not in (".", ""):
                 found.append((kind, LocalPath(LOCK.file, value, (lock_dir / value).resolve()), value))
     return found
-
-
-@functools.lru_cache(maxsize=2)
-def _parsed_lock(text: str) -> Dict[str, Any]:
-    """uv.lock parsed once per build (the version's choice and the reuse key both read it; a large lock takes
-    tens of milliseconds). Shared: callers only read it."""
-    from ..app_files import parse_toml
-
-    return parse_toml(text, LOCK.file)
 
 
 def _source_digest(kind: str, path: Path) -> str:
@@ -179,9 +170,10 @@ def _install(step: InstallStep) -> None:
 
 
 def _requires_python(text: str) -> List[Constraint]:
+    from ..app_files import parse_toml
     from ..python_version import pep440_constraint
 
-    requires = _parsed_lock(text).get("requires-python")
+    requires = parse_toml(text, LOCK.file).get("requires-python")
     return [] if requires is None else [pep440_constraint(LOCK.file, "requires-python", requires)]
 
 
