@@ -49,6 +49,7 @@ class StagePlan:
     update_lines: Optional[Tuple[str, ...]] = None  # see InstallStep
     update_options: Tuple[str, ...] = ()
     manage_py: Optional[str] = None  # relative to the app, for collectstatic
+    django_settings: str = ""  # the Django settings module's file, relative to the app ("" when not known)
     vendor_dir: str = ""  # the vendored wheels every install uses instead of an index (GOOGLE_VENDOR_PIP_DEPENDENCIES)
     groups: Tuple[str, ...] = ()  # BP_PYTHON_DEPENDENCY_GROUPS, checked (see package_managers.selection)
     extras: Tuple[str, ...] = ()  # BP_PYTHON_EXTRAS
@@ -169,12 +170,22 @@ def _collectstatic(plan: StagePlan, facts: VenvFacts, env: Mapping[str, str], ou
                  "(manage.py has no collectstatic command)")
         return
     if status != 0:
-        raise CollectstaticFailed(command=shown, exit_code=status)
+        raise CollectstaticFailed(command=shown, exit_code=status, static_root_unset=static_root_unset(output),
+                                  settings_file=plan.django_settings)
 
 
 # What Django's ManagementUtility writes to stderr (then exits 1) for a command no installed app provides. Settings
 # that fail to load raise their own error instead, so this line means the settings loaded without staticfiles.
 _UNKNOWN_COLLECTSTATIC = "Unknown command: 'collectstatic'"
+
+
+# What Django's staticfiles storage raises (ImproperlyConfigured) when STATIC_ROOT is not set: the settings of a fresh
+# `django-admin startproject`.
+_NO_STATIC_ROOT = "without having set the STATIC_ROOT setting"
+
+
+def static_root_unset(output: Sequence[str]) -> bool:
+    return any(_NO_STATIC_ROOT in line for line in output)
 
 
 def collectstatic_missing(status: int, output: Sequence[str]) -> bool:

@@ -69,6 +69,7 @@ def install_dependencies(analysis: Analysis, python_dir: Path, prefetch: Optiona
                      requirements=scan.requirements if scan is not None else (), update_lines=update_lines,
                      update_options=scan.top_options if scan is not None else (),
                      manage_py=analysis.snapshot.manage_py,
+                     django_settings=(analysis.snapshot.django.settings_file or "") if analysis.snapshot.django else "",
                      vendor_dir=str(analysis.vendor.path) if analysis.vendor is not None else "",
                      groups=analysis.selection.groups, extras=analysis.selection.extras,
                      workspace_root=workspace.root if workspace is not None else "",

@@ -12,8 +12,9 @@ from typing import List, Optional, Set, Tuple
 from .errors import EntryCallableMissing
 from .utils import read_optional_text
 
-__all__ = ["DjangoProject", "bound_names", "callable_in", "dev_server_without_port", "find_django_project",
-           "imported_modules", "module_file", "settings_module_from_manage_py", "wsgi_application_setting"]
+__all__ = ["DjangoProject", "UnservedFlaskApp", "bound_names", "callable_in", "find_django_project",
+           "imported_modules", "module_file", "settings_module_from_manage_py", "unserved_flask_app",
+           "wsgi_application_setting"]
 
 CALLABLES = ("application", "app")
 
@@ -117,25 +118,68 @@ def _flask_apps(tree: ast.Module) -> Set[str]:
     return found
 
 
-def dev_server_without_port(source: str) -> Optional[str]:
-    """The Flask app a script's `if __name__ == "__main__":` block starts with `app.run()` but no host or no port
-    (Flask's default is 127.0.0.1:5000, which nothing outside the container reaches): its name, else None."""
-    tree = _parse(source)
-    if tree is None:
-        return None
-    apps = _flask_apps(tree)
-    for node in tree.body:
-        if not _is_main_guard(node):
-            continue
-        for call in ast.walk(node):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "run" \
-                    and isinstance(call.func.value, ast.Name) and call.func.value.id in apps:
-                given = {keyword.arg for keyword in call.keywords}
-                host = len(call.args) >= 1 or "host" in given
-                port = len(call.args) >= 2 or "port" in given
-                if not (host and port):
-                    return call.func.value.id
+# What a top-level call's callee is named when it starts a server by itself (bottle.run, waitress.serve, ...).
+_SERVES = frozenset({"run", "serve", "run_simple", "run_server", "serve_forever", "start", "launch", "listen"})
+
+
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _app_runs(nodes: List[ast.stmt], apps: Set[str]) -> List[ast.Call]:
+    """The `APP.run(...)` calls of a Flask app in these statements (nested ones too)."""
+    return [call for node in nodes for call in ast.walk(node)
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "run"
+            and isinstance(call.func.value, ast.Name) and call.func.value.id in apps]
+
+
+def _without_host_or_port(calls: List[ast.Call]) -> Optional[str]:
+    """The app of the first `app.run()` that gives no host or no port (Flask's default is 127.0.0.1:5000)."""
+    for call in calls:
+        given = {keyword.arg for keyword in call.keywords}
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if isinstance(receiver, ast.Name) and not (
+                (len(call.args) >= 1 or "host" in given) and (len(call.args) >= 2 or "port" in given)):
+            return receiver.id
     return None
+
+
+@dataclass(frozen=True)
+class UnservedFlaskApp:
+    """A Flask app that running its file (or its project script) would not serve on 0.0.0.0:$PORT."""
+
+    name: str  # the app's top-level name
+    runs_dev_server: bool  # True: `app.run()` without a host or port; False: nothing runs the app at all
+
+
+def unserved_flask_app(source: str, function: Optional[str] = None) -> Optional[UnservedFlaskApp]:
+    """The module's top-level Flask app when running the code would not serve it where the platform looks:
+    - a script (function None, `python app.py`): its `if __name__ == "__main__":` block, or its top level, calls
+      `app.run()` with no host or no port; or the module has no such block and no top-level call that could serve
+      (`x.run()`, `serve(...)`, ...), so the script defines the app and exits;
+    - a project script's entry point (function given): that top-level function calls `app.run()` with no host or
+      no port.
+    None when the source does not parse, defines no Flask app, or serves it itself."""
+    tree = _parse(source)
+    apps = _flask_apps(tree) if tree is not None else set()
+    if tree is None or not apps:
+        return None
+    if function is not None:
+        body: List[ast.stmt] = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                and node.name == function]
+        name = _without_host_or_port(_app_runs(body, apps))
+        return UnservedFlaskApp(name, True) if name is not None else None
+    guards = [node for node in tree.body if _is_main_guard(node)]
+    top = [node for node in tree.body if isinstance(node, ast.Expr)]
+    runs = _app_runs([*guards, *top], apps)
+    name = _without_host_or_port(runs)
+    if name is not None:
+        return UnservedFlaskApp(name, True)
+    serves = any(isinstance(node.value, ast.Call) and _callee(node.value) in _SERVES for node in top)
+    if runs or guards or serves:
+        return None
+    return UnservedFlaskApp(sorted(apps)[0], False)
 
 
 def module_file(base: Path, module: str) -> Optional[Path]:
@@ -210,6 +254,7 @@ class DjangoProject:
     wsgi_module: str  # Gunicorn's module:callable
     asgi_module: Optional[str]  # the asgi.py beside the WSGI module, if any
     source: str  # how the WSGI application was found, for the log
+    settings_file: Optional[str] = None  # the settings module's file, relative to the app, when it is in the app
 
 
 def _rel(path: Path, app_dir: Path) -> str:
@@ -287,4 +332,5 @@ def find_django_project(app_dir: Path, manage: Path) -> Tuple[Optional[DjangoPro
             asgi_module = f"{_module_name(asgi_file, base)}:application"
     chdir = "" if base == app_dir else _rel(base, app_dir)
     return DjangoProject(manage_py=_rel(manage, app_dir), chdir=chdir, settings=settings, wsgi_module=found,
-                         asgi_module=asgi_module, source=how), ""
+                         asgi_module=asgi_module, source=how,
+                         settings_file=_rel(settings_file, app_dir) if settings_file is not None else None), ""

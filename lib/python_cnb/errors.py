@@ -208,6 +208,8 @@ class CommandNotFound(BuildpackError):
 class CollectstaticFailed(BuildpackError):
     command: str
     exit_code: int
+    static_root_unset: bool = False  # Django said STATIC_ROOT is not set
+    settings_file: str = ""  # the settings module's file, relative to the app ("" when not known)
 
 
 @dataclass(eq=False)
@@ -745,6 +747,16 @@ def _not_found(e: CommandNotFound) -> Tuple[str, str]:
 
 
 def _collectstatic(e: CollectstaticFailed) -> Tuple[str, str]:
+    if e.static_root_unset:
+        where = e.settings_file or "your Django settings"
+        return ("Unable to generate Django static files",
+                f"The '{e.command}' Django management command failed: STATIC_ROOT\n"
+                f"is not set, so collectstatic has no directory to copy the static files to (see the\n"
+                f"output above; a new `django-admin startproject` does not set it).\n\n"
+                f"Add it to {where}, for example:\n"
+                "    STATIC_ROOT = BASE_DIR / \"staticfiles\"\n"
+                "and serve them with WhiteNoise (docs/web-process.md#django), or set DISABLE_COLLECTSTATIC=TRUE\n"
+                "if the app needs no static files.")
     return ("Unable to generate Django static files",
             f"The 'python manage.py collectstatic --noinput' Django management command\n"
             f"failed with exit status {e.exit_code} (see the output above).\n\n"

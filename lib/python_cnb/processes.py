@@ -19,7 +19,7 @@ The order table (first match wins):
 | Streamlit | a root streamlit_app.py, or an app.py or main.py that imports streamlit, with streamlit installed |
 | Gradio | a root app.py or main.py that imports gradio, with gradio installed |
 | FastAPI app | a FastAPI `app` where the `fastapi` command looks: app.py, api.py, app/main.py, app/app.py, app/api.py |
-| project script | the one entry of [project.scripts] (or Poetry's [tool.poetry.scripts]), installed |
+| project script | the one [project.scripts] (or [tool.poetry.scripts]) entry, installed; a Flask app.run(): Gunicorn |
 | Flask factory | a package (at the root or under src/) whose __init__.py defines create_app(), with Flask installed |
 | app.py | a root app.py, run with `python app.py`; served by Gunicorn when it is a Flask app nothing serves on 8080 |
 
@@ -225,10 +225,17 @@ def _gradio(facts: AppFacts) -> Optional[Match]:
 
 
 def _project_script(facts: AppFacts) -> Optional[Match]:
+    """The script itself; but one whose function starts its Flask app with `app.run()` (127.0.0.1:5000, which nothing
+    outside the container reaches) has that app served with Gunicorn instead, as the app.py rule does."""
     if len(facts.scripts) != 1 or not facts.script_installed(facts.scripts[0]):
         return None
     name = facts.scripts[0]
-    return Match(Kind.COMMAND, f"{facts.scripts_table} has one entry, {name}", command=(name,))
+    reason = f"{facts.scripts_table} has one entry, {name}"
+    if facts.script_flask_app is not None:
+        return Match(Kind.GUNICORN, f"{reason}, which starts the Flask app {facts.script_flask_app} with app.run() "
+                     "(127.0.0.1:5000 unless given a host and port): serving it with Gunicorn instead",
+                     facts.script_flask_app, facts.script_chdir)
+    return Match(Kind.COMMAND, reason, command=(name,))
 
 
 def _why_no_script(facts: AppFacts) -> str:
@@ -241,12 +248,15 @@ def _why_no_script(facts: AppFacts) -> str:
 
 
 def _app_py(facts: AppFacts) -> Match:
-    """`python app.py`, unless it is a Flask app that `python app.py` would serve on 127.0.0.1:5000 only."""
-    name = facts.app_py_flask_app
-    if name is None:
+    """`python app.py`, unless it is a Flask app that `python app.py` would serve on 127.0.0.1:5000 only, or would
+    not run at all (the module only defines it, for `flask run`)."""
+    flask_app = facts.app_py_flask_app
+    if flask_app is None:
         return Match(Kind.APP_PY, "app.py found")
-    return Match(Kind.GUNICORN, f"app.py defines the Flask app {name}, which `python app.py` would not serve on 8080 "
-                 "(Flask's app.run() defaults to 127.0.0.1:5000): serving it with Gunicorn instead", f"app:{name}")
+    why = ("which `python app.py` would not serve on 8080 (Flask's app.run() defaults to 127.0.0.1:5000)"
+           if flask_app.runs_dev_server else "and nothing in it runs the app (`python app.py` would exit)")
+    return Match(Kind.GUNICORN, f"app.py defines the Flask app {flask_app.name}, {why}: serving it with Gunicorn "
+                 "instead", f"app:{flask_app.name}")
 
 
 def _fallback(facts: AppFacts, skipped: List[str]) -> Tuple[Rule, Match]:

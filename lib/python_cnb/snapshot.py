@@ -8,15 +8,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 from .app_files import AppFiles
-from .entrypoints import DjangoProject, bound_names, find_django_project
+from .entrypoints import DjangoProject, bound_names, find_django_project, module_file
 from .errors import EntryCallableMissing, GunicornConfigMissing, StartFileMissing
 from .procfile import ProcfileEntry, parse_procfile
 from .utils import read_optional_text
 
-__all__ = ["AppSnapshot", "find_manage_py", "read_snapshot"]
+__all__ = ["AppSnapshot", "ScriptModule", "find_manage_py", "project_scripts", "read_snapshot"]
 
 # FastAPI's own discovery (the `fastapi` command) looks at these files inside an `app/` package, in this order.
 PACKAGE_MODULES = ("app/main.py", "app/app.py", "app/api.py")
@@ -25,6 +25,47 @@ _MAX_PACKAGES = 50  # packages whose __init__.py is read for an application fact
 # Directories never searched for manage.py or packages: tools' and builds' output, and what the app serves.
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".s2i", "staticfiles", "static"}
 _SETUP_NAME = re.compile(r"""\bname\s*=\s*['"]([A-Za-z0-9_.-]+)['"]""")
+_ENTRY_POINT = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:\s*([A-Za-z_]\w*)\s*(\[.*\])?\s*$")
+
+
+@dataclass(frozen=True)
+class ScriptModule:
+    """The module of the project's only script's entry point ('pkg.cli:main'), found in the app's source."""
+
+    module: str  # 'pkg.cli'
+    function: str  # 'main'
+    chdir: str  # '' for a module at the root, 'src' for one under src/
+    text: str
+
+
+def project_scripts(pyproject: Optional[Dict[str, Any]]) -> Tuple[Dict[str, Any], str]:
+    """The project's scripts (name: entry point) and the table they come from: [project.scripts], else Poetry's
+    [tool.poetry.scripts]."""
+    project = pyproject.get("project") if isinstance(pyproject, dict) else None
+    scripts = project.get("scripts") if isinstance(project, dict) else None
+    if isinstance(scripts, dict) and scripts:
+        return scripts, "[project.scripts]"
+    tool = pyproject.get("tool") if isinstance(pyproject, dict) else None
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    scripts = poetry.get("scripts") if isinstance(poetry, dict) else None
+    if isinstance(scripts, dict) and scripts:
+        return scripts, "[tool.poetry.scripts]"
+    return {}, "[project.scripts]"
+
+
+def _script_module(app_dir: Path, files: AppFiles) -> Optional[ScriptModule]:
+    """The only script's module, when its entry point is 'module:function' and the module is at the root or under
+    src/ (Poetry's {reference = ...} tables and scripts of other distributions are not read)."""
+    scripts, _ = project_scripts(files.toml("pyproject.toml"))
+    value = next(iter(scripts.values())) if len(scripts) == 1 else None
+    entry = _ENTRY_POINT.match(value) if isinstance(value, str) else None
+    if entry is None:
+        return None
+    for chdir in ("", "src"):
+        path = module_file(app_dir / chdir, entry.group(1))
+        if path is not None:
+            return ScriptModule(entry.group(1), entry.group(2), chdir, read_optional_text(path) or "")
+    return None
 
 
 @dataclass(frozen=True)
@@ -46,6 +87,7 @@ class AppSnapshot:
     modules: Mapping[str, str] = field(default_factory=dict)
     # Each package's __init__.py text, at the root ('flaskr') or under src/ ('src/flaskr'): application factories.
     package_inits: Mapping[str, str] = field(default_factory=dict)
+    script_module: Optional[ScriptModule] = None  # the module of the only project script's entry point
 
 
 def find_manage_py(app_dir: Path, max_depth: int = 3) -> Optional[Path]:
@@ -114,7 +156,7 @@ def read_snapshot(app_dir: Path, files: AppFiles, env: Mapping[str, str], config
         setup_py_name=setup_name.group(1) if setup_name else None,
         modules={name: read_optional_text(app_dir / name) or "" for name in PACKAGE_MODULES
                  if (app_dir / name).is_file()},
-        package_inits=_package_inits(app_dir))
+        package_inits=_package_inits(app_dir), script_module=_script_module(app_dir, files))
 
 
 def _gunicorn_config(app_dir: Path, env: Mapping[str, str], variable: str) -> Optional[str]:

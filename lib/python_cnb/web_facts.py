@@ -4,12 +4,12 @@ snapshot by `app_facts` (pure: the texts were read already), and after the insta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
+from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
 from ._vendor.packaging.utils import canonicalize_name
-from .entrypoints import DjangoProject, bound_names, callable_in, dev_server_without_port, imported_modules
+from .entrypoints import DjangoProject, UnservedFlaskApp, bound_names, callable_in, imported_modules, unserved_flask_app
 from .errors import EntryCallableMissing
-from .snapshot import PACKAGE_MODULES, AppSnapshot
+from .snapshot import PACKAGE_MODULES, AppSnapshot, project_scripts
 
 __all__ = ["FASTAPI_FILES", "PORT", "AppFacts", "app_facts"]
 
@@ -48,7 +48,10 @@ class AppFacts:
     flask_factory: Optional[str] = None  # the package whose __init__.py defines create_app()
     factory_file: str = ""  # that __init__.py, for the log
     factory_chdir: str = ""  # 'src' for a package under src/
-    app_py_flask_app: Optional[str] = None  # app.py's Flask app, when `python app.py` would not serve it on 8080
+    app_py_flask_app: Optional[UnservedFlaskApp] = None  # app.py's Flask app, when `python app.py` would not serve it
+    # 'pkg:app' (and its chdir) when the only project script's function starts that Flask app on 127.0.0.1:5000
+    script_flask_app: Optional[str] = None
+    script_chdir: str = ""
     # After the install: what it installed (canonical names) and the scripts in the environment's bin/. None before
     # the install: a rule that needs a package assumes it will be there.
     installed: Optional[FrozenSet[str]] = None
@@ -102,19 +105,6 @@ def _fastapi(texts: Dict[str, str]) -> Tuple[Optional[str], str]:
     return None, ""
 
 
-def _scripts(pyproject: Optional[Dict[str, Any]]) -> Tuple[Tuple[str, ...], str]:
-    project = pyproject.get("project") if isinstance(pyproject, dict) else None
-    scripts = project.get("scripts") if isinstance(project, dict) else None
-    if isinstance(scripts, dict) and scripts:
-        return tuple(scripts), "[project.scripts]"
-    tool = pyproject.get("tool") if isinstance(pyproject, dict) else None
-    poetry = tool.get("poetry") if isinstance(tool, dict) else None
-    scripts = poetry.get("scripts") if isinstance(poetry, dict) else None
-    if isinstance(scripts, dict) and scripts:
-        return tuple(scripts), "[tool.poetry.scripts]"
-    return (), "[project.scripts]"
-
-
 def _factory(snapshot: AppSnapshot) -> Tuple[Optional[str], str, str]:
     """(package, its __init__.py, chdir) of the first package that defines create_app(), and no module-level app."""
     for path, text in snapshot.package_inits.items():
@@ -135,7 +125,9 @@ def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
     main_names = bound_names(texts["main.py"]) if "main.py" in texts else None
     errors: Dict[str, EntryCallableMissing] = {}
     fastapi_module, fastapi_file = _fastapi(texts)
-    scripts, scripts_table = _scripts(files.toml("pyproject.toml"))
+    scripts, scripts_table = project_scripts(files.toml("pyproject.toml"))
+    script = snapshot.script_module
+    script_app = unserved_flask_app(script.text, script.function) if script is not None else None
     factory, factory_file, factory_chdir = _factory(snapshot)
     streamlit = "streamlit_app.py" if "streamlit_app.py" in texts else _importing(texts, "streamlit")
     facts = AppFacts(
@@ -160,11 +152,13 @@ def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
         gradio_file=_importing(texts, "gradio"),
         fastapi_module=fastapi_module,
         fastapi_file=fastapi_file,
-        scripts=scripts,
+        scripts=tuple(scripts),
         scripts_table=scripts_table,
         flask_factory=factory,
         factory_file=factory_file,
         factory_chdir=factory_chdir,
-        app_py_flask_app=dev_server_without_port(texts["app.py"]) if "app.py" in texts else None,
+        app_py_flask_app=unserved_flask_app(texts["app.py"]) if "app.py" in texts else None,
+        script_flask_app=f"{script.module}:{script_app.name}" if script is not None and script_app else None,
+        script_chdir=script.chdir if script is not None else "",
     )
     return facts, errors

@@ -43,6 +43,21 @@ def test_collectstatic_failure_names_the_fix(make_app):
     assert "python_cnb" not in result.output
 
 
+def test_a_new_startproject_without_static_root_is_told_what_to_add(make_app):
+    """`django-admin startproject` sets STATIC_URL but not STATIC_ROOT: collectstatic fails, and the error says so,
+    naming the settings file and the line to add."""
+    app = make_app("django_startproject")
+    settings = app.app / "mysite" / "settings.py"
+    settings.write_text(settings.read_text().replace("STATIC_ROOT = BASE_DIR / 'staticfiles'\n", ""))
+    result = app.build()
+    assert result.returncode == 1, result
+    assert "You're using the staticfiles app without having set the STATIC_ROOT setting" in result.output
+    assert "[Error: Unable to generate Django static files]" in result.output
+    assert ("Add it to mysite/settings.py, for example:\n    STATIC_ROOT = BASE_DIR / \"staticfiles\"\n"
+            in result.output), result.output
+    assert "DISABLE_COLLECTSTATIC=TRUE" in result.output and "python_cnb" not in result.output
+
+
 def test_collectstatic_is_skipped_when_staticfiles_is_not_installed(make_app):
     """A django-admin startproject app whose settings drop django.contrib.staticfiles: manage.py has no
     collectstatic, so the build skips it (one process: Django's own answer says so) and the app is served."""

@@ -16,6 +16,7 @@ requires Python >= 3.11 and pins flask==3.0.3, below the newest release, so a te
     uv_workspace_app(dest)        a uv workspace: the root app, members packages/greeting and services/api (an app
                                   with a path dependency on libs/shared, not a member), one uv.lock
     uv_script_app(dest)           `uv init --package` shape whose one [project.scripts] entry serves the app
+    uv_dev_server_app(dest)       the same shape whose script's main() calls Flask's app.run() (127.0.0.1:5000)
     poetry_app(dest)              `poetry new` shape (PEP 621, package mode, src layout) with the primary
                                   simple-API source this network needs; wsgi.py imports the package
     poetry_app(dest, package=False)  `package-mode = false`: dependencies only, wsgi.py at the root
@@ -137,6 +138,25 @@ def uv_script_app(dest: Path) -> Path:
             "def main() -> None:\n    port = int(os.environ.get(\"PORT\", \"8080\"))\n"
             "    print(f\"Hello from myapp! Serving on port {port}\", flush=True)\n"
             "    make_server(\"0.0.0.0\", port, app).serve_forever()\n"),
+    }
+    app = _generated("uv", files, ("uv.lock",), default_index_url(), _lock_uv)
+    return _copy(app, dest)
+
+
+def uv_dev_server_app(dest: Path) -> Path:
+    """`uv init --package web` and `uv add flask`, with the app written where uv put the code: src/web/__init__.py
+    defines the Flask app and the one script's main() calls `app.run()` (Flask's 127.0.0.1:5000)."""
+    files: Dict[str, str] = {
+        "README.md": "",
+        "pyproject.toml": (
+            '[project]\nname = "web"\nversion = "0.1.0"\ndescription = "Add your description here"\n'
+            'readme = "README.md"\nrequires-python = ">=3.11"\n'
+            f'dependencies = [\n    "flask=={FLASK}",\n]\n\n[project.scripts]\nweb = "web:main"\n\n'
+            '[build-system]\nrequires = ["uv_build>=0.13.9,<0.14.0"]\nbuild-backend = "uv_build"\n'),
+        "src/web/__init__.py": (
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/\")\ndef hello() -> str:\n"
+            "    return \"Hello from web, run with app.run() in main()\"\n\n\n"
+            "def main() -> None:\n    app.run(debug=False)\n"),
     }
     app = _generated("uv", files, ("uv.lock",), default_index_url(), _lock_uv)
     return _copy(app, dest)

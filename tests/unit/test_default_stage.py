@@ -1,7 +1,7 @@
 """The default build stage's decisions on plain data."""
 
 import pytest
-from python_cnb.default_stage import collectstatic_missing
+from python_cnb.default_stage import collectstatic_missing, static_root_unset
 
 UNKNOWN = ["Unknown command: 'collectstatic'\n", "Type 'manage.py help' for usage.\n"]
 
@@ -18,3 +18,9 @@ UNKNOWN = ["Unknown command: 'collectstatic'\n", "Type 'manage.py help' for usag
 ])
 def test_collectstatic_missing_only_for_djangos_unknown_command(status, output, missing):
     assert collectstatic_missing(status, output) is missing
+
+
+def test_static_root_unset_is_djangos_own_words():
+    said = ["django.core.exceptions.ImproperlyConfigured: You're using the staticfiles app without having set the "
+            "STATIC_ROOT setting to a filesystem path.\n"]
+    assert static_root_unset(said) and not static_root_unset(["ModuleNotFoundError: No module named 'x'\n"])

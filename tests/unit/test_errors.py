@@ -70,6 +70,15 @@ def test_the_no_web_process_warning_names_the_projects_scripts():
                           "to it\n(for example APP_RUN=serve).")
 
 
+def test_collectstatic_without_static_root_names_the_settings_file_and_the_line():
+    _, body = render_error(errors.CollectstaticFailed(command="python manage.py collectstatic --noinput", exit_code=1,
+                                                      static_root_unset=True, settings_file="mysite/settings.py"))
+    assert "STATIC_ROOT\nis not set" in body and "Add it to mysite/settings.py, for example:" in body
+    _, unknown = render_error(errors.CollectstaticFailed(command="python manage.py collectstatic --noinput",
+                                                         exit_code=1, static_root_unset=True))
+    assert "Add it to your Django settings, for example:" in unknown
+
+
 def test_a_read_only_app_directory_is_named_for_commands_that_run_in_it():
     failed = errors.CollectstaticFailed(command="python manage.py collectstatic --noinput", exit_code=1)
     _, body = render_error(failed, "/workspace")

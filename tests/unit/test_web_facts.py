@@ -3,7 +3,7 @@ project scripts, Flask factories, an app.py that Flask's dev server would not se
 
 import pytest
 from python_cnb.app_files import read_app_files
-from python_cnb.entrypoints import dev_server_without_port
+from python_cnb.entrypoints import UnservedFlaskApp, unserved_flask_app
 from python_cnb.snapshot import read_snapshot
 from python_cnb.web_facts import app_facts
 
@@ -70,18 +70,60 @@ def test_flask_factory_at_the_root_and_under_src(tmp_path):
     assert module_level.flask_factory is None, "a module-level app is not a factory app"
 
 
+FLASK = "from flask import Flask\napp = Flask(__name__)\n"
+DEV = UnservedFlaskApp("app", runs_dev_server=True)
+NOT_RUN = UnservedFlaskApp("app", runs_dev_server=False)
+
+
 @pytest.mark.parametrize(("source", "expected"), [
-    pytest.param("from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n    app.run()\n",
-                 "app", id="no-host-no-port"),
-    pytest.param("from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n"
-                 "    app.run(debug=True, port=5000)\n", "app", id="no-host"),
-    pytest.param("import os\nfrom flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n"
+    pytest.param(FLASK + "if __name__ == '__main__':\n    app.run()\n", DEV, id="no-host-no-port"),
+    pytest.param(FLASK + "if __name__ == '__main__':\n    app.run(debug=True, port=5000)\n", DEV, id="no-host"),
+    pytest.param("import os\n" + FLASK + "if __name__ == '__main__':\n"
                  "    app.run(host='0.0.0.0', port=int(os.environ.get('PORT', 8080)))\n", None, id="host-and-port"),
     pytest.param("import flask\nserver = flask.Flask(__name__)\nif __name__ == '__main__':\n"
-                 "    server.run('0.0.0.0')\n", "server", id="positional-host-only"),
-    pytest.param("from flask import Flask\napp = Flask(__name__)\n", None, id="no-main-block"),
+                 "    server.run('0.0.0.0')\n", UnservedFlaskApp("server", True), id="positional-host-only"),
+    pytest.param(FLASK + "app.run()\n", DEV, id="top-level-run"),
+    pytest.param(FLASK + "app.run('0.0.0.0', 8080)\n", None, id="top-level-run-with-host-and-port"),
+    # Flask's quickstart: the module only defines the app, for `flask run`; `python app.py` would exit at once.
+    pytest.param(FLASK + "\n@app.route('/')\ndef hello():\n    return 'hi'\n", NOT_RUN, id="flask-run-module"),
+    pytest.param("from dotenv import load_dotenv\nload_dotenv()\n" + FLASK, NOT_RUN, id="other-top-level-calls"),
+    pytest.param(FLASK + "from waitress import serve\nserve(app, host='0.0.0.0', port=8080)\n", None,
+                 id="served-at-top-level"),
+    pytest.param(FLASK + "if __name__ == '__main__':\n    socketio.run(app, host='0.0.0.0')\n", None,
+                 id="main-block-runs-something-else"),
     pytest.param("import http.server\nif __name__ == '__main__':\n    http.server.test()\n", None, id="not-flask"),
     pytest.param("def broken(:\n", None, id="syntax-error"),
 ])
-def test_a_flask_dev_server_that_would_not_listen_on_8080(source, expected):
-    assert dev_server_without_port(source) == expected
+def test_a_flask_app_that_running_the_file_would_not_serve_on_8080(source, expected):
+    assert unserved_flask_app(source) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    pytest.param(FLASK + "def main():\n    app.run()\n", DEV, id="dev-server"),
+    pytest.param(FLASK + "def main():\n    app.run(host='0.0.0.0', port=8080)\n", None, id="host-and-port"),
+    pytest.param(FLASK + "def cli():\n    app.run()\n", None, id="another-function"),
+    pytest.param(FLASK + "def main():\n    print('hi')\n", None, id="does-not-run-the-app"),
+])
+def test_a_project_scripts_function_that_starts_flasks_dev_server(source, expected):
+    assert unserved_flask_app(source, "main") == expected
+
+
+@pytest.mark.parametrize(("files", "module", "chdir"), [
+    # uv init --package (and uv init --app from uv 0.13.10 on): src/NAME/__init__.py, NAME = "NAME:main"
+    pytest.param({"pyproject.toml": "[project]\nname = 'web'\n[project.scripts]\nweb = 'web:main'\n",
+                  "src/web/__init__.py": FLASK + "def main() -> None:\n    app.run()\n"}, "web:app", "src",
+                 id="uv-package"),
+    pytest.param({"pyproject.toml": "[tool.poetry]\nname = 'blog'\n[tool.poetry.scripts]\nserve = 'blog.app:main'\n",
+                  "blog/__init__.py": "", "blog/app.py": FLASK + "def main():\n    app.run(debug=True)\n"},
+                 "blog.app:app", "", id="poetry-module"),
+    pytest.param({"pyproject.toml": "[project]\nname = 'web'\n[project.scripts]\nweb = 'web:main'\n",
+                  "src/web/__init__.py": FLASK + "def main():\n    app.run('0.0.0.0', 8080)\n"}, None, "src",
+                 id="serves-itself"),
+    pytest.param({"pyproject.toml": "[project]\nname = 'web'\n[project.scripts]\nweb = 'web:main'\nx = 'web:x'\n",
+                  "src/web/__init__.py": FLASK + "def main():\n    app.run()\n"}, None, "", id="two-scripts"),
+    pytest.param({"pyproject.toml": "[project]\nname = 'web'\n[project.scripts]\nweb = 'other:main'\n"}, None, "",
+                 id="module-not-in-the-app"),
+])
+def test_the_project_scripts_flask_app(tmp_path, files, module, chdir):
+    facts = _facts(tmp_path, files)
+    assert (facts.script_flask_app, facts.script_chdir) == (module, chdir)
