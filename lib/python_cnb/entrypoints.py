@@ -7,13 +7,13 @@ import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from .errors import EntryCallableMissing
 from .utils import read_optional_text
 
-__all__ = ["DjangoProject", "UnservedFlaskApp", "bound_names", "callable_in", "find_django_project",
-           "imported_modules", "module_file", "settings_module_from_manage_py", "unserved_flask_app",
+__all__ = ["DjangoProject", "UnservedApp", "bound_names", "callable_in", "find_django_project",
+           "imported_modules", "module_file", "settings_module_from_manage_py", "unserved_app",
            "wsgi_application_setting"]
 
 CALLABLES = ("application", "app")
@@ -105,16 +105,20 @@ def _is_main_guard(node: ast.stmt) -> bool:
     return isinstance(left, ast.Name) and left.id == "__name__" and _string(right) == "__main__"
 
 
-def _flask_apps(tree: ast.Module) -> Set[str]:
-    """Top-level names bound to `Flask(...)` (or `flask.Flask(...)`)."""
-    found: Set[str] = set()
+# The application classes whose instance Gunicorn serves (ASGI ones under Uvicorn's worker), and those whose
+# `app.run()` is a development server on 127.0.0.1:5000 unless given a host and a port.
+_APP_CLASSES = frozenset({"Flask", "Quart", "Litestar", "Starlette", "Bottle"})
+_DEV_SERVER_CLASSES = frozenset({"Flask", "Quart"})
+
+
+def _web_apps(tree: ast.Module) -> Dict[str, str]:
+    """Top-level names bound to an application (`Flask(...)`, `flask.Flask(...)`, `Litestar(...)`, ...): name ->
+    class."""
+    found: Dict[str, str] = {}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            func = node.value.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name == "Flask":
-                for target in node.targets:
-                    found.update(_targets(target))
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _callee(node.value) in _APP_CLASSES:
+            for target in node.targets:
+                found.update((name, _callee(node.value)) for name in _targets(target))
     return found
 
 
@@ -127,59 +131,62 @@ def _callee(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
-def _app_runs(nodes: List[ast.stmt], apps: Set[str]) -> List[ast.Call]:
-    """The `APP.run(...)` calls of a Flask app in these statements (nested ones too)."""
+def _app_runs(nodes: List[ast.stmt], apps: Dict[str, str]) -> List[ast.Call]:
+    """The `APP.run(...)` calls of an application in these statements (nested ones too)."""
     return [call for node in nodes for call in ast.walk(node)
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "run"
             and isinstance(call.func.value, ast.Name) and call.func.value.id in apps]
 
 
-def _without_host_or_port(calls: List[ast.Call]) -> Optional[str]:
-    """The app of the first `app.run()` that gives no host or no port (Flask's default is 127.0.0.1:5000)."""
+def _dev_server(calls: List[ast.Call], apps: Dict[str, str]) -> Optional[str]:
+    """The app of the first `app.run()` of a Flask (or Quart) app that gives no host or no port (their default is
+    127.0.0.1:5000)."""
     for call in calls:
         given = {keyword.arg for keyword in call.keywords}
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-        if isinstance(receiver, ast.Name) and not (
+        if isinstance(receiver, ast.Name) and apps[receiver.id] in _DEV_SERVER_CLASSES and not (
                 (len(call.args) >= 1 or "host" in given) and (len(call.args) >= 2 or "port" in given)):
             return receiver.id
     return None
 
 
 @dataclass(frozen=True)
-class UnservedFlaskApp:
-    """A Flask app that running its file (or its project script) would not serve on 0.0.0.0:$PORT."""
+class UnservedApp:
+    """An application that running its file (or its project script) would not serve on 0.0.0.0:$PORT."""
 
     name: str  # the app's top-level name
     runs_dev_server: bool  # True: `app.run()` without a host or port; False: nothing runs the app at all
+    framework: str = "Flask"  # its class: Flask, Quart, Litestar, Starlette, Bottle
 
 
-def unserved_flask_app(source: str, function: Optional[str] = None) -> Optional[UnservedFlaskApp]:
-    """The module's top-level Flask app when running the code would not serve it where the platform looks:
+def unserved_app(source: str, function: Optional[str] = None) -> Optional[UnservedApp]:
+    """The module's top-level application when running the code would not serve it where the platform looks:
     - a script (function None, `python app.py`): its `if __name__ == "__main__":` block, or its top level, calls
-      `app.run()` with no host or no port; or the module has no such block and no top-level call that could serve
-      (`x.run()`, `serve(...)`, ...), so the script defines the app and exits;
-    - a project script's entry point (function given): that top-level function calls `app.run()` with no host or
-      no port.
-    None when the source does not parse, defines no Flask app, or serves it itself."""
+      a Flask app's `app.run()` with no host or no port; or the module has no such block, no `app.run()` and no
+      top-level call that could serve (`run(...)`, `serve(...)`, ...), so the script defines the app and exits;
+    - a project script's entry point (function given): that top-level function calls a Flask app's `app.run()`
+      with no host or no port.
+    None when the source does not parse, defines no application, or serves it itself."""
     tree = _parse(source)
-    apps = _flask_apps(tree) if tree is not None else set()
+    apps = _web_apps(tree) if tree is not None else {}
     if tree is None or not apps:
         return None
     if function is not None:
         body: List[ast.stmt] = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                                 and node.name == function]
-        name = _without_host_or_port(_app_runs(body, apps))
-        return UnservedFlaskApp(name, True) if name is not None else None
+        name = _dev_server(_app_runs(body, apps), apps)
+        return UnservedApp(name, True, apps[name]) if name is not None else None
     guards = [node for node in tree.body if _is_main_guard(node)]
     top = [node for node in tree.body if isinstance(node, ast.Expr)]
     runs = _app_runs([*guards, *top], apps)
-    name = _without_host_or_port(runs)
+    name = _dev_server(runs, apps)
     if name is not None:
-        return UnservedFlaskApp(name, True)
+        return UnservedApp(name, True, apps[name])
     serves = any(isinstance(node.value, ast.Call) and _callee(node.value) in _SERVES for node in top)
     if runs or guards or serves:
         return None
-    return UnservedFlaskApp(sorted(apps)[0], False)
+    name = sorted(apps)[0]
+    return UnservedApp(name, False, apps[name])
 
 
 def module_file(base: Path, module: str) -> Optional[Path]:

@@ -231,10 +231,11 @@ def _project_script(facts: AppFacts) -> Optional[Match]:
         return None
     name = facts.scripts[0]
     reason = f"{facts.scripts_table} has one entry, {name}"
-    if facts.script_flask_app is not None:
-        return Match(Kind.GUNICORN, f"{reason}, which starts the Flask app {facts.script_flask_app} with app.run() "
+    if facts.script_app is not None:
+        return Match(Kind.GUNICORN, f"{reason}, which starts the {facts.script_framework} app {facts.script_app} "
+                     "with app.run() "
                      "(127.0.0.1:5000 unless given a host and port): serving it with Gunicorn instead",
-                     facts.script_flask_app, facts.script_chdir)
+                     facts.script_app, facts.script_chdir)
     return Match(Kind.COMMAND, reason, command=(name,))
 
 
@@ -248,15 +249,16 @@ def _why_no_script(facts: AppFacts) -> str:
 
 
 def _app_py(facts: AppFacts) -> Match:
-    """`python app.py`, unless it is a Flask app that `python app.py` would serve on 127.0.0.1:5000 only, or would
-    not run at all (the module only defines it, for `flask run`)."""
-    flask_app = facts.app_py_flask_app
-    if flask_app is None:
+    """`python app.py`, unless it is a Flask app that `python app.py` would serve on 127.0.0.1:5000 only, or an
+    application that it would not run at all (the module only defines it, for `flask run` or a server)."""
+    unserved = facts.app_py_unserved
+    if unserved is None:
         return Match(Kind.APP_PY, "app.py found")
-    why = ("which `python app.py` would not serve on 8080 (Flask's app.run() defaults to 127.0.0.1:5000)"
-           if flask_app.runs_dev_server else "and nothing in it runs the app (`python app.py` would exit)")
-    return Match(Kind.GUNICORN, f"app.py defines the Flask app {flask_app.name}, {why}: serving it with Gunicorn "
-                 "instead", f"app:{flask_app.name}")
+    why = (f"which `python app.py` would not serve on 8080 ({unserved.framework}'s app.run() defaults to "
+           "127.0.0.1:5000)" if unserved.runs_dev_server else
+           "and nothing in it runs the app (`python app.py` would exit)")
+    return Match(Kind.GUNICORN, f"app.py defines the {unserved.framework} app {unserved.name}, {why}: serving it "
+                 "with Gunicorn instead", f"app:{unserved.name}")
 
 
 def _fallback(facts: AppFacts, skipped: List[str]) -> Tuple[Rule, Match]:

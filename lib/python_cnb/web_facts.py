@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
 from ._vendor.packaging.utils import canonicalize_name
-from .entrypoints import DjangoProject, UnservedFlaskApp, bound_names, callable_in, imported_modules, unserved_flask_app
+from .entrypoints import DjangoProject, UnservedApp, bound_names, callable_in, imported_modules, unserved_app
 from .errors import EntryCallableMissing
 from .snapshot import PACKAGE_MODULES, AppSnapshot, project_scripts
 
@@ -48,9 +48,11 @@ class AppFacts:
     flask_factory: Optional[str] = None  # the package whose __init__.py defines create_app()
     factory_file: str = ""  # that __init__.py, for the log
     factory_chdir: str = ""  # 'src' for a package under src/
-    app_py_flask_app: Optional[UnservedFlaskApp] = None  # app.py's Flask app, when `python app.py` would not serve it
-    # 'pkg:app' (and its chdir) when the only project script's function starts that Flask app on 127.0.0.1:5000
-    script_flask_app: Optional[str] = None
+    app_py_unserved: Optional[UnservedApp] = None  # app.py's application, when `python app.py` would not serve it
+    # 'pkg:app' (its class, and its chdir) when the only project script's function starts that Flask app on
+    # 127.0.0.1:5000
+    script_app: Optional[str] = None
+    script_framework: str = "Flask"
     script_chdir: str = ""
     # After the install: what it installed (canonical names) and the scripts in the environment's bin/. None before
     # the install: a rule that needs a package assumes it will be there.
@@ -127,7 +129,7 @@ def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
     fastapi_module, fastapi_file = _fastapi(texts)
     scripts, scripts_table = project_scripts(files.toml("pyproject.toml"))
     script = snapshot.script_module
-    script_app = unserved_flask_app(script.text, script.function) if script is not None else None
+    unserved = unserved_app(script.text, script.function) if script is not None else None
     factory, factory_file, factory_chdir = _factory(snapshot)
     streamlit = "streamlit_app.py" if "streamlit_app.py" in texts else _importing(texts, "streamlit")
     facts = AppFacts(
@@ -157,8 +159,9 @@ def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
         flask_factory=factory,
         factory_file=factory_file,
         factory_chdir=factory_chdir,
-        app_py_flask_app=unserved_flask_app(texts["app.py"]) if "app.py" in texts else None,
-        script_flask_app=f"{script.module}:{script_app.name}" if script is not None and script_app else None,
+        app_py_unserved=unserved_app(texts["app.py"]) if "app.py" in texts else None,
+        script_app=f"{script.module}:{unserved.name}" if script is not None and unserved else None,
+        script_framework=unserved.framework if unserved is not None else "Flask",
         script_chdir=script.chdir if script is not None else "",
     )
     return facts, errors
