@@ -107,7 +107,7 @@ def _is_main_guard(node: ast.stmt) -> bool:
 
 # The application classes whose instance Gunicorn serves (ASGI ones under Uvicorn's worker), and those whose
 # `app.run()` is a development server on 127.0.0.1:5000 unless given a host and a port.
-_APP_CLASSES = frozenset({"Flask", "Quart", "Litestar", "Starlette", "Bottle"})
+_APP_CLASSES = frozenset({"Flask", "Quart", "Litestar", "Starlette", "Bottle", "FastAPI"})
 _DEV_SERVER_CLASSES = frozenset({"Flask", "Quart"})
 
 
@@ -131,41 +131,57 @@ def _callee(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
-def _app_runs(nodes: List[ast.stmt], apps: Dict[str, str]) -> List[ast.Call]:
-    """The `APP.run(...)` calls of an application in these statements (nested ones too)."""
-    return [call for node in nodes for call in ast.walk(node)
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "run"
-            and isinstance(call.func.value, ast.Name) and call.func.value.id in apps]
-
-
-def _dev_server(calls: List[ast.Call], apps: Dict[str, str]) -> Optional[str]:
-    """The app of the first `app.run()` of a Flask (or Quart) app that gives no host or no port (their default is
-    127.0.0.1:5000)."""
-    for call in calls:
-        given = {keyword.arg for keyword in call.keywords}
-        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-        if isinstance(receiver, ast.Name) and apps[receiver.id] in _DEV_SERVER_CLASSES and not (
-                (len(call.args) >= 1 or "host" in given) and (len(call.args) >= 2 or "port" in given)):
-            return receiver.id
-    return None
-
-
 @dataclass(frozen=True)
 class UnservedApp:
     """An application that running its file (or its project script) would not serve on 0.0.0.0:$PORT."""
 
     name: str  # the app's top-level name
-    runs_dev_server: bool  # True: `app.run()` without a host or port; False: nothing runs the app at all
-    framework: str = "Flask"  # its class: Flask, Quart, Litestar, Starlette, Bottle
+    runner: str  # what starts it on a development server's address: 'app.run()', 'uvicorn.run()'; '' for nothing
+    framework: str = "Flask"  # its class: Flask, Quart, Litestar, Starlette, Bottle, FastAPI
+
+    @property
+    def address(self) -> str:
+        """Where its runner listens without a host and a port."""
+        return "127.0.0.1:8000" if self.runner == "uvicorn.run()" else "127.0.0.1:5000"
+
+
+def _app_runs(nodes: List[ast.stmt], apps: Dict[str, str]) -> List[Tuple[ast.Call, str, int]]:
+    """The calls in these statements (nested ones too) that start an application with a development server's
+    defaults unless given a host and a port: a Flask or Quart app's `app.run(...)` (127.0.0.1:5000), and
+    `uvicorn.run(app, ...)` (127.0.0.1:8000). Each with the app's name and where the call's positional host is."""
+    found: List[Tuple[ast.Call, str, int]] = []
+    for node in nodes:
+        for call in ast.walk(node):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "run"
+                    and isinstance(call.func.value, ast.Name)):
+                continue
+            receiver = call.func.value.id
+            if receiver in apps:
+                found.append((call, receiver, 0))
+            elif receiver == "uvicorn" and call.args and isinstance(call.args[0], ast.Name) \
+                    and call.args[0].id in apps:
+                found.append((call, call.args[0].id, 1))
+    return found
+
+
+def _dev_server(calls: List[Tuple[ast.Call, str, int]], apps: Dict[str, str]) -> Optional[UnservedApp]:
+    """The app of the first of those calls that gives no host or no port."""
+    for call, name, first in calls:
+        given = {keyword.arg for keyword in call.keywords}
+        host = len(call.args) > first or "host" in given
+        port = len(call.args) > first + 1 or "port" in given
+        if (apps[name] in _DEV_SERVER_CLASSES or first == 1) and not (host and port):
+            return UnservedApp(name, "uvicorn.run()" if first else "app.run()", apps[name])
+    return None
 
 
 def unserved_app(source: str, function: Optional[str] = None) -> Optional[UnservedApp]:
     """The module's top-level application when running the code would not serve it where the platform looks:
     - a script (function None, `python app.py`): its `if __name__ == "__main__":` block, or its top level, calls
-      a Flask app's `app.run()` with no host or no port; or the module has no such block, no `app.run()` and no
-      top-level call that could serve (`run(...)`, `serve(...)`, ...), so the script defines the app and exits;
-    - a project script's entry point (function given): that top-level function calls a Flask app's `app.run()`
-      with no host or no port.
+      a Flask app's `app.run()` or `uvicorn.run(app)` with no host or no port; or the module has no such block,
+      no such call and no top-level call that could serve (`run(...)`, `serve(...)`, ...), so the script defines
+      the app and exits;
+    - a project script's entry point (function given): that top-level function makes such a call.
     None when the source does not parse, defines no application, or serves it itself."""
     tree = _parse(source)
     apps = _web_apps(tree) if tree is not None else {}
@@ -174,19 +190,18 @@ def unserved_app(source: str, function: Optional[str] = None) -> Optional[Unserv
     if function is not None:
         body: List[ast.stmt] = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                                 and node.name == function]
-        name = _dev_server(_app_runs(body, apps), apps)
-        return UnservedApp(name, True, apps[name]) if name is not None else None
+        return _dev_server(_app_runs(body, apps), apps)
     guards = [node for node in tree.body if _is_main_guard(node)]
     top = [node for node in tree.body if isinstance(node, ast.Expr)]
     runs = _app_runs([*guards, *top], apps)
-    name = _dev_server(runs, apps)
-    if name is not None:
-        return UnservedApp(name, True, apps[name])
+    served = _dev_server(runs, apps)
+    if served is not None:
+        return served
     serves = any(isinstance(node.value, ast.Call) and _callee(node.value) in _SERVES for node in top)
     if runs or guards or serves:
         return None
     name = sorted(apps)[0]
-    return UnservedApp(name, False, apps[name])
+    return UnservedApp(name, "", apps[name])
 
 
 def module_file(base: Path, module: str) -> Optional[Path]:

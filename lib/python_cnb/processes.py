@@ -225,17 +225,18 @@ def _gradio(facts: AppFacts) -> Optional[Match]:
 
 
 def _project_script(facts: AppFacts) -> Optional[Match]:
-    """The script itself; but one whose function starts its Flask app with `app.run()` (127.0.0.1:5000, which nothing
-    outside the container reaches) has that app served with Gunicorn instead, as the app.py rule does."""
+    """The script itself; but one whose function starts its app with `app.run()` or `uvicorn.run(app)` and no host or
+    port (127.0.0.1, which nothing outside the container reaches) has that app served with Gunicorn instead, as the
+    app.py rule does."""
     if len(facts.scripts) != 1 or not facts.script_installed(facts.scripts[0]):
         return None
     name = facts.scripts[0]
     reason = f"{facts.scripts_table} has one entry, {name}"
-    if facts.script_app is not None:
-        return Match(Kind.GUNICORN, f"{reason}, which starts the {facts.script_framework} app {facts.script_app} "
-                     "with app.run() "
-                     "(127.0.0.1:5000 unless given a host and port): serving it with Gunicorn instead",
-                     facts.script_app, facts.script_chdir)
+    started = facts.script_app
+    if started is not None:
+        return Match(Kind.GUNICORN, f"{reason}, which starts the {started.framework} app {facts.script_module} with "
+                     f"{started.runner} ({started.address} unless given a host and port): serving it with Gunicorn "
+                     "instead", facts.script_module, facts.script_chdir)
     return Match(Kind.COMMAND, reason, command=(name,))
 
 
@@ -255,8 +256,9 @@ def _app_py(facts: AppFacts) -> Match:
     if unserved is None:
         return Match(Kind.APP_PY, "app.py found")
     why = (f"which `python app.py` would not serve on 8080 ({unserved.framework}'s app.run() defaults to "
-           "127.0.0.1:5000)" if unserved.runs_dev_server else
-           "and nothing in it runs the app (`python app.py` would exit)")
+           f"{unserved.address})" if unserved.runner == "app.run()" else
+           f"which `python app.py` would not serve on 8080 ({unserved.runner} defaults to {unserved.address})"
+           if unserved.runner else "and nothing in it runs the app (`python app.py` would exit)")
     return Match(Kind.GUNICORN, f"app.py defines the {unserved.framework} app {unserved.name}, {why}: serving it "
                  "with Gunicorn instead", f"app:{unserved.name}")
 

@@ -49,10 +49,10 @@ class AppFacts:
     factory_file: str = ""  # that __init__.py, for the log
     factory_chdir: str = ""  # 'src' for a package under src/
     app_py_unserved: Optional[UnservedApp] = None  # app.py's application, when `python app.py` would not serve it
-    # 'pkg:app' (its class, and its chdir) when the only project script's function starts that Flask app on
-    # 127.0.0.1:5000
-    script_app: Optional[str] = None
-    script_framework: str = "Flask"
+    # The app the only project script's function starts on a development server's address, its 'pkg:app' and
+    # chdir: Gunicorn serves it instead.
+    script_app: Optional[UnservedApp] = None
+    script_module: str = ""
     script_chdir: str = ""
     # After the install: what it installed (canonical names) and the scripts in the environment's bin/. None before
     # the install: a rule that needs a package assumes it will be there.
@@ -160,8 +160,8 @@ def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
         factory_file=factory_file,
         factory_chdir=factory_chdir,
         app_py_unserved=unserved_app(texts["app.py"]) if "app.py" in texts else None,
-        script_app=f"{script.module}:{unserved.name}" if script is not None and unserved else None,
-        script_framework=unserved.framework if unserved is not None else "Flask",
+        script_app=unserved,
+        script_module=f"{script.module}:{unserved.name}" if script is not None and unserved else "",
         script_chdir=script.chdir if script is not None else "",
     )
     return facts, errors

@@ -192,19 +192,25 @@ def test_the_new_rules_say_what_they_run():
     factory = choose_web_process(AppFacts(flask_factory="flaskr", factory_file="src/flaskr/__init__.py",
                                           factory_chdir="src"))
     assert (factory.gunicorn_module, factory.chdir, factory.installs_gunicorn) == ("flaskr:create_app()", "src", True)
-    flask_app_py = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp("app", True)))
+    flask_app_py = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp("app", "app.run()")))
     assert (flask_app_py.kind, flask_app_py.rule, flask_app_py.gunicorn_module) == (Kind.GUNICORN, Rule.APP_PY,
                                                                                     "app:app")
     assert "127.0.0.1:5000" in flask_app_py.reason
-    flask_run = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp("app", False)))
+    flask_run = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp("app", "")))
     assert (flask_run.gunicorn_module, flask_run.installs_gunicorn) == ("app:app", True)
     assert "nothing in it runs the app" in flask_run.reason
-    litestar = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp("app", False, "Litestar")))
+    litestar = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp("app", "", "Litestar")))
     assert litestar.reason.startswith("app.py defines the Litestar app app, and nothing in it runs the app")
-    script_app = choose_web_process(AppFacts(scripts=("web",), script_app="web:app", script_chdir="src"))
+    script_app = choose_web_process(AppFacts(scripts=("web",), script_app=UnservedApp("app", "app.run()"),
+                                             script_module="web:app", script_chdir="src"))
     assert (script_app.kind, script_app.rule, script_app.gunicorn_module, script_app.chdir) == (
         Kind.GUNICORN, Rule.PROJECT_SCRIPT, "web:app", "src")
     assert script_app.reason.startswith("[project.scripts] has one entry, web, which starts the Flask app web:app")
+    uvicorn = choose_web_process(AppFacts(scripts=("api",), script_app=UnservedApp("app", "uvicorn.run()", "FastAPI"),
+                                          script_module="api.main:app"))
+    assert (uvicorn.gunicorn_module, uvicorn.reason) == ("api.main:app", (
+        "[project.scripts] has one entry, api, which starts the FastAPI app api.main:app with uvicorn.run() "
+        "(127.0.0.1:8000 unless given a host and port): serving it with Gunicorn instead"))
 
 
 @pytest.mark.parametrize(("facts", "rule", "why"), [

@@ -71,8 +71,8 @@ def test_flask_factory_at_the_root_and_under_src(tmp_path):
 
 
 FLASK = "from flask import Flask\napp = Flask(__name__)\n"
-DEV = UnservedApp("app", runs_dev_server=True)
-NOT_RUN = UnservedApp("app", runs_dev_server=False)
+DEV = UnservedApp("app", "app.run()")
+NOT_RUN = UnservedApp("app", "")
 
 
 @pytest.mark.parametrize(("source", "expected"), [
@@ -81,7 +81,7 @@ NOT_RUN = UnservedApp("app", runs_dev_server=False)
     pytest.param("import os\n" + FLASK + "if __name__ == '__main__':\n"
                  "    app.run(host='0.0.0.0', port=int(os.environ.get('PORT', 8080)))\n", None, id="host-and-port"),
     pytest.param("import flask\nserver = flask.Flask(__name__)\nif __name__ == '__main__':\n"
-                 "    server.run('0.0.0.0')\n", UnservedApp("server", True), id="positional-host-only"),
+                 "    server.run('0.0.0.0')\n", UnservedApp("server", "app.run()"), id="positional-host-only"),
     pytest.param(FLASK + "app.run()\n", DEV, id="top-level-run"),
     pytest.param(FLASK + "app.run('0.0.0.0', 8080)\n", None, id="top-level-run-with-host-and-port"),
     # Flask's quickstart: the module only defines the app, for `flask run`; `python app.py` would exit at once.
@@ -94,15 +94,18 @@ NOT_RUN = UnservedApp("app", runs_dev_server=False)
     pytest.param("import http.server\nif __name__ == '__main__':\n    http.server.test()\n", None, id="not-flask"),
     pytest.param("def broken(:\n", None, id="syntax-error"),
     pytest.param("from litestar import Litestar, get\n\n@get('/')\nasync def index() -> str:\n    return 'hi'\n\n"
-                 "app = Litestar([index])\n", UnservedApp("app", False, "Litestar"), id="litestar-module"),
+                 "app = Litestar([index])\n", UnservedApp("app", "", "Litestar"), id="litestar-module"),
     pytest.param("from quart import Quart\napp = Quart(__name__)\nif __name__ == '__main__':\n    app.run()\n",
-                 UnservedApp("app", True, "Quart"), id="quart-dev-server"),
+                 UnservedApp("app", "app.run()", "Quart"), id="quart-dev-server"),
     pytest.param("from starlette.applications import Starlette\napp = Starlette()\n"
                  "if __name__ == '__main__':\n    uvicorn.run(app, host='0.0.0.0', port=8000)\n", None,
                  id="starlette-run-by-uvicorn"),
     pytest.param("import bottle\napp = bottle.Bottle()\nbottle.run(app, host='0.0.0.0', port=8080)\n", None,
                  id="bottle-run-at-top-level"),
     pytest.param("import bottle\napp = bottle.Bottle()\napp.run()\n", None, id="bottle-app-run-is-not-flasks"),
+    pytest.param("import uvicorn\nfrom starlette.applications import Starlette\napp = Starlette()\n"
+                 "if __name__ == '__main__':\n    uvicorn.run(app, port=8080)\n",
+                 UnservedApp("app", "uvicorn.run()", "Starlette"), id="uvicorn-run-without-host"),
 ])
 def test_an_app_that_running_the_file_would_not_serve_on_8080(source, expected):
     assert unserved_app(source) == expected
@@ -113,6 +116,10 @@ def test_an_app_that_running_the_file_would_not_serve_on_8080(source, expected):
     pytest.param(FLASK + "def main():\n    app.run(host='0.0.0.0', port=8080)\n", None, id="host-and-port"),
     pytest.param(FLASK + "def cli():\n    app.run()\n", None, id="another-function"),
     pytest.param(FLASK + "def main():\n    print('hi')\n", None, id="does-not-run-the-app"),
+    pytest.param("import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\ndef main():\n    uvicorn.run(app)\n",
+                 UnservedApp("app", "uvicorn.run()", "FastAPI"), id="uvicorn-defaults"),
+    pytest.param("import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\ndef main():\n"
+                 "    uvicorn.run(app, host='0.0.0.0', port=8080)\n", None, id="uvicorn-host-and-port"),
 ])
 def test_a_project_scripts_function_that_starts_flasks_dev_server(source, expected):
     assert unserved_app(source, "main") == expected
@@ -136,4 +143,4 @@ def test_a_project_scripts_function_that_starts_flasks_dev_server(source, expect
 ])
 def test_the_project_scripts_flask_app(tmp_path, files, module, chdir):
     facts = _facts(tmp_path, files)
-    assert (facts.script_app, facts.script_chdir) == (module, chdir)
+    assert (facts.script_module or None, facts.script_chdir) == (module, chdir)
