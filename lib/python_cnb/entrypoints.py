@@ -13,7 +13,7 @@ from .errors import EntryCallableMissing
 from .utils import read_optional_text
 
 __all__ = ["DjangoProject", "UnservedApp", "bound_names", "callable_in", "find_django_project",
-           "imported_modules", "module_file", "settings_module_from_manage_py", "unserved_app",
+           "imported_modules", "module_file", "required_imports", "settings_module_from_manage_py", "unserved_app",
            "wsgi_application_setting"]
 
 CALLABLES = ("application", "app")
@@ -81,6 +81,21 @@ def callable_in(source: str, path: str) -> str:
         if name in names:
             return name
     raise EntryCallableMissing(path=path, names=CALLABLES)
+
+
+def required_imports(source: str) -> Set[str]:
+    """Top-level package names the module imports unconditionally: absolute imports that are statements of the
+    module itself (not inside a function, a class, a try or an if)."""
+    tree = _parse(source)
+    if tree is None:
+        return set()
+    found: Set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
 
 
 def imported_modules(source: str) -> Set[str]:

@@ -290,6 +290,15 @@ class GunicornModuleMissing(BuildpackError):
 
 
 @dataclass(eq=False)
+class WebFrameworkMissing(BuildpackError):
+    path: str  # the web process's file ('app.py')
+    command: str  # what the web process runs ('gunicorn app:app')
+    names: Tuple[str, ...]  # the frameworks the file imports that the install did not put into the environment
+    files: Tuple[str, ...] = ()  # the dependency files the install read (none: the app has none)
+    conda: bool = False  # an environment.yml (conda's file) is at the root
+
+
+@dataclass(eq=False)
 class NotAFile(BuildpackError):
     path: str
     kind: str  # 'directory', 'dangling symlink', 'special file'
@@ -843,6 +852,21 @@ def _entry_callable(e: EntryCallableMissing) -> Tuple[str, str]:
             "'wsgi:server').")
 
 
+def _web_framework_missing(e: WebFrameworkMissing) -> Tuple[str, str]:
+    names = " and ".join(e.names)
+    listed = (f"{' and '.join(e.files)} {'does' if len(e.files) == 1 else 'do'} not bring "
+              f"{'it' if len(e.names) == 1 else 'them'}" if e.files else
+              "the app has no requirements.txt, pyproject.toml or lock file")
+    fix = (f"Add {names} to the app's dependencies ({' or '.join(e.files)}) and build again." if e.files else
+           f"Add a requirements.txt that lists {names} (and the app's other dependencies) and build again.")
+    conda = ("\nenvironment.yml is conda's file, which this buildpack does not read: list the app's pip\n"
+             "dependencies in requirements.txt." if e.conda else "")
+    return ("The web process's framework is not installed",
+            f"The web process ({e.command}) runs {e.path}, which imports {names}, but the install did not\n"
+            f"put {'it' if len(e.names) == 1 else 'them'} into the environment: {listed}. The image would stop at "
+            f"its first start.\n\n{fix}{conda}")
+
+
 def _gunicorn_module(e: GunicornModuleMissing) -> Tuple[str, str]:
     return ("Gunicorn application module not found",
             f"{e.variable} is set to {_quote(e.value)}, but the module '{e.module}' is neither in the app\n"
@@ -1090,7 +1114,7 @@ UserError = Union[
     GunicornConfigMissing, StartFileMissing, AppHomeInvalid, InvalidEnvValue, NotAFile, MisspelledFile,
     PackageManagerConflict, LockfileMissing, ProjectFileMissing, LockWithoutProject, LockfileOutOfDate,
     UnknownDependencyGroup, DependencyGroupsUnsupported, DependencyGroupInvalid, LocalPathOutsideSource,
-    BindingInvalid,
+    BindingInvalid, WebFrameworkMissing,
     RequirementOptionsUnsupported, EnvironmentCheckFailed, ProcfileInvalid, EntryCallableMissing,
     GunicornModuleMissing, RequirementsFileInvalid, VendorDirectoryInvalid, LockFilesAmbiguous, ChosenFileInvalid,
     PylockVersionUnsupported, PylockArtifactUnhashed, PylockNoArtifact, PylockHashMismatch,
@@ -1203,6 +1227,8 @@ def _render(e: UserError) -> Tuple[str, str]:  # noqa: C901 - one branch per cla
         return _entry_callable(e)
     if isinstance(e, GunicornModuleMissing):
         return _gunicorn_module(e)
+    if isinstance(e, WebFrameworkMissing):
+        return _web_framework_missing(e)
     if isinstance(e, RequirementsFileInvalid):
         return _requirements_file(e)
     if isinstance(e, VendorDirectoryInvalid):

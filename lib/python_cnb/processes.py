@@ -39,7 +39,7 @@ from .entrypoints import DjangoProject
 from .web_facts import PORT, AppFacts
 
 __all__ = ["PORT", "RULES", "AppFacts", "Kind", "Match", "Rule", "RuleEntry", "WebChoice", "choose_web_process",
-           "is_asgi", "module_from_dist_name", "starts_gunicorn"]
+           "is_asgi", "missing_frameworks", "module_from_dist_name", "starts_gunicorn"]
 
 
 class Kind(enum.Enum):
@@ -310,6 +310,12 @@ def without_setup_py(facts: AppFacts, why: str) -> AppFacts:
 ASGI_FRAMEWORKS = frozenset({"fastapi", "starlette", "litestar", "quart", "sanic", "blacksheep"})
 WSGI_FRAMEWORKS = frozenset({"flask", "django", "bottle", "pyramid", "falcon", "webob", "werkzeug"})
 ASGI_SERVERS = frozenset({"uvicorn", "daphne", "hypercorn", "channels", "granian"})
+
+
+def missing_frameworks(imports: AbstractSet[str], importable: AbstractSet[str]) -> Tuple[str, ...]:
+    """The web frameworks the web process's module imports unconditionally that nothing makes importable (neither the
+    environment nor the app's own files): the image would stop at its first start."""
+    return tuple(sorted((imports & (ASGI_FRAMEWORKS | WSGI_FRAMEWORKS)) - importable))
 
 
 def is_asgi(rule: Rule, imports: AbstractSet[str], installed: AbstractSet[str], django_asgi: bool) -> bool:

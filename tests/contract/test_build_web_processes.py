@@ -49,6 +49,29 @@ def test_wsgi_py_without_a_callable(make_app):
     assert "wsgi.py defines neither 'application' or 'app'" in result.output
 
 
+def test_a_web_module_whose_framework_nothing_installs_fails_the_build(make_app):
+    """Flask's quickstart app.py with a conda environment.yml and no requirements.txt: the install has nothing to
+    install, so the image would stop at its first start; the build says so, naming the file and the fix."""
+    app = make_app("flask_quickstart")
+    (app.app / "requirements.txt").unlink()
+    (app.app / "environment.yml").write_text("name: quickstart\ndependencies:\n  - python=3.12\n  - flask\n")
+    result = app.build()
+    _assert_clean_failure(result, "The web process's framework is not installed")
+    assert ("The web process (gunicorn app:app) runs app.py, which imports flask, but the install did not\nput it "
+            "into the environment: the app has no requirements.txt, pyproject.toml or lock file.") in result.output
+    assert "Add a requirements.txt that lists flask" in result.output
+    assert "environment.yml is conda's file, which this buildpack does not read" in result.output
+
+
+def test_a_requirements_file_that_forgets_the_framework_is_named(make_app):
+    app = make_app("flask_quickstart")
+    (app.app / "requirements.txt").write_text("markupsafe\n")
+    result = app.build()
+    _assert_clean_failure(result, "The web process's framework is not installed")
+    assert "requirements.txt does not bring it" in result.output
+    assert "Add flask to the app's dependencies (requirements.txt) and build again." in result.output
+
+
 def test_gunicorn_app_module_that_does_not_exist(make_app):
     result = make_app("wsgi_app_callable", GUNICORN_APP_MODULE="myproject.wsgi:application").build()
     _assert_clean_failure(result, "Gunicorn application module not found")

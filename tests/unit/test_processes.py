@@ -1,6 +1,14 @@
 import pytest
 from python_cnb.entrypoints import DjangoProject, UnservedApp
-from python_cnb.processes import AppFacts, Kind, Rule, choose_web_process, is_asgi, module_from_dist_name
+from python_cnb.processes import (
+    AppFacts,
+    Kind,
+    Rule,
+    choose_web_process,
+    is_asgi,
+    missing_frameworks,
+    module_from_dist_name,
+)
 
 DJANGO = DjangoProject(manage_py="manage.py", chdir="", settings="mysite.settings",
                        wsgi_module="mysite.wsgi:application", asgi_module="mysite.asgi:application",
@@ -236,3 +244,9 @@ def test_the_procfile_wins_over_a_streamlit_app():
     choice = choose_web_process(AppFacts(procfile_web="streamlit run app.py", has_procfile=True,
                                          streamlit_file="streamlit_app.py"))
     assert choice.rule is Rule.PROCFILE_WEB
+
+
+def test_missing_frameworks_are_imported_frameworks_nothing_makes_importable():
+    assert missing_frameworks({"flask", "os", "requests"}, frozenset({"requests"})) == ("flask",)
+    assert missing_frameworks({"flask", "fastapi"}, frozenset({"flask"})) == ("fastapi",)
+    assert missing_frameworks({"flask", "mylib"}, frozenset({"flask"})) == ()

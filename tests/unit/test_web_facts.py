@@ -3,7 +3,7 @@ project scripts, Flask factories, an app.py that Flask's dev server would not se
 
 import pytest
 from python_cnb.app_files import read_app_files
-from python_cnb.entrypoints import UnservedApp, unserved_app
+from python_cnb.entrypoints import UnservedApp, required_imports, unserved_app
 from python_cnb.snapshot import read_snapshot
 from python_cnb.web_facts import app_facts
 
@@ -144,3 +144,9 @@ def test_a_project_scripts_function_that_starts_flasks_dev_server(source, expect
 def test_the_project_scripts_flask_app(tmp_path, files, module, chdir):
     facts = _facts(tmp_path, files)
     assert (facts.script_module or None, facts.script_chdir) == (module, chdir)
+
+
+def test_required_imports_are_the_modules_own_statements():
+    source = ("import os.path\nfrom flask import Flask\nfrom . import views\ntry:\n    import ujson\n"
+              "except ImportError:\n    ujson = None\ndef f():\n    import django\n")
+    assert required_imports(source) == {"os", "flask"}

@@ -19,8 +19,8 @@ from ..bytecode import compile_bytecode
 from ..cnb.data import Process
 from ..cnb.layer import LayerRef, LayerTypes, uncached_layer
 from ..cnb.layer_env import Behavior, LayerEnv, Scope
-from ..entrypoints import imported_modules, module_file
-from ..errors import GunicornModuleMissing, NoWebProcess, render_warning
+from ..entrypoints import imported_modules, module_file, required_imports
+from ..errors import GunicornModuleMissing, NoWebProcess, WebFrameworkMissing, render_warning
 from ..google_paketo_compat import LAUNCH_ALIASES
 from ..output import Output
 from ..package_managers.base import InstallTarget
@@ -33,6 +33,7 @@ from ..processes import (
     WebChoice,
     choose_web_process,
     is_asgi,
+    missing_frameworks,
     module_from_dist_name,
     without_setup_py,
 )
@@ -97,6 +98,9 @@ def configure_web_process(analysis: Analysis, target: InstallTarget, out: Output
     if choice.fallback_rule is Rule.SETUP_PY:
         choice = _with_setup_py_name(analysis, app_facts, choice, target, out)
     gunicorn: Optional[GunicornPlan] = None
+    if choice.kind is Kind.APP_PY:
+        path = analysis.app_dir / choice.python_file
+        _check_frameworks(analysis, path, read_optional_text(path) or "", f"python {choice.python_file}", "", facts)
     if choice.fallback is Kind.GUNICORN and choice.gunicorn_module is not None:
         choice, gunicorn = _gunicorn(analysis, choice, facts)
         missing = [pin for name, pin, needed in (
@@ -136,6 +140,20 @@ def _with_setup_py_name(analysis: Analysis, facts: AppFacts, choice: WebChoice, 
                                                               reason=choice.reason)
 
 
+def _check_frameworks(analysis: Analysis, path: Path, source: str, command: str, chdir: str, facts: VenvFacts) -> None:
+    """The web process's file must find the frameworks it imports: in the environment or among the app's files."""
+    imports = required_imports(source)
+    local = {name for name in imports if module_file(analysis.app_dir / chdir, name) is not None
+             or module_file(analysis.app_dir, name) is not None}
+    missing = missing_frameworks(imports, facts.top_level | local)
+    if missing:
+        install, files = analysis.install, analysis.snapshot.files
+        read = install.files or install.method.files or tuple(
+            name for name in ("pyproject.toml", "setup.py") if files.is_file(name))
+        raise WebFrameworkMissing(path=str(path.relative_to(analysis.app_dir)), command=command, names=missing,
+                                  files=read, conda=files.is_file("environment.yml"))
+
+
 def _gunicorn(analysis: Analysis, choice: WebChoice, facts: VenvFacts) -> tuple[WebChoice, GunicornPlan]:
     """Gunicorn's module (checked when GUNICORN_APP_MODULE names it), and its worker class: Uvicorn's for an ASGI
     app, unless GUNICORN_WORKER_CLASS or the app's Gunicorn config sets one."""
@@ -147,6 +165,8 @@ def _gunicorn(analysis: Analysis, choice: WebChoice, facts: VenvFacts) -> tuple[
         raise GunicornModuleMissing(value=module, module=module_name,
                                     variable=analysis.build_env.named("GUNICORN_APP_MODULE"))
     source = (read_optional_text(module_path) or "") if module_path is not None else ""
+    if module_path is not None:
+        _check_frameworks(analysis, module_path, source, f"gunicorn {module}", choice.chdir, facts)
     django = choice.django
     asgi = is_asgi(choice.fallback_rule, imported_modules(source), frozenset(facts.distributions),
                    django is not None and django.asgi_module is not None)
