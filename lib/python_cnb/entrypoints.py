@@ -124,16 +124,22 @@ def _is_main_guard(node: ast.stmt) -> bool:
 # `app.run()` is a development server on 127.0.0.1:5000 unless given a host and a port.
 _APP_CLASSES = frozenset({"Flask", "Quart", "Litestar", "Starlette", "Bottle", "FastAPI"})
 _DEV_SERVER_CLASSES = frozenset({"Flask", "Quart"})
+# A Flask application factory's result (`app = create_app()`) is a Flask app too.
+_FACTORIES = {"create_app": "Flask"}
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def _web_apps(tree: ast.Module) -> Dict[str, str]:
-    """Top-level names bound to an application (`Flask(...)`, `flask.Flask(...)`, `Litestar(...)`, ...): name ->
-    class."""
+    """Top-level names bound to an application (`Flask(...)`, `flask.Flask(...)`, `Litestar(...)`,
+    `create_app()`, ...): name -> class."""
     found: Dict[str, str] = {}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _callee(node.value) in _APP_CLASSES:
-            for target in node.targets:
-                found.update((name, _callee(node.value)) for name in _targets(target))
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            callee = _callee(node.value)
+            framework = _FACTORIES.get(callee, callee)
+            if framework in _APP_CLASSES:
+                for target in node.targets:
+                    found.update((name, framework) for name in _targets(target))
     return found
 
 
@@ -151,42 +157,64 @@ class UnservedApp:
     """An application that running its file (or its project script) would not serve on 0.0.0.0:$PORT."""
 
     name: str  # the app's top-level name
-    runner: str  # what starts it on a development server's address: 'app.run()', 'uvicorn.run()'; '' for nothing
-    framework: str = "Flask"  # its class: Flask, Quart, Litestar, Starlette, Bottle, FastAPI
-
-    @property
-    def address(self) -> str:
-        """Where its runner listens without a host and a port."""
-        return "127.0.0.1:8000" if self.runner == "uvicorn.run()" else "127.0.0.1:5000"
+    runner: str  # what starts it where the platform does not look: 'app.run()', 'uvicorn.run()'; '' for nothing
+    framework: str = "Flask"  # its class: Flask, Quart, Litestar, Starlette, Bottle, FastAPI ('ASGI' when unknown)
+    address: str = ""  # where the runner listens: '127.0.0.1:5000', '0.0.0.0:5000', '127.0.0.1:PORT'
+    defaults: bool = True  # the runner was given neither a host nor a port (the address is its default)
+    target: str = ""  # 'module:app' when the runner names the app by a string (uvicorn.run("main:app"))
 
 
-def _app_runs(nodes: List[ast.stmt], apps: Dict[str, str]) -> List[Tuple[ast.Call, str, int]]:
+@dataclass(frozen=True)
+class _Run:
+    call: ast.Call
+    name: str  # the app's name, or the attribute a 'module:attr' string names
+    first: int  # the index of the call's positional host
+    target: str = ""  # the 'module:attr' string
+
+
+def _app_runs(nodes: List[ast.stmt], apps: Dict[str, str]) -> List[_Run]:
     """The calls in these statements (nested ones too) that start an application with a development server's
     defaults unless given a host and a port: a Flask or Quart app's `app.run(...)` (127.0.0.1:5000), and
-    `uvicorn.run(app, ...)` (127.0.0.1:8000). Each with the app's name and where the call's positional host is."""
-    found: List[Tuple[ast.Call, str, int]] = []
+    `uvicorn.run(app, ...)` or `uvicorn.run("module:app", ...)` (127.0.0.1:8000)."""
+    found: List[_Run] = []
     for node in nodes:
         for call in ast.walk(node):
             if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "run"
                     and isinstance(call.func.value, ast.Name)):
                 continue
-            receiver = call.func.value.id
+            receiver, first = call.func.value.id, call.args[0] if call.args else None
             if receiver in apps:
-                found.append((call, receiver, 0))
-            elif receiver == "uvicorn" and call.args and isinstance(call.args[0], ast.Name) \
-                    and call.args[0].id in apps:
-                found.append((call, call.args[0].id, 1))
+                found.append(_Run(call, receiver, 0))
+            elif receiver == "uvicorn" and isinstance(first, ast.Name) and first.id in apps:
+                found.append(_Run(call, first.id, 1))
+            elif receiver == "uvicorn" and _string(first) and ":" in (_string(first) or ""):
+                target = _string(first) or ""
+                found.append(_Run(call, target.rpartition(":")[2], 1, target))
     return found
 
 
-def _dev_server(calls: List[Tuple[ast.Call, str, int]], apps: Dict[str, str]) -> Optional[UnservedApp]:
-    """The app of the first of those calls that gives no host or no port."""
-    for call, name, first in calls:
-        given = {keyword.arg for keyword in call.keywords}
-        host = len(call.args) > first or "host" in given
-        port = len(call.args) > first + 1 or "port" in given
-        if (apps[name] in _DEV_SERVER_CLASSES or first == 1) and not (host and port):
-            return UnservedApp(name, "uvicorn.run()" if first else "app.run()", apps[name])
+def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
+    if len(call.args) > index:
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
+
+
+def _dev_server(runs: List[_Run], apps: Dict[str, str]) -> Optional[UnservedApp]:
+    """The first of those calls that would not listen on 0.0.0.0:8080: no host (or a loopback one), or no port (or
+    a literal one other than 8080). A host or port computed at run time (os.environ...) is taken to be right."""
+    for run in runs:
+        framework = apps.get(run.name, "ASGI")
+        if run.first == 0 and framework not in _DEV_SERVER_CLASSES:
+            continue
+        host_node, port_node = _argument(run.call, run.first, "host"), _argument(run.call, run.first + 1, "port")
+        default_port = "8000" if run.first else "5000"
+        host = "127.0.0.1" if host_node is None else _string(host_node)
+        port_value = port_node.value if isinstance(port_node, ast.Constant) else None
+        port = default_port if port_node is None else str(port_value) if isinstance(port_value, int) else None
+        if (host is not None and host in _LOOPBACK) or (port is not None and port != "8080"):
+            return UnservedApp(run.name, "uvicorn.run()" if run.first else "app.run()", framework,
+                               f"{host or 'HOST'}:{port or 'PORT'}", host_node is None and port_node is None,
+                               run.target)
     return None
 
 
@@ -199,9 +227,9 @@ def unserved_app(source: str, function: Optional[str] = None) -> Optional[Unserv
     - a project script's entry point (function given): that top-level function makes such a call.
     None when the source does not parse, defines no application, or serves it itself."""
     tree = _parse(source)
-    apps = _web_apps(tree) if tree is not None else {}
-    if tree is None or not apps:
+    if tree is None:
         return None
+    apps = _web_apps(tree)
     if function is not None:
         body: List[ast.stmt] = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                                 and node.name == function]
@@ -213,7 +241,7 @@ def unserved_app(source: str, function: Optional[str] = None) -> Optional[Unserv
     if served is not None:
         return served
     serves = any(isinstance(node.value, ast.Call) and _callee(node.value) in _SERVES for node in top)
-    if runs or guards or serves:
+    if runs or guards or serves or not apps:
         return None
     name = sorted(apps)[0]
     return UnservedApp(name, "", apps[name])

@@ -234,9 +234,11 @@ def _project_script(facts: AppFacts) -> Optional[Match]:
     reason = f"{facts.scripts_table} has one entry, {name}"
     started = facts.script_app
     if started is not None:
+        where = (f"{started.address} unless given a host and port" if started.defaults else
+                 f"listening on {started.address}")
         return Match(Kind.GUNICORN, f"{reason}, which starts the {started.framework} app {facts.script_module} with "
-                     f"{started.runner} ({started.address} unless given a host and port): serving it with Gunicorn "
-                     "instead", facts.script_module, facts.script_chdir)
+                     f"{started.runner} ({where}): serving it with Gunicorn instead", facts.script_module,
+                     facts.script_chdir)
     return Match(Kind.COMMAND, reason, command=(name,))
 
 
@@ -255,12 +257,16 @@ def _app_py(facts: AppFacts) -> Match:
     unserved = facts.app_py_unserved
     if unserved is None:
         return Match(Kind.APP_PY, "app.py found")
-    why = (f"which `python app.py` would not serve on 8080 ({unserved.framework}'s app.run() defaults to "
-           f"{unserved.address})" if unserved.runner == "app.run()" else
-           f"which `python app.py` would not serve on 8080 ({unserved.runner} defaults to {unserved.address})"
-           if unserved.runner else "and nothing in it runs the app (`python app.py` would exit)")
+    if not unserved.runner:
+        why = "and nothing in it runs the app (`python app.py` would exit)"
+    elif unserved.defaults:
+        runner = f"{unserved.framework}'s app.run()" if unserved.runner == "app.run()" else unserved.runner
+        why = f"which `python app.py` would not serve on 8080 ({runner} defaults to {unserved.address})"
+    else:
+        why = f"which `python app.py` would not serve on 8080 (its {unserved.runner} listens on {unserved.address})"
+    module = unserved.target or f"app:{unserved.name}"
     return Match(Kind.GUNICORN, f"app.py defines the {unserved.framework} app {unserved.name}, {why}: serving it "
-                 "with Gunicorn instead", f"app:{unserved.name}")
+                 "with Gunicorn instead", module)
 
 
 def _fallback(facts: AppFacts, skipped: List[str]) -> Tuple[Rule, Match]:

@@ -161,7 +161,8 @@ def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
         factory_chdir=factory_chdir,
         app_py_unserved=unserved_app(texts["app.py"]) if "app.py" in texts else None,
         script_app=unserved,
-        script_module=f"{script.module}:{unserved.name}" if script is not None and unserved else "",
+        script_module=(unserved.target or f"{script.module}:{unserved.name}") if script is not None and unserved
+        else "",
         script_chdir=script.chdir if script is not None else "",
     )
     return facts, errors

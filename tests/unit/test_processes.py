@@ -200,7 +200,8 @@ def test_the_new_rules_say_what_they_run():
     factory = choose_web_process(AppFacts(flask_factory="flaskr", factory_file="src/flaskr/__init__.py",
                                           factory_chdir="src"))
     assert (factory.gunicorn_module, factory.chdir, factory.installs_gunicorn) == ("flaskr:create_app()", "src", True)
-    flask_app_py = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp("app", "app.run()")))
+    flask_app_py = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp(
+        "app", "app.run()", "Flask", "127.0.0.1:5000")))
     assert (flask_app_py.kind, flask_app_py.rule, flask_app_py.gunicorn_module) == (Kind.GUNICORN, Rule.APP_PY,
                                                                                     "app:app")
     assert "127.0.0.1:5000" in flask_app_py.reason
@@ -209,16 +210,25 @@ def test_the_new_rules_say_what_they_run():
     assert "nothing in it runs the app" in flask_run.reason
     litestar = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp("app", "", "Litestar")))
     assert litestar.reason.startswith("app.py defines the Litestar app app, and nothing in it runs the app")
-    script_app = choose_web_process(AppFacts(scripts=("web",), script_app=UnservedApp("app", "app.run()"),
+    script_app = choose_web_process(AppFacts(scripts=("web",), script_app=UnservedApp("app", "app.run()", "Flask",
+                                                                                   "127.0.0.1:5000"),
                                              script_module="web:app", script_chdir="src"))
     assert (script_app.kind, script_app.rule, script_app.gunicorn_module, script_app.chdir) == (
         Kind.GUNICORN, Rule.PROJECT_SCRIPT, "web:app", "src")
     assert script_app.reason.startswith("[project.scripts] has one entry, web, which starts the Flask app web:app")
-    uvicorn = choose_web_process(AppFacts(scripts=("api",), script_app=UnservedApp("app", "uvicorn.run()", "FastAPI"),
+    uvicorn = choose_web_process(AppFacts(scripts=("api",), script_app=UnservedApp(
+        "app", "uvicorn.run()", "FastAPI", "127.0.0.1:8000"),
                                           script_module="api.main:app"))
     assert (uvicorn.gunicorn_module, uvicorn.reason) == ("api.main:app", (
         "[project.scripts] has one entry, api, which starts the FastAPI app api.main:app with uvicorn.run() "
         "(127.0.0.1:8000 unless given a host and port): serving it with Gunicorn instead"))
+    port_5000 = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp(
+        "app", "app.run()", "Flask", "0.0.0.0:5000", defaults=False)))
+    assert ("which `python app.py` would not serve on 8080 (its app.run() listens on 0.0.0.0:5000)"
+            in port_5000.reason)
+    named = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp(
+        "app", "uvicorn.run()", "ASGI", "0.0.0.0:8000", False, "main:app")))
+    assert named.gunicorn_module == "main:app"
 
 
 @pytest.mark.parametrize(("facts", "rule", "why"), [

@@ -71,17 +71,25 @@ def test_flask_factory_at_the_root_and_under_src(tmp_path):
 
 
 FLASK = "from flask import Flask\napp = Flask(__name__)\n"
-DEV = UnservedApp("app", "app.run()")
+DEV = UnservedApp("app", "app.run()", "Flask", "127.0.0.1:5000")
 NOT_RUN = UnservedApp("app", "")
 
 
 @pytest.mark.parametrize(("source", "expected"), [
     pytest.param(FLASK + "if __name__ == '__main__':\n    app.run()\n", DEV, id="no-host-no-port"),
-    pytest.param(FLASK + "if __name__ == '__main__':\n    app.run(debug=True, port=5000)\n", DEV, id="no-host"),
+    pytest.param(FLASK + "if __name__ == '__main__':\n    app.run(debug=True, port=5000)\n",
+                 UnservedApp("app", "app.run()", "Flask", "127.0.0.1:5000", defaults=False), id="no-host"),
+    pytest.param(FLASK + "if __name__ == '__main__':\n    app.run(host='0.0.0.0', port=5000)\n",
+                 UnservedApp("app", "app.run()", "Flask", "0.0.0.0:5000", defaults=False), id="literal-port-5000"),
+    pytest.param("import os\n" + FLASK + "if __name__ == '__main__':\n    app.run(port=int(os.environ['PORT']))\n",
+                 UnservedApp("app", "app.run()", "Flask", "127.0.0.1:PORT", defaults=False), id="port-only"),
+    pytest.param(FLASK + "if __name__ == '__main__':\n    app.run('0.0.0.0', 8080)\n", None, id="literal-8080"),
+    pytest.param("from myapp import create_app\napp = create_app()\n", NOT_RUN, id="factory-result"),
     pytest.param("import os\n" + FLASK + "if __name__ == '__main__':\n"
                  "    app.run(host='0.0.0.0', port=int(os.environ.get('PORT', 8080)))\n", None, id="host-and-port"),
     pytest.param("import flask\nserver = flask.Flask(__name__)\nif __name__ == '__main__':\n"
-                 "    server.run('0.0.0.0')\n", UnservedApp("server", "app.run()"), id="positional-host-only"),
+                 "    server.run('0.0.0.0')\n",
+                 UnservedApp("server", "app.run()", "Flask", "0.0.0.0:5000", False), id="positional-host-only"),
     pytest.param(FLASK + "app.run()\n", DEV, id="top-level-run"),
     pytest.param(FLASK + "app.run('0.0.0.0', 8080)\n", None, id="top-level-run-with-host-and-port"),
     # Flask's quickstart: the module only defines the app, for `flask run`; `python app.py` would exit at once.
@@ -96,16 +104,21 @@ NOT_RUN = UnservedApp("app", "")
     pytest.param("from litestar import Litestar, get\n\n@get('/')\nasync def index() -> str:\n    return 'hi'\n\n"
                  "app = Litestar([index])\n", UnservedApp("app", "", "Litestar"), id="litestar-module"),
     pytest.param("from quart import Quart\napp = Quart(__name__)\nif __name__ == '__main__':\n    app.run()\n",
-                 UnservedApp("app", "app.run()", "Quart"), id="quart-dev-server"),
+                 UnservedApp("app", "app.run()", "Quart", "127.0.0.1:5000"), id="quart-dev-server"),
     pytest.param("from starlette.applications import Starlette\napp = Starlette()\n"
-                 "if __name__ == '__main__':\n    uvicorn.run(app, host='0.0.0.0', port=8000)\n", None,
-                 id="starlette-run-by-uvicorn"),
+                 "if __name__ == '__main__':\n    uvicorn.run(app, host='0.0.0.0', port=8000)\n",
+                 UnservedApp("app", "uvicorn.run()", "Starlette", "0.0.0.0:8000", defaults=False),
+                 id="starlette-run-by-uvicorn-on-8000"),
+    pytest.param("import os\nimport uvicorn\nfrom starlette.applications import Starlette\napp = Starlette()\n"
+                 "if __name__ == '__main__':\n    uvicorn.run(app, host='0.0.0.0', port=int(os.environ['PORT']))\n",
+                 None, id="starlette-run-by-uvicorn-on-port"),
     pytest.param("import bottle\napp = bottle.Bottle()\nbottle.run(app, host='0.0.0.0', port=8080)\n", None,
                  id="bottle-run-at-top-level"),
     pytest.param("import bottle\napp = bottle.Bottle()\napp.run()\n", None, id="bottle-app-run-is-not-flasks"),
     pytest.param("import uvicorn\nfrom starlette.applications import Starlette\napp = Starlette()\n"
                  "if __name__ == '__main__':\n    uvicorn.run(app, port=8080)\n",
-                 UnservedApp("app", "uvicorn.run()", "Starlette"), id="uvicorn-run-without-host"),
+                 UnservedApp("app", "uvicorn.run()", "Starlette", "127.0.0.1:8080", defaults=False),
+                 id="uvicorn-run-without-host"),
 ])
 def test_an_app_that_running_the_file_would_not_serve_on_8080(source, expected):
     assert unserved_app(source) == expected
@@ -117,7 +130,11 @@ def test_an_app_that_running_the_file_would_not_serve_on_8080(source, expected):
     pytest.param(FLASK + "def cli():\n    app.run()\n", None, id="another-function"),
     pytest.param(FLASK + "def main():\n    print('hi')\n", None, id="does-not-run-the-app"),
     pytest.param("import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\ndef main():\n    uvicorn.run(app)\n",
-                 UnservedApp("app", "uvicorn.run()", "FastAPI"), id="uvicorn-defaults"),
+                 UnservedApp("app", "uvicorn.run()", "FastAPI", "127.0.0.1:8000"), id="uvicorn-defaults"),
+    pytest.param("import uvicorn\ndef main():\n"
+                 "    uvicorn.run('api.main:app', host='0.0.0.0', port=8000, reload=True)\n",
+                 UnservedApp("app", "uvicorn.run()", "ASGI", "0.0.0.0:8000", False, "api.main:app"),
+                 id="uvicorn-string-port-8000"),
     pytest.param("import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\ndef main():\n"
                  "    uvicorn.run(app, host='0.0.0.0', port=8080)\n", None, id="uvicorn-host-and-port"),
 ])
