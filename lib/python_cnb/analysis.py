@@ -52,7 +52,7 @@ __all__ = ["Analysis", "Hooks", "ToolPins", "VendorDir", "analyse"]
 # The root files whose texts some decision reads (the version files, the Procfile and the start modules).
 _VERSION_FILES = tuple(dict.fromkeys((*EXPLICIT_FILES, PROJECT_FILE, *(source.file for source in VERSION_SOURCES))))
 _TEXT_FILES = (*_VERSION_FILES, "setup.py", "Procfile", "wsgi.py", "asgi.py", "main.py", "app.py", "api.py",
-               "streamlit_app.py")
+               "streamlit_app.py", ".flaskenv")
 
 
 @dataclass(frozen=True)

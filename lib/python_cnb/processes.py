@@ -16,6 +16,7 @@ The order table (first match wins):
 | setup.py | the project name from setup.py |
 | main.py | a root main.py that defines `app` |
 | app.sh | a root app.sh that is executable (the S2I image's default APP_SCRIPT) |
+| FLASK_APP | the variable, or .flaskenv's line (what `flask run` reads), names a module in the app; Flask installed |
 | Streamlit | a root streamlit_app.py, or an app.py or main.py that imports streamlit, with streamlit installed |
 | Gradio | a root app.py or main.py that imports gradio, with gradio installed |
 | FastAPI app | a FastAPI `app` where the `fastapi` command looks: app.py, api.py, app/main.py, app/app.py, app/api.py |
@@ -66,6 +67,7 @@ class Rule(enum.Enum):
     SETUP_PY = "setup.py name"
     MAIN_PY = "main.py"
     APP_SH = "app.sh"
+    FLASK_APP = "FLASK_APP"
     STREAMLIT = "Streamlit"
     GRADIO = "Gradio"
     FASTAPI = "FastAPI app"
@@ -187,6 +189,9 @@ RULES: Tuple[RuleEntry, ...] = (
               lambda f: "it does not define app" if f.has_main_py else "not at the root"),
     RuleEntry(Rule.APP_SH, lambda f: _when(f.has_app_sh, Match(Kind.SCRIPT, "app.sh found (executable)")),
               lambda f: "not at the root, or not executable"),
+    RuleEntry(Rule.FLASK_APP, lambda f: _when(f.flask_app_module is not None and f.has("flask"), Match(
+        Kind.GUNICORN, f"{f.flask_app_given}, which `flask run` would load", f.flask_app_module, f.flask_app_chdir)),
+              lambda f: "flask is not installed" if f.flask_app_module is not None else f.flask_app_reason),
     RuleEntry(Rule.STREAMLIT, lambda f: _streamlit(f),
               lambda f: "streamlit is not installed" if f.streamlit_file is not None else
               "no streamlit_app.py, and no app.py or main.py that imports streamlit"),

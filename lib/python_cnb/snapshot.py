@@ -16,7 +16,7 @@ from .errors import EntryCallableMissing, GunicornConfigMissing, StartFileMissin
 from .procfile import ProcfileEntry, parse_procfile
 from .utils import read_optional_text
 
-__all__ = ["AppSnapshot", "ScriptModule", "find_manage_py", "project_scripts", "read_snapshot"]
+__all__ = ["AppSnapshot", "FlaskAppSetting", "ScriptModule", "find_manage_py", "project_scripts", "read_snapshot"]
 
 # FastAPI's own discovery (the `fastapi` command) looks at these files inside an `app/` package, in this order.
 PACKAGE_MODULES = ("app/main.py", "app/app.py", "app/api.py")
@@ -51,6 +51,39 @@ def project_scripts(pyproject: Optional[Dict[str, Any]]) -> Tuple[Dict[str, Any]
     if isinstance(scripts, dict) and scripts:
         return scripts, "[tool.poetry.scripts]"
     return {}, "[project.scripts]"
+
+
+@dataclass(frozen=True)
+class FlaskAppSetting:
+    """FLASK_APP (the build's variable, else .flaskenv's line, which `flask run` reads): the module it names, found in
+    the app."""
+
+    source: str  # 'FLASK_APP' or '.flaskenv'
+    value: str  # as given: 'microblog.py', 'app:create_app()', 'src/hello'
+    module: str  # the dotted module ('microblog'); '' when the file is not in the app
+    attribute: str  # what after the colon names ('create_app()'), '' when nothing does
+    chdir: str  # the directory a path value names ('src'), '' for the root
+    text: str  # the module's text
+
+
+_FLASKENV_LINE = re.compile(r"""^\s*(?:export\s+)?FLASK_APP\s*=\s*(?P<value>"[^"]*"|'[^']*'|[^#\s]*)""", re.M)
+
+
+def _flask_app(app_dir: Path, files: AppFiles, env: Mapping[str, str]) -> Optional[FlaskAppSetting]:
+    """The module FLASK_APP names. Only .flaskenv's FLASK_APP line is read (a .env file may hold secrets)."""
+    value, source = env.get("FLASK_APP", "").strip(), "FLASK_APP"
+    if not value:
+        line = _FLASKENV_LINE.search(files.text(".flaskenv") or "")
+        value, source = (line.group("value").strip("\"'") if line else ""), ".flaskenv"
+    if not value:
+        return None
+    path, _, attribute = value.partition(":")
+    path = path[:-3] if path.endswith(".py") else path
+    chdir, _, name = path.rstrip("/").rpartition("/")
+    module = name.replace("/", ".")
+    found = module_file(app_dir / chdir, module) if module else None
+    return FlaskAppSetting(source, value, module if found is not None else "", attribute.strip(), chdir,
+                           (read_optional_text(found) or "") if found is not None else "")
 
 
 def _script_module(app_dir: Path, files: AppFiles) -> Optional[ScriptModule]:
@@ -88,6 +121,7 @@ class AppSnapshot:
     # Each package's __init__.py text, at the root ('flaskr') or under src/ ('src/flaskr'): application factories.
     package_inits: Mapping[str, str] = field(default_factory=dict)
     script_module: Optional[ScriptModule] = None  # the module of the only project script's entry point
+    flask_app: Optional[FlaskAppSetting] = None  # what FLASK_APP names
 
 
 def find_manage_py(app_dir: Path, max_depth: int = 3) -> Optional[Path]:
@@ -156,7 +190,8 @@ def read_snapshot(app_dir: Path, files: AppFiles, env: Mapping[str, str], config
         setup_py_name=setup_name.group(1) if setup_name else None,
         modules={name: read_optional_text(app_dir / name) or "" for name in PACKAGE_MODULES
                  if (app_dir / name).is_file()},
-        package_inits=_package_inits(app_dir), script_module=_script_module(app_dir, files))
+        package_inits=_package_inits(app_dir), script_module=_script_module(app_dir, files),
+        flask_app=_flask_app(app_dir, files, env))
 
 
 def _gunicorn_config(app_dir: Path, env: Mapping[str, str], variable: str) -> Optional[str]:

@@ -9,7 +9,7 @@ from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 from ._vendor.packaging.utils import canonicalize_name
 from .entrypoints import DjangoProject, UnservedApp, bound_names, callable_in, imported_modules, unserved_app
 from .errors import EntryCallableMissing
-from .snapshot import PACKAGE_MODULES, AppSnapshot, project_scripts
+from .snapshot import PACKAGE_MODULES, AppSnapshot, FlaskAppSetting, project_scripts
 
 __all__ = ["FASTAPI_FILES", "PORT", "AppFacts", "app_facts"]
 
@@ -54,6 +54,12 @@ class AppFacts:
     script_app: Optional[UnservedApp] = None
     script_module: str = ""
     script_chdir: str = ""
+    # What FLASK_APP (the variable, else .flaskenv) names, as Gunicorn's module:callable, its --chdir and the log's
+    # account ("FLASK_APP=microblog.py in .flaskenv"); else why it does not apply.
+    flask_app_module: Optional[str] = None
+    flask_app_chdir: str = ""
+    flask_app_given: str = ""
+    flask_app_reason: str = "not set, and no .flaskenv line"
     # After the install: what it installed (canonical names) and the scripts in the environment's bin/. None before
     # the install: a rule that needs a package assumes it will be there.
     installed: Optional[FrozenSet[str]] = None
@@ -107,6 +113,25 @@ def _fastapi(texts: Dict[str, str]) -> Tuple[Optional[str], str]:
     return None, ""
 
 
+def _flask_app(setting: Optional[FlaskAppSetting]) -> Tuple[Optional[str], str, str]:
+    """(module:callable, how it was given, why not): what `flask run` would load, as Flask's CLI finds it: the
+    attribute after the colon, else the module's `app` or `application`, else its create_app() or make_app()
+    factory."""
+    if setting is None:
+        return None, "", "not set, and no .flaskenv line"
+    given = f"FLASK_APP={setting.value}" + (" in .flaskenv" if setting.source == ".flaskenv" else "")
+    if not setting.module:
+        return None, given, f"{given} names a module that is not in the app"
+    attribute = setting.attribute
+    if not attribute:
+        names = bound_names(setting.text) or set()
+        attribute = next((name for name in ("app", "application") if name in names), "") or next(
+            (f"{name}()" for name in ("create_app", "make_app") if name in names), "")
+    if not attribute:
+        return None, given, f"{given}: the module defines no app, application, create_app or make_app"
+    return f"{setting.module}:{attribute}", given, ""
+
+
 def _factory(snapshot: AppSnapshot) -> Tuple[Optional[str], str, str]:
     """(package, its __init__.py, chdir) of the first package that defines create_app(), and no module-level app."""
     for path, text in snapshot.package_inits.items():
@@ -130,6 +155,7 @@ def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
     scripts, scripts_table = project_scripts(files.toml("pyproject.toml"))
     script = snapshot.script_module
     unserved = unserved_app(script.text, script.function) if script is not None else None
+    flask_module, flask_given, flask_reason = _flask_app(snapshot.flask_app)
     factory, factory_file, factory_chdir = _factory(snapshot)
     streamlit = "streamlit_app.py" if "streamlit_app.py" in texts else _importing(texts, "streamlit")
     facts = AppFacts(
@@ -164,5 +190,9 @@ def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
         script_module=(unserved.target or f"{script.module}:{unserved.name}") if script is not None and unserved
         else "",
         script_chdir=script.chdir if script is not None else "",
+        flask_app_module=flask_module,
+        flask_app_chdir=snapshot.flask_app.chdir if snapshot.flask_app is not None else "",
+        flask_app_given=flask_given,
+        flask_app_reason=flask_reason,
     )
     return facts, errors

@@ -72,6 +72,18 @@ def test_a_requirements_file_that_forgets_the_framework_is_named(make_app):
     assert "Add flask to the app's dependencies (requirements.txt) and build again." in result.output
 
 
+def test_flask_app_in_flaskenv_is_what_gunicorn_serves(make_app):
+    """The Flask Mega-Tutorial's layout: app/__init__.py makes the app, microblog.py imports it, and .flaskenv says
+    FLASK_APP=microblog.py (what `flask run` loads). No other rule finds it."""
+    app = make_app("flask_megatutorial")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert ("Web process: gunicorn microblog:app (FLASK_APP=microblog.py in .flaskenv, which `flask run` would load)"
+            in result.output), result.output
+    with app.serve() as server:
+        assert server.get("/index") == "Hello from the Flask Mega-Tutorial's microblog"
+
+
 def test_gunicorn_app_module_that_does_not_exist(make_app):
     result = make_app("wsgi_app_callable", GUNICORN_APP_MODULE="myproject.wsgi:application").build()
     _assert_clean_failure(result, "Gunicorn application module not found")

@@ -16,12 +16,14 @@ DJANGO = DjangoProject(manage_py="manage.py", chdir="", settings="mysite.setting
 EVERYTHING = dict(app_script="start.sh", app_file="server.py", has_app_sh=True,
                   gunicorn_app_module="a.b:app", procfile_web="gunicorn x:y", has_procfile=True,
                   wsgi_module="wsgi", asgi_module="asgi", django=DJANGO, has_setup_py=True, main_module="main:app",
-                  has_main_py=True, streamlit_file="streamlit_app.py", gradio_file="app.py",
+                  has_main_py=True, flask_app_module="microblog:app", flask_app_given="FLASK_APP=microblog.py",
+                  streamlit_file="streamlit_app.py", gradio_file="app.py",
                   fastapi_module="app.main:app", fastapi_file="app/main.py", scripts=("serve",),
                   flask_factory="flaskr", factory_file="flaskr/__init__.py", has_app_py=True)
 ORDER = ["app_script", "app_file", "gunicorn_app_module",
          "procfile_web", "wsgi_module", "asgi_module", "django", "has_setup_py",
-         "main_module", "has_app_sh", "streamlit_file", "gradio_file", "fastapi_module", "scripts", "flask_factory",
+         "main_module", "has_app_sh", "flask_app_module", "streamlit_file", "gradio_file", "fastapi_module", "scripts",
+         "flask_factory",
          "has_app_py"]
 EXPECTED = [
     (Kind.SCRIPT, Rule.APP_SCRIPT, None),
@@ -34,6 +36,7 @@ EXPECTED = [
     (Kind.GUNICORN, Rule.SETUP_PY, None),
     (Kind.GUNICORN, Rule.MAIN_PY, "main:app"),
     (Kind.SCRIPT, Rule.APP_SH, None),
+    (Kind.GUNICORN, Rule.FLASK_APP, "microblog:app"),
     (Kind.COMMAND, Rule.STREAMLIT, None),
     (Kind.COMMAND, Rule.GRADIO, None),
     (Kind.GUNICORN, Rule.FASTAPI, "app.main:app"),
@@ -43,8 +46,8 @@ EXPECTED = [
 ]
 UNSET = {"app_script": "", "app_file": "", "has_app_sh": False,
          "gunicorn_app_module": "", "procfile_web": None, "wsgi_module": None, "asgi_module": None, "django": None,
-         "has_setup_py": False, "main_module": None, "streamlit_file": None, "gradio_file": None,
-         "fastapi_module": None, "scripts": (), "flask_factory": None, "has_app_py": False}
+         "has_setup_py": False, "main_module": None, "flask_app_module": None, "streamlit_file": None,
+         "gradio_file": None, "fastapi_module": None, "scripts": (), "flask_factory": None, "has_app_py": False}
 
 
 @pytest.mark.parametrize("position", range(len(ORDER)), ids=ORDER)
@@ -68,6 +71,7 @@ def test_skipped_reasons_name_each_rule():
         "Procfile web: the Procfile has no web process", "wsgi.py: not at the root", "asgi.py: not at the root",
         "Django: no manage.py (root and three levels down)", "setup.py name: no setup.py",
         "main.py: it does not define app", "app.sh: not at the root, or not executable",
+        "FLASK_APP: not set, and no .flaskenv line",
         "Streamlit: no streamlit_app.py, and no app.py or main.py that imports streamlit",
         "Gradio: no app.py or main.py that imports gradio",
         "FastAPI app: no FastAPI app in app.py, api.py, app/main.py, app/app.py or app/api.py",

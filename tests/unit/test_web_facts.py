@@ -7,15 +7,16 @@ from python_cnb.entrypoints import UnservedApp, required_imports, unserved_app
 from python_cnb.snapshot import read_snapshot
 from python_cnb.web_facts import app_facts
 
-TEXTS = ("pyproject.toml", "main.py", "app.py", "api.py", "streamlit_app.py", "wsgi.py", "asgi.py", "Procfile")
+TEXTS = ("pyproject.toml", "main.py", "app.py", "api.py", "streamlit_app.py", "wsgi.py", "asgi.py", "Procfile",
+         ".flaskenv")
 
 
-def _facts(app, files):
+def _facts(app, files, env=None):
     for name, text in files.items():
         (app / name).parent.mkdir(parents=True, exist_ok=True)
         (app / name).write_text(text)
-    snapshot = read_snapshot(app, read_app_files(app, TEXTS), {}, "GUNICORN_CONFIG")
-    return app_facts(snapshot, {}, False)[0]
+    snapshot = read_snapshot(app, read_app_files(app, TEXTS), env or {}, "GUNICORN_CONFIG")
+    return app_facts(snapshot, env or {}, False)[0]
 
 
 @pytest.mark.parametrize(("files", "expected"), [
@@ -167,3 +168,37 @@ def test_required_imports_are_the_modules_own_statements():
     source = ("import os.path\nfrom flask import Flask\nfrom . import views\ntry:\n    import ujson\n"
               "except ImportError:\n    ujson = None\ndef f():\n    import django\n")
     assert required_imports(source) == {"os", "flask"}
+
+
+MEGATUTORIAL = {".flaskenv": "FLASK_APP=microblog.py\nFLASK_DEBUG=1\n", "microblog.py": "from app import app\n",
+                "app/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"}
+
+
+@pytest.mark.parametrize(("files", "env", "module", "chdir", "given"), [
+    pytest.param(MEGATUTORIAL, {}, "microblog:app", "", "FLASK_APP=microblog.py in .flaskenv", id="mega-tutorial"),
+    pytest.param({".flaskenv": 'export FLASK_APP="wsgi.py"  # the entry\n', "wsgi.py": "application = object()\n"},
+                 {}, "wsgi:application", "", "FLASK_APP=wsgi.py in .flaskenv", id="quoted-export"),
+    pytest.param({"hello.py": "def create_app():\n    pass\n"}, {"FLASK_APP": "hello:create_app('prod')"},
+                 "hello:create_app('prod')", "", "FLASK_APP=hello:create_app('prod')", id="variable-with-factory"),
+    pytest.param({"src/hello.py": "def make_app():\n    pass\n"}, {"FLASK_APP": "src/hello"}, "hello:make_app()",
+                 "src", "FLASK_APP=src/hello", id="path-with-a-factory"),
+    pytest.param({**MEGATUTORIAL, ".flaskenv": "FLASK_APP=wsgi.py\n"}, {"FLASK_APP": "microblog"}, "microblog:app",
+                 "", "FLASK_APP=microblog", id="the-variable-wins-over-flaskenv"),
+])
+def test_flask_app_names_what_flask_run_loads(tmp_path, files, env, module, chdir, given):
+    facts = _facts(tmp_path, files, env)
+    assert (facts.flask_app_module, facts.flask_app_chdir, facts.flask_app_given) == (module, chdir, given)
+
+
+@pytest.mark.parametrize(("files", "reason"), [
+    pytest.param({".flaskenv": "FLASK_APP=microblog.py\n"},
+                 "FLASK_APP=microblog.py in .flaskenv names a module that is not in the app", id="missing-module"),
+    pytest.param({".flaskenv": "FLASK_APP=tools.py\n", "tools.py": "x = 1\n"},
+                 "FLASK_APP=tools.py in .flaskenv: the module defines no app, application, create_app or make_app",
+                 id="no-app"),
+    pytest.param({".env": "FLASK_APP=microblog.py\nSECRET_KEY=x\n", "microblog.py": "app = 1\n"},
+                 "not set, and no .flaskenv line", id="dotenv-is-not-read"),
+])
+def test_flask_app_that_does_not_apply_says_why(tmp_path, files, reason):
+    facts = _facts(tmp_path, files)
+    assert (facts.flask_app_module, facts.flask_app_reason) == (None, reason)
