@@ -122,8 +122,10 @@ def _is_main_guard(node: ast.stmt) -> bool:
 
 # The application classes whose instance Gunicorn serves (ASGI ones under Uvicorn's worker), and those whose
 # `app.run()` is a development server on 127.0.0.1:5000 unless given a host and a port.
-_APP_CLASSES = frozenset({"Flask", "Quart", "Litestar", "Starlette", "Bottle", "FastAPI"})
-_DEV_SERVER_CLASSES = frozenset({"Flask", "Quart"})
+_APP_CLASSES = frozenset({"Flask", "Quart", "Litestar", "Starlette", "Bottle", "FastAPI", "Dash"})
+_DEV_SERVER_CLASSES = frozenset({"Flask", "Quart", "Dash"})
+# Where their app.run() listens without a port (Uvicorn's is 8000).
+_DEFAULT_PORTS = {"Dash": "8050"}
 # A Flask application factory's result (`app = create_app()`) is a Flask app too.
 _FACTORIES = {"create_app": "Flask"}
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -162,6 +164,7 @@ class UnservedApp:
     address: str = ""  # where the runner listens: '127.0.0.1:5000', '0.0.0.0:5000', '127.0.0.1:PORT'
     defaults: bool = True  # the runner was given neither a host nor a port (the address is its default)
     target: str = ""  # 'module:app' when the runner names the app by a string (uvicorn.run("main:app"))
+    served: str = ""  # what Gunicorn serves instead of the app itself: a Dash app's `server` (its Flask app)
 
 
 @dataclass(frozen=True)
@@ -179,15 +182,16 @@ def _app_runs(nodes: List[ast.stmt], apps: Dict[str, str]) -> List[_Run]:
     found: List[_Run] = []
     for node in nodes:
         for call in ast.walk(node):
-            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "run"
-                    and isinstance(call.func.value, ast.Name)):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr in ("run", "run_server") and isinstance(call.func.value, ast.Name)):
                 continue
             receiver, first = call.func.value.id, call.args[0] if call.args else None
             if receiver in apps:
                 found.append(_Run(call, receiver, 0))
-            elif receiver == "uvicorn" and isinstance(first, ast.Name) and first.id in apps:
+            elif receiver == "uvicorn" and call.func.attr == "run" and isinstance(first, ast.Name) \
+                    and first.id in apps:
                 found.append(_Run(call, first.id, 1))
-            elif receiver == "uvicorn" and _string(first) and ":" in (_string(first) or ""):
+            elif receiver == "uvicorn" and call.func.attr == "run" and ":" in (_string(first) or ""):
                 target = _string(first) or ""
                 found.append(_Run(call, target.rpartition(":")[2], 1, target))
     return found
@@ -199,22 +203,31 @@ def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
     return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
-def _dev_server(runs: List[_Run], apps: Dict[str, str]) -> Optional[UnservedApp]:
+def _served(framework: str, names: Set[str]) -> Optional[str]:
+    """What Gunicorn serves for an app of this class: the app itself (''), a Dash app's `server` when the module binds
+    it (Dash's deployment docs: `server = app.server`), else nothing (None)."""
+    if framework != "Dash":
+        return ""
+    return "server" if "server" in names else None
+
+
+def _dev_server(runs: List[_Run], apps: Dict[str, str], names: Set[str]) -> Optional[UnservedApp]:
     """The first of those calls that would not listen on 0.0.0.0:8080: no host (or a loopback one), or no port (or
     a literal one other than 8080). A host or port computed at run time (os.environ...) is taken to be right."""
     for run in runs:
         framework = apps.get(run.name, "ASGI")
-        if run.first == 0 and framework not in _DEV_SERVER_CLASSES:
+        served = _served(framework, names)
+        if (run.first == 0 and framework not in _DEV_SERVER_CLASSES) or served is None:
             continue
         host_node, port_node = _argument(run.call, run.first, "host"), _argument(run.call, run.first + 1, "port")
-        default_port = "8000" if run.first else "5000"
+        default_port = "8000" if run.first else _DEFAULT_PORTS.get(framework, "5000")
         host = "127.0.0.1" if host_node is None else _string(host_node)
         port_value = port_node.value if isinstance(port_node, ast.Constant) else None
         port = default_port if port_node is None else str(port_value) if isinstance(port_value, int) else None
         if (host is not None and host in _LOOPBACK) or (port is not None and port != "8080"):
             return UnservedApp(run.name, "uvicorn.run()" if run.first else "app.run()", framework,
                                f"{host or 'HOST'}:{port or 'PORT'}", host_node is None and port_node is None,
-                               run.target)
+                               run.target, served)
     return None
 
 
@@ -229,22 +242,23 @@ def unserved_app(source: str, function: Optional[str] = None) -> Optional[Unserv
     tree = _parse(source)
     if tree is None:
         return None
-    apps = _web_apps(tree)
+    apps, names = _web_apps(tree), bound_names(source) or set()
     if function is not None:
         body: List[ast.stmt] = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                                 and node.name == function]
-        return _dev_server(_app_runs(body, apps), apps)
+        return _dev_server(_app_runs(body, apps), apps, names)
     guards = [node for node in tree.body if _is_main_guard(node)]
     top = [node for node in tree.body if isinstance(node, ast.Expr)]
     runs = _app_runs([*guards, *top], apps)
-    served = _dev_server(runs, apps)
-    if served is not None:
-        return served
+    started = _dev_server(runs, apps, names)
+    if started is not None:
+        return started
     serves = any(isinstance(node.value, ast.Call) and _callee(node.value) in _SERVES for node in top)
     if runs or guards or serves or not apps:
         return None
     name = sorted(apps)[0]
-    return UnservedApp(name, "", apps[name])
+    served = _served(apps[name], names)
+    return UnservedApp(name, "", apps[name], served=served) if served is not None else None
 
 
 def module_file(base: Path, module: str) -> Optional[Path]:

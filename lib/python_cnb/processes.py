@@ -269,7 +269,7 @@ def _app_py(facts: AppFacts) -> Match:
         why = f"which `python app.py` would not serve on 8080 ({runner} defaults to {unserved.address})"
     else:
         why = f"which `python app.py` would not serve on 8080 (its {unserved.runner} listens on {unserved.address})"
-    module = unserved.target or f"app:{unserved.name}"
+    module = unserved.target or f"app:{unserved.served or unserved.name}"
     return Match(Kind.GUNICORN, f"app.py defines the {unserved.framework} app {unserved.name}, {why}: serving it "
                  "with Gunicorn instead", module)
 

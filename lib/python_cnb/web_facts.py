@@ -187,7 +187,8 @@ def app_facts(snapshot: AppSnapshot, env: Mapping[str, str], run_hook: bool
         factory_chdir=factory_chdir,
         app_py_unserved=unserved_app(texts["app.py"]) if "app.py" in texts else None,
         script_app=unserved,
-        script_module=(unserved.target or f"{script.module}:{unserved.name}") if script is not None and unserved
+        script_module=(unserved.target or f"{script.module}:{unserved.served or unserved.name}")
+        if script is not None and unserved
         else "",
         script_chdir=script.chdir if script is not None else "",
         flask_app_module=flask_module,

@@ -233,6 +233,11 @@ def test_the_new_rules_say_what_they_run():
     named = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp(
         "app", "uvicorn.run()", "ASGI", "0.0.0.0:8000", False, "main:app")))
     assert named.gunicorn_module == "main:app"
+    dash = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp(
+        "app", "app.run()", "Dash", "127.0.0.1:8050", served="server")))
+    assert (dash.gunicorn_module, dash.reason) == ("app:server", (
+        "app.py defines the Dash app app, which `python app.py` would not serve on 8080 (Dash's app.run() defaults "
+        "to 127.0.0.1:8050): serving it with Gunicorn instead"))
 
 
 @pytest.mark.parametrize(("facts", "rule", "why"), [

@@ -116,6 +116,11 @@ NOT_RUN = UnservedApp("app", "")
     pytest.param("import bottle\napp = bottle.Bottle()\nbottle.run(app, host='0.0.0.0', port=8080)\n", None,
                  id="bottle-run-at-top-level"),
     pytest.param("import bottle\napp = bottle.Bottle()\napp.run()\n", None, id="bottle-app-run-is-not-flasks"),
+    pytest.param("from dash import Dash, html\napp = Dash(__name__)\nserver = app.server\n"
+                 "if __name__ == '__main__':\n    app.run(debug=True)\n",
+                 UnservedApp("app", "app.run()", "Dash", "127.0.0.1:8050", served="server"), id="dash-with-server"),
+    pytest.param("import dash\napp = dash.Dash(__name__)\nif __name__ == '__main__':\n    app.run_server()\n", None,
+                 id="dash-without-server-runs-as-written"),
     pytest.param("import uvicorn\nfrom starlette.applications import Starlette\napp = Starlette()\n"
                  "if __name__ == '__main__':\n    uvicorn.run(app, port=8080)\n",
                  UnservedApp("app", "uvicorn.run()", "Starlette", "127.0.0.1:8080", defaults=False),
