@@ -84,6 +84,19 @@ def test_flask_app_in_flaskenv_is_what_gunicorn_serves(make_app):
         assert server.get("/index") == "Hello from the Flask Mega-Tutorial's microblog"
 
 
+def test_dash_app_py_is_served_as_its_flask_server(make_app):
+    """Plotly Dash's own layout: app.py makes the Dash app, binds `server = app.server` and runs the development
+    server (127.0.0.1) under its main block; Gunicorn serves app:server on the port instead."""
+    app = make_app("dash_app")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert ("Web process: gunicorn app:server (app.py defines the Dash app app, which `python app.py` would not serve "
+            "on 8080 (Dash's app.run() defaults to 127.0.0.1:8050): serving it with Gunicorn instead)") in result.output
+    with app.serve() as server:
+        assert "<title>Dash</title>" in server.get("/")
+        assert "Hello from Dash" in server.get("/_dash-layout")
+
+
 def test_gunicorn_app_module_that_does_not_exist(make_app):
     result = make_app("wsgi_app_callable", GUNICORN_APP_MODULE="myproject.wsgi:application").build()
     _assert_clean_failure(result, "Gunicorn application module not found")
