@@ -237,7 +237,8 @@ def unserved_app(source: str, function: Optional[str] = None) -> Optional[Unserv
       a Flask app's `app.run()` or `uvicorn.run(app)` with no host or no port; or the module has no such block,
       no such call and no top-level call that could serve (`run(...)`, `serve(...)`, ...), so the script defines
       the app and exits;
-    - a project script's entry point (function given): that top-level function makes such a call.
+    - a project script's entry point (function given): that top-level function makes such a call, or the module
+      defines an application and the function calls nothing that could serve (`run(...)`, `serve(...)`, ...).
     None when the source does not parse, defines no application, or serves it itself."""
     tree = _parse(source)
     if tree is None:
@@ -246,7 +247,16 @@ def unserved_app(source: str, function: Optional[str] = None) -> Optional[Unserv
     if function is not None:
         body: List[ast.stmt] = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                                 and node.name == function]
-        return _dev_server(_app_runs(body, apps), apps, names)
+        started = _dev_server(_app_runs(body, apps), apps, names)
+        if started is not None or not body or not apps:
+            return started
+        # uv's `def main(): print("Hello from ...")` left as it was, beside the app the module defines: running the
+        # script would print and exit. A function that calls anything that could serve is taken to serve.
+        if any(isinstance(call, ast.Call) and _callee(call) in _SERVES for call in ast.walk(body[0])):
+            return None
+        name = sorted(apps)[0]
+        served = _served(apps[name], names)
+        return UnservedApp(name, "", apps[name], served=served) if served is not None else None
     guards = [node for node in tree.body if _is_main_guard(node)]
     top = [node for node in tree.body if isinstance(node, ast.Expr)]
     runs = _app_runs([*guards, *top], apps)

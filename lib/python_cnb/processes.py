@@ -238,6 +238,10 @@ def _project_script(facts: AppFacts) -> Optional[Match]:
     name = facts.scripts[0]
     reason = f"{facts.scripts_table} has one entry, {name}"
     started = facts.script_app
+    if started is not None and not started.runner:
+        return Match(Kind.GUNICORN, f"{reason}, which does not start the {started.framework} app {facts.script_module} "
+                     "its module defines (running it would exit): serving the app with Gunicorn instead",
+                     facts.script_module, facts.script_chdir)
     if started is not None:
         where = (f"{started.address} unless given a host and port" if started.defaults else
                  f"listening on {started.address}")

@@ -233,6 +233,11 @@ def test_the_new_rules_say_what_they_run():
     named = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp(
         "app", "uvicorn.run()", "ASGI", "0.0.0.0:8000", False, "main:app")))
     assert named.gunicorn_module == "main:app"
+    printing = choose_web_process(AppFacts(scripts=("web",), script_app=UnservedApp("app", ""), script_module="web:app",
+                                           script_chdir="src"))
+    assert (printing.gunicorn_module, printing.chdir, printing.reason) == ("web:app", "src", (
+        "[project.scripts] has one entry, web, which does not start the Flask app web:app its module defines "
+        "(running it would exit): serving the app with Gunicorn instead"))
     dash = choose_web_process(AppFacts(has_app_py=True, app_py_unserved=UnservedApp(
         "app", "app.run()", "Dash", "127.0.0.1:8050", served="server")))
     assert (dash.gunicorn_module, dash.reason) == ("app:server", (

@@ -134,7 +134,11 @@ def test_an_app_that_running_the_file_would_not_serve_on_8080(source, expected):
     pytest.param(FLASK + "def main():\n    app.run()\n", DEV, id="dev-server"),
     pytest.param(FLASK + "def main():\n    app.run(host='0.0.0.0', port=8080)\n", None, id="host-and-port"),
     pytest.param(FLASK + "def cli():\n    app.run()\n", None, id="another-function"),
-    pytest.param(FLASK + "def main():\n    print('hi')\n", None, id="does-not-run-the-app"),
+    # uv init's main() left printing, beside the app the user wrote: running the script would print and exit.
+    pytest.param(FLASK + "def main():\n    print('hi')\n", NOT_RUN, id="does-not-run-the-app"),
+    pytest.param(FLASK + "from waitress import serve\ndef main():\n    serve(app, listen='*:8080')\n", None,
+                 id="serves-it-another-way"),
+    pytest.param("def main():\n    print('hi')\n", None, id="no-app-at-all"),
     pytest.param("import uvicorn\nfrom fastapi import FastAPI\napp = FastAPI()\ndef main():\n    uvicorn.run(app)\n",
                  UnservedApp("app", "uvicorn.run()", "FastAPI", "127.0.0.1:8000"), id="uvicorn-defaults"),
     pytest.param("import uvicorn\ndef main():\n"
