@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
 from ._vendor.packaging.utils import canonicalize_name
-from .entrypoints import DjangoProject, UnservedApp, bound_names, callable_in, imported_modules, unserved_app
+from .dev_servers import UnservedApp, unserved_app
+from .entrypoints import DjangoProject, bound_names, callable_in, imported_modules
 from .errors import EntryCallableMissing
 from .snapshot import PACKAGE_MODULES, AppSnapshot, FlaskAppSetting, project_scripts
 

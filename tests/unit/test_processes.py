@@ -1,5 +1,6 @@
 import pytest
-from python_cnb.entrypoints import DjangoProject, UnservedApp
+from python_cnb.dev_servers import UnservedApp
+from python_cnb.entrypoints import DjangoProject
 from python_cnb.processes import (
     AppFacts,
     Kind,

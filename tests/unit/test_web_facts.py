@@ -3,7 +3,8 @@ project scripts, Flask factories, an app.py that Flask's dev server would not se
 
 import pytest
 from python_cnb.app_files import read_app_files
-from python_cnb.entrypoints import UnservedApp, required_imports, unserved_app
+from python_cnb.dev_servers import UnservedApp, unserved_app
+from python_cnb.entrypoints import required_imports
 from python_cnb.snapshot import read_snapshot
 from python_cnb.web_facts import app_facts
 
