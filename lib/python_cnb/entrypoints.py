@@ -20,9 +20,11 @@ CALLABLES = ("application", "app")
 
 
 def parse_source(source: str) -> Optional[ast.Module]:
+    """The module's syntax tree; None when it does not parse (a syntax error, a NUL byte, or nesting so deep that the
+    parser runs out of stack or memory: Python would not run that file either)."""
     try:
         return ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 

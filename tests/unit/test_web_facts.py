@@ -212,3 +212,12 @@ def test_flask_app_names_what_flask_run_loads(tmp_path, files, env, module, chdi
 def test_flask_app_that_does_not_apply_says_why(tmp_path, files, reason):
     facts = _facts(tmp_path, files)
     assert (facts.flask_app_module, facts.flask_app_reason) == (None, reason)
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param("x = " + "-" * 100_000 + "1\n", id="unary-chain"),
+    pytest.param("app = a" + ".b" * 100_000 + "\n", id="attribute-chain"),
+])
+def test_source_nested_past_the_parsers_limits_is_not_a_crash(source):
+    """Such a file does not parse for Python either: no rule reads anything from it, and the build goes on."""
+    assert unserved_app(source) is None and required_imports(source) == set()
