@@ -4,6 +4,7 @@ process types, Django below the root and over ASGI, and the errors where the use
 import shutil
 
 import pytest
+from support import lock_apps
 from support.cnb_harness import assert_clean_failure
 
 pytestmark = pytest.mark.contract
@@ -70,6 +71,30 @@ def test_a_requirements_file_that_forgets_the_framework_is_named(make_app):
     _assert_clean_failure(result, "The web process's framework is not installed")
     assert "requirements.txt does not bring it" in result.output
     assert "Add flask to the app's dependencies (requirements.txt) and build again." in result.output
+
+
+def test_flask_quickstart_app_py_that_only_defines_the_app(make_app):
+    """Flask's quickstart: app.py defines the app for `flask run`; `python app.py` would load it and exit."""
+    app = make_app("flask_quickstart")
+    result = app.build()
+    assert result.returncode == 0, result
+    assert ("Web process: gunicorn app:app (app.py defines the Flask app app, and nothing in it runs the app "
+            "(`python app.py` would exit): serving it with Gunicorn instead)") in result.output
+    with app.serve() as server:
+        assert server.get("/") == "<p>Hello, World!</p>"
+        assert server.get("/user/ada") == "User ada"
+
+
+def test_uv_package_whose_script_calls_flasks_app_run(make_app, tmp_path):
+    """`uv init --package web` with the app in src/web/__init__.py and main() calling app.run() (127.0.0.1:5000)."""
+    app = make_app(str(lock_apps.uv_dev_server_app(tmp_path / "uv-dev-server")))
+    result = app.build()
+    assert result.returncode == 0, result
+    assert ("Web process: gunicorn web:app ([project.scripts] has one entry, web, which starts the Flask app web:app "
+            "with app.run() (127.0.0.1:5000 unless given a host and port): serving it with Gunicorn instead)"
+            ) in result.output
+    with app.serve() as server:
+        assert server.get("/") == "Hello from web, run with app.run() in main()"
 
 
 def test_flask_app_in_flaskenv_is_what_gunicorn_serves(make_app):

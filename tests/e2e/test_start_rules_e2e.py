@@ -1,8 +1,9 @@
 """The start rules other platforms find, each on an app shaped the way people write it, through pack + lifecycle +
 docker run with no setting: a Streamlit app, a Gradio app, FastAPI's "bigger applications" layout, a `uv init
---package` project whose one script is its server, and one whose script calls Flask's app.run(), the Flask
-tutorial's application factory, Azure's Flask quickstart (an app.py whose app.run() would listen on 127.0.0.1:5000)
-and Flask's own quickstart (an app.py that only defines the app, for `flask run`). Each image is built once."""
+--package` project whose one script is its server, the Flask tutorial's application factory, and Azure's Flask
+quickstart (an app.py whose app.run() would listen on 127.0.0.1:5000). Each image is built once. The newer shapes
+(Flask's own quickstart, a script that calls app.run(), FLASK_APP, Dash) are built and served in the contract tier
+(tests/contract/test_build_web_processes.py)."""
 
 from __future__ import annotations
 
@@ -60,18 +61,6 @@ def test_uv_package_whose_script_is_the_server(module_pack: Pack) -> None:
         assert "Hello from myapp! Serving on port 8080" in container.log
 
 
-def test_uv_package_whose_script_calls_flasks_app_run(module_pack: Pack) -> None:
-    app = lock_apps.uv_dev_server_app(module_pack.tmp_path / "uv-dev-server")
-    image = module_pack.image_name("uv-dev-server")
-    result = module_pack.build(image, app)
-    assert result.returncode == 0, result
-    assert ("Web process: gunicorn web:app ([project.scripts] has one entry, web, which starts the Flask app web:app "
-            "with app.run() (127.0.0.1:5000 unless given a host and port): serving it with Gunicorn instead)"
-            ) in result.output
-    with docker_run(image) as container:
-        assert container.get("/") == "Hello from web, run with app.run() in main()"
-
-
 def test_flask_tutorial_application_factory(module_pack: Pack) -> None:
     image, output = build_ok(module_pack, "flask_factory")
     assert "Installing it in editable mode" in output or "installing it in editable mode" in output
@@ -90,11 +79,3 @@ def test_flask_app_py_whose_dev_server_would_listen_elsewhere(module_pack: Pack)
         assert container.get("/") == "Hello from Azure's Flask quickstart shape"
         assert container.get("/hello?name=Ada") == "Hello Ada"
 
-
-def test_flask_quickstart_app_py_that_only_defines_the_app(module_pack: Pack) -> None:
-    image, output = build_ok(module_pack, "flask_quickstart")
-    assert ("Web process: gunicorn app:app (app.py defines the Flask app app, and nothing in it runs the app "
-            "(`python app.py` would exit): serving it with Gunicorn instead)") in output
-    with docker_run(image) as container:
-        assert container.get("/") == "<p>Hello, World!</p>"
-        assert container.get("/user/ada") == "User ada"
